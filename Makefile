@@ -1,0 +1,30 @@
+# The two commands a new user needs are `make demo` and `make test`; both set up what they need.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint bench down clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@$(BIN)/python scripts/demo.py
+
+test: setup
+	@$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	cd app && ../$(BIN)/mypy
+
+bench: setup
+	@$(BIN)/python -m bench
+
+down: setup
+	@$(BIN)/bluegreen down
+
+clean:
+	rm -rf $(VENV) .venv-checkov .mypy_cache .ruff_cache .pytest_cache

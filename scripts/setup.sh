@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Shared, idempotent set-up for `make demo`, `make test`, `make lint` and `make bench`.
+# Installs PostgreSQL and HAProxy from Debian when missing (root only; otherwise prints the
+# command), then the Python environments: .venv (both packages + dev tools) and .venv-checkov
+# (checkov pins an old boto3, so it lives apart). A stamp of the inputs' hash skips work
+# that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# ---------------------------------------------------------------- system packages
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+command -v haproxy >/dev/null || missing+=(haproxy)
+if [ "${BLUEGREEN_WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
+  missing+=(chromium)
+fi
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing system packages: ${missing[*]}"
+    say "install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  say "installing ${missing[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts a system-wide HAProxy and PostgreSQL on install; ours run per project.
+for svc in haproxy postgresql; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+  fi
+done
+
+# ---------------------------------------------------------------- Python environments
+PY=${PYTHON:-python3}
+inputs_hash=$(cat pyproject.toml app/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+stamp=.venv/.setup-$inputs_hash
+if [ ! -f "$stamp" ]; then
+  say "creating .venv (both packages and the dev tools)"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip uv
+  .venv/bin/uv pip install -q --python .venv/bin/python -e ".[dev]" -e "./app[dev]"
+  rm -f .venv/.setup-*
+  touch "$stamp"
+fi
+
+checkov_stamp=.venv-checkov/.setup-3.3.30
+if [ ! -f "$checkov_stamp" ]; then
+  say "creating .venv-checkov"
+  [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
+  .venv/bin/uv pip install -q --python .venv-checkov/bin/python "checkov==3.3.30"
+  rm -f .venv-checkov/.setup-*
+  touch "$checkov_stamp"
+fi
+say "ready"

@@ -1,0 +1,148 @@
+"""`bluegreen.toml` and command-line overrides, parsed and validated into frozen settings.
+
+Every error names the key path (`deploy.canary_percent: …`) and what to do; nothing is
+changed on the platform before the configuration is valid.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bluegreen.errors import ConfigError
+
+DEFAULT_CONFIG = Path("bluegreen.toml")
+StrategyName = Literal["all-at-once", "canary", "linear"]
+Target = Literal["local", "aws"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeploySettings(_Frozen):
+    """How a deployment runs: tasks, strategy, bake, approval, waits, smoke test."""
+
+    tasks: int = Field(2, ge=1, le=50)
+    strategy: StrategyName = "all-at-once"
+    canary_percent: int = Field(10, ge=1, le=99)
+    step_percent: int = Field(25, ge=1, le=99)
+    interval: float = Field(10.0, ge=0, le=3600)
+    bake: float = Field(0.0, ge=0, le=86400)
+    approve: bool = False
+    approve_timeout: float = Field(3600.0, gt=0, le=7 * 86400)
+    health_timeout: float = Field(60.0, gt=0, le=3600)
+    drain_timeout: float = Field(60.0, gt=0, le=3600)
+    smoke: str | None = None
+    lock_lease: float = Field(300.0, ge=10, le=3600)
+
+
+class AnalysisSettings(_Frozen):
+    """When the new colour counts as failing while it takes traffic."""
+
+    max_error_rate: float = Field(0.01, ge=0, le=1)
+    min_requests: int = Field(20, ge=1)
+    window: float = Field(10.0, gt=0, le=3600)
+    max_p99_ms: float | None = Field(None, gt=0)
+    poll: float = Field(0.5, gt=0, le=60)
+
+
+class LocalSettings(_Frozen):
+    """The local platform: where its state lives and which ports it uses."""
+
+    state_dir: Path = Path(".bluegreen")
+    port: int = Field(8080, ge=1024, le=65535)
+    stats_port: int | None = Field(None, ge=1024, le=65535)
+    db_port: int = Field(55432, ge=1024, le=65535)
+    base_port: int = Field(18000, ge=1024, le=65000)
+    app_dir: Path = Path("app")
+    command: tuple[str, ...] | None = None
+    migrate_command: tuple[str, ...] | None = None
+
+
+class AwsSettings(_Frozen):
+    """Names of the AWS resources (the Terraform outputs), or where to read them."""
+
+    terraform_outputs: Path | None = None
+    aws_region: str | None = None
+    app_url: str | None = None
+    ecs_cluster_name: str | None = None
+    blue_service_name: str | None = None
+    green_service_name: str | None = None
+    listener_arn: str | None = None
+    test_listener_arn: str | None = None
+    blue_target_group_arn: str | None = None
+    green_target_group_arn: str | None = None
+    blue_alarm_names: tuple[str, ...] = ()
+    green_alarm_names: tuple[str, ...] = ()
+    deploy_table_name: str | None = None
+    live_color_parameter: str | None = None
+    container_name: str | None = None
+    migrate_command: tuple[str, ...] = ("alembic", "upgrade", "head")
+
+
+class Settings(_Frozen):
+    """The whole configuration."""
+
+    target: Target = "local"
+    deploy: DeploySettings = DeploySettings()
+    analysis: AnalysisSettings = AnalysisSettings()
+    local: LocalSettings = LocalSettings()
+    aws: AwsSettings = AwsSettings()
+    source: Path | None = None
+
+
+def _format(error: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for item in error.errors():
+        path = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see the configuration reference in README)"
+        lines.append(f"{prefix}{path}: {message}")
+    return "\n".join(lines)
+
+
+def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read `path` (default ./bluegreen.toml if present), apply overrides, validate.
+
+    `overrides` mirrors the file's shape (`{"deploy": {"tasks": 3}}`); None values are ignored,
+    so a flag that was not given keeps the file's value.
+    """
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    elif explicit:
+        raise ConfigError(
+            f"{path}: no such configuration file",
+            hint="pass an existing file with --config, or leave it out to use the defaults",
+        )
+    data = _merge(raw, overrides or {})
+    if path.exists():
+        data["source"] = path
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        where = f"{path}: " if path.exists() else ""
+        raise ConfigError(_format(exc, where)) from None

@@ -1,0 +1,71 @@
+"""Pure deployment decisions: which colour is idle, which weights each step sets, what is wrong.
+
+No I/O here: the procedure asks these functions and the provider executes the answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bluegreen.config import DeploySettings, StrategyName
+from bluegreen.model import Color, Snapshot, Weights, other
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """How traffic moves to the new colour, and how long each step holds."""
+
+    name: StrategyName = "all-at-once"
+    canary_percent: int = 10
+    step_percent: int = 25
+    interval: float = 0.0
+
+    @classmethod
+    def from_settings(cls, deploy: DeploySettings) -> Strategy:
+        """The strategy the deploy settings describe."""
+        return cls(deploy.strategy, deploy.canary_percent, deploy.step_percent, deploy.interval)
+
+
+def idle_color(snapshot: Snapshot) -> Color:
+    """The colour to deploy to: the one not live (blue on an empty platform)."""
+    live = snapshot.live
+    return "blue" if live is None else other(live)
+
+
+def shift_steps(strategy: Strategy, to: Color) -> list[Weights]:
+    """Weights to set one after the other to move all traffic to `to`; the last is 100%."""
+    if strategy.name == "canary":
+        percents = [strategy.canary_percent, 100]
+    elif strategy.name == "linear":
+        percents = [*range(strategy.step_percent, 100, strategy.step_percent), 100]
+    else:
+        percents = [100]
+    return [Weights.split(to, p) for p in percents]
+
+
+def live_state_problems(snapshot: Snapshot) -> list[str]:
+    """Why the platform is not in a state a deployment may start from (empty when it is).
+
+    A deployment starts from exactly one live colour whose targets are all healthy, or from an
+    empty platform (the first deployment).
+    """
+    weights = snapshot.weights
+    live = weights.live
+    running = [c for c, s in snapshot.colors.items() if s.health.running > 0]
+    if live is None:
+        return [
+            f"traffic is split {weights.blue}/{weights.green} (blue/green): a deployment is "
+            "in progress or was interrupted"
+        ]
+    state = snapshot.colors[live]
+    if state.release is None:
+        return [] if not running else [f"{live} takes all traffic but runs no release"]
+    health = state.health
+    if health.healthy < health.desired or health.desired == 0:
+        return [f"live colour {live} has {health.healthy} of {health.desired} targets healthy"]
+    return []
+
+
+def describe_weights(weights: Weights) -> str:
+    """`blue 90% / green 10%`: how weights are shown to people."""
+    return f"blue {weights.blue}% / green {weights.green}%"

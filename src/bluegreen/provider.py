@@ -1,0 +1,73 @@
+"""The provider protocol: what the deployment procedure asks of a platform.
+
+A provider only executes. It never decides which colour is idle, what the weights should be or
+whether a release is good: the procedure decides (with the pure functions in `plan` and
+`analysis`) and calls these methods. `LocalProvider` (PostgreSQL, HAProxy, gunicorn on this
+machine) and `AwsProvider` (ECS, ELBv2, CloudWatch, DynamoDB, SSM) implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
+from bluegreen.state import StateStore
+
+
+class Provider(Protocol):
+    """One platform that runs two colours behind one weighted load balancer."""
+
+    @property
+    def target(self) -> str:
+        """`local` or `aws`: shown in status and recorded in history."""
+        ...
+
+    @property
+    def state(self) -> StateStore:
+        """Where the lock, the deployment journal and the history live."""
+        ...
+
+    def snapshot(self) -> Snapshot:
+        """Live weights and, per colour, release, tasks, health and requests in flight."""
+        ...
+
+    def migrate(self, release: Release) -> None:
+        """Run the release's one-off migration; raise DeployError when it fails."""
+        ...
+
+    def start(self, color: Color, release: Release, tasks: int) -> None:
+        """Begin starting `tasks` tasks of `release` as `color` (returns without waiting)."""
+        ...
+
+    def health(self, color: Color) -> Health:
+        """Desired, running and healthy tasks of `color`, with fatal problems (crashes)."""
+        ...
+
+    def set_weights(self, weights: Weights) -> None:
+        """One atomic change of the load balancer's weights."""
+        ...
+
+    def in_flight(self, color: Color) -> int:
+        """Requests `color` is serving right now (0 once drained)."""
+        ...
+
+    def traffic(self, color: Color) -> TrafficCounters:
+        """Cumulative requests, 5xx and latency of `color`, read from the load balancer."""
+        ...
+
+    def alarms(self, color: Color) -> Sequence[str]:
+        """Names of the alarms of `color` that are firing now (empty where there are none)."""
+        ...
+
+    def direct_url(self, color: Color) -> str:
+        """A URL that reaches `color` without going through the weighted listener (smoke tests)."""
+        ...
+
+    def stop(self, color: Color) -> None:
+        """Stop every task of `color` (after traffic has left it)."""
+        ...
+
+    def record_live(self, color: Color) -> None:
+        """Remember the live colour where infrastructure code reads it (AWS: SSM parameter)."""
+        ...
