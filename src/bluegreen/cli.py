@@ -49,7 +49,7 @@ def common_options(func: F) -> F:
     )(func)
 
 
-def _settings(*, target: str | None, config_path: Path | None, **sections: Any) -> Settings:
+def _settings(target: str | None, config_path: Path | None, **sections: Any) -> Settings:
     overrides: dict[str, Any] = {"target": target}
     overrides.update({k: v for k, v in sections.items() if v})
     return load_settings(config_path, overrides)
@@ -497,6 +497,33 @@ def probe(
 
 @cli.command()
 @common_options
+@click.argument("deployment_id", required=False)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="HTML file to write.")
+@click.option("--png", type=click.Path(path_type=Path, dir_okay=False), help="Also write a PNG.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
+def report(
+    *,
+    target: str | None,
+    config_path: Path | None,
+    deployment_id: str | None,
+    out: Path | None,
+    png: Path | None,
+    open_page: bool,
+) -> None:
+    """Write the self-contained HTML report of a deployment (the last one by default)."""
+    from bluegreen.report import write_report  # noqa: PLC0415 - matplotlib is slow to import
+
+    settings = _settings(target, config_path)
+    path = write_report(settings, _provider(settings), deployment_id, out=out, png=png)
+    click.echo(str(path))
+    if open_page:
+        import webbrowser  # noqa: PLC0415
+
+        webbrowser.open(path.resolve().as_uri())
+
+
+@cli.command()
+@common_options
 @click.option("--force", is_flag=True, help="Also break a lock whose holder looks alive.")
 def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None:
     """Clear a deploy lock left behind (prefer `rollback`, which also restores traffic)."""
@@ -519,7 +546,11 @@ def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one message and an exit code."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="bluegreen",
+            standalone_mode=False,
+        )
     except click.exceptions.Abort:
         err_console.print("aborted")
         return 130

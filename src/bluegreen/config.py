@@ -110,8 +110,9 @@ def _format(error: ValidationError, prefix: str = "") -> str:
 def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
+        if isinstance(value, Mapping):
+            current = merged.get(key)
+            merged[key] = _merge(current if isinstance(current, Mapping) else {}, value)
         elif value is not None:
             merged[key] = value
     return merged

@@ -1,0 +1,1 @@
+"""Platforms the deployment procedure runs on: `local` and `aws`."""

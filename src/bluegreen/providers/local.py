@@ -1,0 +1,326 @@
+"""`LocalProvider`: the provider protocol on this machine (PostgreSQL, HAProxy, gunicorn).
+
+It only executes: the deployment procedure decides colours and weights. Weights go to HAProxy
+through its runtime API (never a reload) after being written to ``lb.json``, so a restarted
+HAProxy comes back with the same weights.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bluegreen.config import Settings
+from bluegreen.errors import ConfigError, DeployError, PlatformError
+from bluegreen.local.files import FileStateStore
+from bluegreen.local.haproxy import BACKEND, ServerStat, server_name, server_weights
+from bluegreen.local.platform import LocalPlatform
+from bluegreen.local.tasks import pick_port, task_env
+from bluegreen.model import (
+    COLORS,
+    Color,
+    ColorState,
+    Health,
+    Release,
+    Snapshot,
+    TrafficCounters,
+    Weights,
+)
+from bluegreen.state import StateStore
+
+MIGRATE_TIMEOUT = 600.0
+
+
+def _app_dir(settings: Settings) -> Path:
+    app_dir = settings.local.app_dir
+    if not app_dir.is_absolute() and settings.source is not None:
+        app_dir = settings.source.absolute().parent / app_dir
+    return app_dir.absolute()
+
+
+def default_release(
+    settings: Settings,
+    version: str,
+    command: str | Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Release:
+    """A local release of `version`: `command` (a shell-like string or argv), else the
+    configured ``local.command``, else the reference service under gunicorn."""
+    app_dir = _app_dir(settings)
+    repo = app_dir.parent
+    bin_dir = repo / ".venv" / "bin"
+    if command is not None:
+        argv = tuple(shlex.split(command) if isinstance(command, str) else command)
+        source = "command"
+    elif settings.local.command is not None:
+        argv, source = tuple(settings.local.command), "config"
+    else:
+        argv = (
+            str(bin_dir / "gunicorn"),
+            "-c",
+            str(app_dir / "gunicorn.conf.py"),
+            "items_api:create_app()",
+        )
+        source = "default"
+    if not argv:
+        raise ConfigError("the release command is empty", hint="pass --command 'CMD ARGS…'")
+    migrate = settings.local.migrate_command or (
+        str(bin_dir / "alembic"),
+        "-c",
+        str(app_dir / "alembic.ini"),
+        "upgrade",
+        "head",
+    )
+    return Release(
+        version=version,
+        command=argv,
+        env=dict(env or {}),
+        migrate_command=tuple(migrate),
+        workdir=str(app_dir),
+        source=source,
+    )
+
+
+class LocalProvider:
+    """`bluegreen.provider.Provider` for the local platform."""
+
+    def __init__(self, settings: Settings, *, platform: LocalPlatform | None = None) -> None:
+        self.settings = settings
+        self.platform = platform or LocalPlatform(settings)
+        self._state = FileStateStore(self.platform.state_dir)
+        self.url = f"http://127.0.0.1:{self.platform.port}"
+
+    @property
+    def target(self) -> str:
+        """Always ``local``."""
+        return "local"
+
+    @property
+    def state(self) -> StateStore:
+        """Lock, journal and history as files in the state directory."""
+        return self._state
+
+    # ---------------------------------------------------------------- reading
+    def _stats(self) -> list[ServerStat]:
+        return self.platform.api.show_stat()
+
+    def _task_counts(self) -> dict[Color, int]:
+        counts: dict[Color, int] = {}
+        for color in COLORS:
+            current = self.platform.tasks.load(color)
+            counts[color] = len(current.tasks) if current else 0
+        return counts
+
+    def health(self, color: Color) -> Health:
+        """Desired, running and healthy (process alive and HAProxy's check passing) tasks."""
+        return self._health(color, self._stats())
+
+    def _health(self, color: Color, stats: Sequence[ServerStat]) -> Health:
+        current = self.platform.tasks.load(color)
+        if current is None:
+            return Health(desired=0, running=0, healthy=0)
+        statuses = self.platform.tasks.status(color)
+        by_name = {s.server: s for s in stats if s.backend == BACKEND}
+        running = [s for s in statuses if s.running]
+        healthy = [
+            s for s in running if (stat := by_name.get(s.task.name)) is not None and stat.healthy
+        ]
+        problems = tuple(p for s in statuses if (p := s.problem()) is not None)
+        if len(current.tasks) < current.desired:
+            problems += (
+                f"only {len(current.tasks)} of {current.desired} tasks were started "
+                "(the controller stopped while starting them)",
+            )
+        return Health(
+            desired=current.desired,
+            running=len(running),
+            healthy=len(healthy),
+            problems=problems,
+        )
+
+    def in_flight(self, color: Color) -> int:
+        """Requests in flight or queued on `color`'s servers (public and test listeners)."""
+        return _in_flight(color, self._stats())
+
+    def traffic(self, color: Color) -> TrafficCounters:
+        """Cumulative requests and 5xx of `color` on the public listener (per-server sums).
+
+        Counters belong to the server slots, so they continue across releases and restart
+        from 0 when HAProxy restarts; analysis works on differences and must allow for that.
+        HAProxy has no percentiles, so ``p99_ms`` is None.
+        """
+        stats = [s for s in self._stats() if s.backend == BACKEND and _color_of(s) == color]
+        return TrafficCounters(
+            at=time.time(),
+            requests=sum(s.req_tot for s in stats),
+            errors_5xx=sum(s.hrsp_5xx for s in stats),
+        )
+
+    def server_stats(self, color: Color) -> list[ServerStat]:
+        """`show stat` of `color`'s servers on the public backend (latency averages too)."""
+        return [s for s in self._stats() if s.backend == BACKEND and _color_of(s) == color]
+
+    def alarms(self, color: Color) -> Sequence[str]:
+        """No alarms locally."""
+        return []
+
+    def direct_url(self, color: Color) -> str:
+        """The test listener of `color`: it reaches only that colour, whatever the weights."""
+        return f"http://127.0.0.1:{self.platform.test_ports[color]}"
+
+    def snapshot(self) -> Snapshot:
+        """Weights (HAProxy's actual ones when they differ from the recorded intent), colours."""
+        self._require_up()
+        stats = self._stats()
+        counts = self._task_counts()
+        intent = self.platform.weights()
+        actual = {s.server: s.weight for s in stats if s.backend == BACKEND and s.status != "MAINT"}
+        weights = intent
+        if any(counts.values()) and server_weights(intent, counts) != {
+            n: actual.get(n, 0) for n in server_weights(intent, counts)
+        }:
+            weights = _percent(actual) or intent
+        colors: dict[Color, ColorState] = {}
+        for color in COLORS:
+            current = self.platform.tasks.load(color)
+            colors[color] = ColorState(
+                release=current.release if current else None,
+                health=self._health(color, stats),
+                in_flight=_in_flight(color, stats),
+            )
+        return Snapshot(
+            target=self.target,
+            url=self.url,
+            weights=weights,
+            colors=colors,
+            extra={
+                "state_dir": str(self.platform.state_dir),
+                "direct_urls": {c: self.direct_url(c) for c in COLORS},
+                "server_weights": actual,
+            },
+        )
+
+    # ---------------------------------------------------------------- changing
+    def _require_up(self) -> None:
+        if not self.platform.api.reachable():
+            raise PlatformError(
+                f"the local platform is not running (no HAProxy at {self.platform.socket_path})",
+                hint="run `bluegreen up`",
+            )
+
+    def migrate(self, release: Release) -> None:
+        """Run the release's migration command with the DB settings; DeployError on failure."""
+        if not release.migrate_command:
+            return
+        env = task_env(
+            os.environ,
+            release,
+            color="blue",
+            port=0,
+            database_url=self.platform.database_url(),
+        )
+        for key in ("PORT", "DEPLOYMENT_COLOR"):
+            env.pop(key, None)
+        try:
+            result = subprocess.run(
+                list(release.migrate_command),
+                cwd=release.workdir or None,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=MIGRATE_TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DeployError(
+                f"the migration of {release.version} could not run: {exc}",
+                hint="check the release's migrate command; no traffic was moved",
+            ) from exc
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+            raise DeployError(
+                f"the migration of {release.version} failed (exit {result.returncode}):\n{tail}",
+                hint="fix the migration and deploy again; no traffic was moved",
+            )
+
+    def start(self, color: Color, release: Release, tasks: int) -> None:
+        """Start `tasks` tasks of `release` as `color` (weight 0) and let HAProxy check them."""
+        self._require_up()
+        if tasks > self.platform.slots:
+            raise ConfigError(
+                f"deploy.tasks: {tasks} is more than the local platform's "
+                f"{self.platform.slots} server slots per colour",
+                hint=f"use at most {self.platform.slots} tasks locally",
+            )
+        if self.platform.tasks.load(color) is not None:
+            if self.platform.weights().of(color) > 0:
+                raise PlatformError(
+                    f"refusing to replace {color}: it takes traffic",
+                    hint="move traffic away from it first",
+                )
+            self.stop(color)
+        api = self.platform.api
+        offset = 0 if color == "blue" else self.platform.slots
+        base = self.settings.local.base_port + offset
+        ports = [pick_port(base + i) for i in range(tasks)]
+        names = [server_name(color, i) for i in range(1, tasks + 1)]
+        for name, port in zip(names, ports, strict=True):
+            api.set_port(name, port)
+        api.command(*(f"set server {BACKEND}/{n} weight 0" for n in names))
+        url = self.platform.database_url()
+        env_for = {
+            p: task_env(os.environ, release, color=color, port=p, database_url=url) for p in ports
+        }
+        try:
+            self.platform.tasks.start(color, release, ports, env_for)
+        finally:
+            api.set_state(names, "ready")
+
+    def set_weights(self, weights: Weights) -> None:
+        """Record, then apply per-server weights in one runtime-API exchange (raises first)."""
+        self._require_up()
+        counts = self._task_counts()
+        for color in COLORS:
+            if weights.of(color) > 0 and counts[color] == 0:
+                raise PlatformError(f"refusing to send traffic to {color}: it runs no tasks")
+        self.platform.save_lb(weights=weights)
+        wanted = server_weights(weights, counts)
+        current = {s.server: s.weight for s in self._stats() if s.backend == BACKEND}
+        self.platform.api.set_weights(current, wanted)
+
+    def stop(self, color: Color) -> None:
+        """Put `color`'s slots in maintenance, then stop its processes."""
+        current = self.platform.tasks.load(color)
+        if current is None:
+            return
+        if self.platform.api.reachable():
+            self.platform.api.set_state([t.name for t in current.tasks], "maint")
+        self.platform.tasks.stop(color)
+
+    def record_live(self, color: Color) -> None:
+        """Written to lb.json for `status` (nothing reads it to route traffic locally)."""
+        self.platform.save_lb(live=color)
+
+
+def _color_of(stat: ServerStat) -> str:
+    return stat.server.rsplit("-", 1)[0]
+
+
+def _in_flight(color: Color, stats: Sequence[ServerStat]) -> int:
+    return sum(
+        s.scur + s.qcur for s in stats if s.backend in (BACKEND, color) and _color_of(s) == color
+    )
+
+
+def _percent(actual: Mapping[str, int]) -> Weights | None:
+    totals = {c: sum(w for n, w in actual.items() if n.startswith(f"{c}-")) for c in COLORS}
+    whole = totals["blue"] + totals["green"]
+    if whole == 0:
+        return None
+    blue = round(100 * totals["blue"] / whole)
+    return Weights(blue, 100 - blue)

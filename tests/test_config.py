@@ -1,0 +1,74 @@
+"""Configuration: frozen settings, flags over the file, errors that name the key path."""
+
+from pathlib import Path
+
+import pytest
+
+from bluegreen.config import load_settings
+from bluegreen.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bluegreen.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert (settings.target, settings.deploy.tasks, settings.deploy.strategy) == (
+        "local",
+        2,
+        "all-at-once",
+    )
+    assert settings.analysis.max_error_rate == 0.01
+    assert settings.analysis.min_requests == 20
+
+
+def test_file_values_and_flag_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, '[deploy]\ntasks = 3\nstrategy = "canary"\ncanary_percent = 20\n')
+    settings = load_settings(path, {"deploy": {"tasks": 4, "bake": None}})
+    assert (settings.deploy.tasks, settings.deploy.strategy, settings.deploy.canary_percent) == (
+        4,
+        "canary",
+        20,
+    )
+    assert settings.deploy.bake == 0
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""))
+    with pytest.raises(ValueError, match="frozen"):
+        settings.deploy.tasks = 5  # type: ignore[misc]  # the point of the test
+
+
+def test_bad_value_names_the_key_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "[deploy]\ncanary_percent = 150\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"bluegreen.toml: deploy.canary_percent: Input should be less than or equal to 99",
+    ):
+        load_settings(path)
+
+
+def test_unknown_key_is_refused_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"analysis.max_eror_rate: unknown key"):
+        load_settings(write(tmp_path, "[analysis]\nmax_eror_rate = 0.5\n"))
+
+
+def test_bad_strategy_lists_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"deploy.strategy: Input should be 'all-at-once', 'canary' or 'linear'"
+    ):
+        load_settings(write(tmp_path, '[deploy]\nstrategy = "yolo"\n'))
+
+
+def test_invalid_toml_says_where(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[deploy\n"))
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_settings(tmp_path / "nope.toml")

@@ -1,0 +1,230 @@
+"""The deployment procedure's ordering, undo and invariants, on an in-memory platform.
+
+Real HAProxy, gunicorn and PostgreSQL run in tests/local and tests/e2e; here the decisions
+and their order are checked exhaustively and fast.
+"""
+
+import pytest
+
+from bluegreen.config import AnalysisSettings
+from bluegreen.deployment import Deployment, DeployRequest
+from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
+from bluegreen.journal import SIGNAL_ABORT, SIGNAL_PROMOTE, SilentProgress
+from bluegreen.model import Release, Weights
+from bluegreen.plan import Strategy
+from bluegreen.state import Event, LockInfo
+from tests.support.memory import FakeClock, MemoryProvider
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def platform(clock: FakeClock) -> MemoryProvider:
+    provider = MemoryProvider(clock=clock)
+    provider.seed("blue", "1.0.0")
+    return provider
+
+
+def run(provider: MemoryProvider, clock: FakeClock, **kwargs: object) -> dict[str, object]:
+    release = kwargs.pop("release", Release("2.0.0", migrate_command=("migrate",)))
+    request = DeployRequest(release=release, tasks=2, **kwargs)  # type: ignore[arg-type]  # test-only kwargs
+    return Deployment(provider, request, SilentProgress(), clock=clock).run().record
+
+
+def test_successful_deploy_moves_traffic_then_stops_the_old_colour(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    record = run(platform, clock)
+    assert platform.calls == [
+        ("migrate", "2.0.0"),
+        ("start", "green"),
+        ("weights", {"blue": 0, "green": 100}),
+        ("record_live", "green"),
+        ("stop", "blue"),
+    ]
+    assert record["outcome"] == "succeeded"
+    assert record["from"] == {
+        "color": "blue",
+        "version": "1.0.0",
+        "release": Release("1.0.0").to_dict(),
+    }
+    assert platform.state.lock is None
+    assert platform.violations == []
+
+
+def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock: FakeClock) -> None:
+    record = run(platform, clock)
+    steps = [e.step for e in platform.state.events(str(record["id"]))]
+    assert steps == [
+        "begin",
+        "migrate",
+        "migrated",
+        "start",
+        "healthy",
+        "shift",
+        "shifted",
+        "live",
+        "drain",
+        "stop",
+        "stopped",
+        "end",
+    ]
+
+
+def test_release_that_never_turns_healthy_is_aborted_with_old_colour_untouched(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    bad = Release("2.0.0", env={"FAKE_HEALTHY": "0"})
+    with pytest.raises(HealthCheckError, match="0 of 2 task"):
+        run(platform, clock, release=bad, health_timeout=5)
+    assert platform.weights == Weights(100, 0)
+    assert ("stop", "green") in platform.calls
+    assert not any(c[0] == "weights" and c[1]["green"] > 0 for c in platform.calls)
+    assert platform.state.records[-1]["outcome"] == "rolled_back"
+    assert platform.state.lock is None
+
+
+def test_crash_at_start_fails_at_once_without_waiting_for_the_timeout(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    started = clock.now
+    with pytest.raises(HealthCheckError, match="exited with code 3"):
+        run(platform, clock, release=Release("2.0.0", env={"FAKE_CRASH": "1"}), health_timeout=60)
+    assert clock.now - started < 1
+    assert platform.colors["green"].desired == 0
+
+
+def test_failed_migration_stops_before_anything_starts(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    platform.fail_migration = True
+    with pytest.raises(DeployError, match="migration failed"):
+        run(platform, clock)
+    assert platform.calls == [("migrate", "2.0.0")]
+    assert platform.weights == Weights(100, 0)
+
+
+def test_canary_breach_rolls_back_traffic_before_stopping_the_new_colour(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    bad = Release("2.0.0", env={"FAKE_ERROR_RATE": "0.5"})
+    with pytest.raises(AnalysisError, match=r"5xx rate 50\.0%"):
+        run(platform, clock, release=bad, strategy=Strategy("canary", 10, interval=30))
+    weights = [c for c in platform.calls if c[0] in ("weights", "stop")]
+    assert weights == [
+        ("weights", {"blue": 90, "green": 10}),
+        ("weights", {"blue": 100, "green": 0}),
+        ("stop", "green"),
+    ]
+    record = platform.state.records[-1]
+    assert record["outcome"] == "rolled_back"
+    assert "5xx rate" in str(record["reason"])
+
+
+def test_linear_sets_every_planned_weight_in_order(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    run(platform, clock, strategy=Strategy("linear", step_percent=25, interval=5))
+    assert [c[1]["green"] for c in platform.calls if c[0] == "weights"] == [25, 50, 75, 100]
+    assert platform.violations == []
+
+
+def test_first_deploy_goes_all_at_once_to_blue(clock: FakeClock) -> None:
+    empty = MemoryProvider(clock=clock)
+    record = run(empty, clock, strategy=Strategy("canary", 10, interval=30))
+    assert [c for c in empty.calls if c[0] == "weights"] == [("weights", {"blue": 100, "green": 0})]
+    assert record["to"]["color"] == "blue"  # type: ignore[index]  # record is JSON-like
+
+
+def test_bake_keeps_the_old_colour_running_until_it_ends(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    seen_running_during_bake: list[bool] = []
+    clock.on_sleep.append(
+        lambda _now: seen_running_during_bake.append(platform.colors["blue"].desired > 0)
+    )
+    run(platform, clock, bake=20)
+    assert seen_running_during_bake
+    assert all(seen_running_during_bake)
+    assert platform.colors["blue"].desired == 0
+
+
+def test_abort_signal_during_bake_restores_the_old_colour(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    def abort_once_baking(_now: float) -> None:
+        deployment = platform.state.lock
+        if deployment and platform.weights == Weights(0, 100):
+            platform.state.append_event(Event(deployment.deployment_id, 0, clock.now, SIGNAL_ABORT))
+
+    clock.on_sleep.append(abort_once_baking)
+    with pytest.raises(DeployError, match="rollback requested"):
+        run(platform, clock, bake=60)
+    assert platform.weights == Weights(100, 0)
+    assert platform.colors["blue"].desired == 2
+    assert platform.colors["green"].desired == 0
+
+
+def test_approval_pauses_before_the_final_shift_until_promoted(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    weights_when_waiting: list[Weights] = []
+
+    def promote_after_a_while(now: float) -> None:
+        deployment = platform.state.lock
+        if deployment and now - deployment.acquired_at > 30:
+            weights_when_waiting.append(platform.weights)
+            platform.state.append_event(Event(deployment.deployment_id, 0, now, SIGNAL_PROMOTE))
+
+    clock.on_sleep.append(promote_after_a_while)
+    run(platform, clock, strategy=Strategy("canary", 10, interval=1), approve=True)
+    assert weights_when_waiting[0] == Weights(90, 10)
+    assert platform.weights == Weights(0, 100)
+
+
+def test_approval_timeout_rolls_back(platform: MemoryProvider, clock: FakeClock) -> None:
+    with pytest.raises(DeployError, match="no approval within 60 s"):
+        run(
+            platform,
+            clock,
+            strategy=Strategy("canary", 10, interval=1),
+            approve=True,
+            approve_timeout=60,
+        )
+    assert platform.weights == Weights(100, 0)
+
+
+def test_held_lock_refuses_and_changes_nothing(platform: MemoryProvider, clock: FakeClock) -> None:
+    platform.state.lock = LockInfo("other", "someone", "deploy", 0, 10**10)
+    with pytest.raises(LockError):
+        run(platform, clock)
+    assert platform.calls == []
+
+
+def test_split_traffic_is_refused_before_any_change(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    platform.seed("green", "0.9")
+    platform.weights = Weights(50, 50)
+    with pytest.raises(DeployError, match="traffic is split"):
+        run(platform, clock)
+    assert platform.calls == []
+    assert platform.state.lock is None
+
+
+def test_analysis_uses_configured_window_and_threshold(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    slightly_bad = Release("2.0.0", env={"FAKE_ERROR_RATE": "0.1"})
+    lenient = AnalysisSettings(max_error_rate=0.2)
+    run(
+        platform,
+        clock,
+        release=slightly_bad,
+        strategy=Strategy("canary", 50, interval=5),
+        analysis=lenient,
+    )
+    assert platform.weights == Weights(0, 100)
