@@ -30,8 +30,13 @@ def platform(clock: FakeClock) -> MemoryProvider:
 
 def run(provider: MemoryProvider, clock: FakeClock, **kwargs: object) -> dict[str, object]:
     release = kwargs.pop("release", Release("2.0.0", migrate_command=("migrate",)))
+    readiness = kwargs.pop("readiness", lambda _url: None)
     request = DeployRequest(release=release, tasks=2, **kwargs)  # type: ignore[arg-type]  # test-only kwargs
-    return Deployment(provider, request, SilentProgress(), clock=clock).run().record
+    return (
+        Deployment(provider, request, SilentProgress(), clock=clock, readiness=readiness)  # type: ignore[arg-type]  # test-only kwargs
+        .run()
+        .record
+    )
 
 
 def test_successful_deploy_moves_traffic_then_stops_the_old_colour(
@@ -62,6 +67,7 @@ def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock:
         "begin",
         "migrate",
         "migrated",
+        "live-checked",
         "start",
         "healthy",
         "shift",
@@ -228,3 +234,12 @@ def test_analysis_uses_configured_window_and_threshold(
         analysis=lenient,
     )
     assert platform.weights == Weights(0, 100)
+
+
+def test_live_colour_failing_after_migration_stops_before_new_tasks_start(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    with pytest.raises(DeployError, match="live colour blue fails on the new schema"):
+        run(platform, clock, readiness=lambda _url: "/ready answered 503")
+    assert platform.calls == [("migrate", "2.0.0")]
+    assert platform.weights == Weights(100, 0)

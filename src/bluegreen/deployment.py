@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import httpx
 
 from bluegreen.analysis import Verdict, judge, window_start
 from bluegreen.config import AnalysisSettings
@@ -31,6 +33,14 @@ from bluegreen.journal import (
     Progress,
     SystemClock,
     poll,
+)
+from bluegreen.migrations import (
+    EXPAND_CONTRACT_HINT,
+    Revision,
+    contract_problems,
+    new_revisions,
+    read_chain,
+    versions_dir,
 )
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
 from bluegreen.plan import Strategy, describe_weights, idle_color, live_state_problems, shift_steps
@@ -76,6 +86,7 @@ class Context:
     reused: bool = False
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    readiness: Callable[[str], str | None] = field(default=lambda url: live_readiness_problem(url))
 
     def checkpoint(self) -> None:
         """Between polls: renew the lease when half of it is gone; obey an operator's abort."""
@@ -106,19 +117,76 @@ class Step(Protocol):
 
 
 class Migrate:
-    """Run the release's one-off migration once, before any new task starts."""
+    """Run the release's one-off migration once, before any new task starts.
+
+    Before: refuse a contracting revision while the live colour's code predates it. After:
+    the live colour must still pass readiness (and the smoke test) on the migrated schema.
+    """
 
     name = "migrate"
 
     def run(self, ctx: Context) -> None:
-        """Migrate, then check the live colour still serves on the migrated schema."""
-        ctx.journal.record("migrate", version=ctx.request.release.version)
-        ctx.progress.info(f"migrating the database for {ctx.request.release.version}")
-        ctx.provider.migrate(ctx.request.release)
+        """Guard, migrate, check the live colour."""
+        release = ctx.request.release
+        pending = self._guard(ctx)
+        ctx.journal.record(
+            "migrate", version=release.version, revisions=[f"{r.id}:{r.change}" for r in pending]
+        )
+        shown = ", ".join(f"{r.id} ({r.change})" for r in pending) or "no new revision"
+        ctx.progress.info(f"migrating the database for {release.version}: {shown}")
+        ctx.provider.migrate(release)
         ctx.journal.record("migrated")
+        if ctx.old is not None:
+            self._check_live(ctx, ctx.old, pending)
+
+    def _guard(self, ctx: Context) -> list[Revision]:
+        new_dir = versions_dir(ctx.request.release.workdir)
+        if new_dir is None:
+            return []
+        live_dir = versions_dir(ctx.old_release.workdir) if ctx.old_release else None
+        live = read_chain(live_dir) if live_dir else []
+        pending = new_revisions(read_chain(new_dir), live)
+        if ctx.old is not None and ctx.old_release is not None:
+            who = f"{ctx.old} ({ctx.old_release.version})"
+            problems = contract_problems(pending, live, who)
+            if problems:
+                raise DeployError(
+                    "refusing to migrate: " + "; ".join(problems), hint=EXPAND_CONTRACT_HINT
+                )
+        return pending
+
+    def _check_live(self, ctx: Context, live: Color, pending: list[Revision]) -> None:
+        url = ctx.provider.direct_url(live)
+        problem = ctx.readiness(url)
+        if problem is None and ctx.request.smoke:
+            code, output = run_smoke(ctx.request.smoke, url)
+            problem = None if code == 0 else f"smoke test exit code {code}: {output.strip()[-300:]}"
+        health = ctx.provider.health(live)
+        if problem is None and not health.ready:
+            problem = f"{health.healthy} of {health.desired} targets healthy"
+        ctx.journal.record("live-checked", color=live, problem=problem)
+        if problem is not None:
+            culprit = pending[-1].id if pending else "the migration command"
+            raise DeployError(
+                f"after migrating, the live colour {live} fails on the new schema ({problem}): "
+                f"revision {culprit} broke it",
+                hint="the schema change is in place: fix forward with a revision that restores "
+                "what the live release needs (docs/runbooks/migration-failed.md)",
+            )
 
     def undo(self, ctx: Context) -> None:
         """Nothing: migrations only expand while an older colour runs, so they stay."""
+
+
+def live_readiness_problem(base_url: str, path: str = "/ready") -> str | None:
+    """Why the colour at `base_url` is not ready (None when it is, or has no such endpoint)."""
+    try:
+        response = httpx.get(base_url.rstrip("/") + path, timeout=5.0)
+    except httpx.HTTPError as exc:
+        return f"{path} unreachable: {exc.__class__.__name__}"
+    if response.status_code >= 500:
+        return f"{path} answered {response.status_code}: {response.text.strip()[:200]}"
+    return None
 
 
 class StartIdle:
@@ -433,6 +501,7 @@ class Deployment:
         clock: Clock | None = None,
         deployment_id: str | None = None,
         steps: Sequence[Step] | None = None,
+        readiness: Callable[[str], str | None] | None = None,
     ) -> None:
         self.provider = provider
         self.request = request
@@ -440,6 +509,7 @@ class Deployment:
         self.clock = clock or SystemClock()
         self.id = deployment_id or new_deployment_id(self.clock.time())
         self.steps = list(steps) if steps is not None else steps_for(request)
+        self.readiness = readiness or live_readiness_problem
 
     def run(self) -> Outcome:
         """Run the deployment; raise its error after traffic was restored (and recorded)."""
@@ -475,6 +545,7 @@ class Deployment:
             new=new,
             old=old,
             old_release=snapshot.colors[old].release if old else None,
+            readiness=self.readiness,
         )
         started = self.clock.monotonic()
         journal.record(

@@ -46,9 +46,7 @@ def server_weights(weights: Weights, tasks: Mapping[Color, int]) -> dict[str, in
     as possible, the first servers taking the remainder. A colour with no tasks gets no
     entries (there is nothing to weight; routing traffic to it is the caller's mistake).
     """
-    per_server = {
-        c: weights.of(c) / tasks.get(c, 0) for c in COLORS if tasks.get(c, 0) > 0
-    }
+    per_server = {c: weights.of(c) / tasks.get(c, 0) for c in COLORS if tasks.get(c, 0) > 0}
     top = max(per_server.values(), default=0.0)
     scale = MAX_WEIGHT / top if top > 0 else 0.0
     result: dict[str, int] = {}
@@ -139,9 +137,7 @@ def render_config(
     ]
     for slot in servers:
         state = "" if slot.enabled else " disabled"
-        lines.append(
-            f"    server {slot.name} 127.0.0.1:{slot.port} weight {slot.weight}{state}"
-        )
+        lines.append(f"    server {slot.name} 127.0.0.1:{slot.port} weight {slot.weight}{state}")
     for color in COLORS:
         lines += [
             "",

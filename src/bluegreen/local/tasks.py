@@ -116,9 +116,7 @@ def task_env(
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     env.update(release.env)
-    env.update(
-        {"PORT": str(port), "APP_VERSION": release.version, "DEPLOYMENT_COLOR": color}
-    )
+    env.update({"PORT": str(port), "APP_VERSION": release.version, "DEPLOYMENT_COLOR": color})
     return env
 
 

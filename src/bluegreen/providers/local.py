@@ -258,9 +258,9 @@ class LocalProvider:
                 hint=f"use at most {self.platform.slots} tasks locally",
             )
         if self.platform.tasks.load(color) is not None:
-            if self.platform.weights().of(color) > 0:
+            if self.platform.weights().of(color) > 0 and self.health(color).healthy > 0:
                 raise PlatformError(
-                    f"refusing to replace {color}: it takes traffic",
+                    f"refusing to replace {color}: it serves traffic",
                     hint="move traffic away from it first",
                 )
             self.stop(color)

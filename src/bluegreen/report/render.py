@@ -11,7 +11,6 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bluegreen.report.series import ProbeSeries, ReportData
@@ -145,7 +144,7 @@ def figure(data: ReportData) -> Figure:
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG (for --png, a pull request or a job summary)."""
     buffer = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buffer)
+    fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 

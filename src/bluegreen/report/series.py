@@ -8,7 +8,7 @@ panels of the figure share one x axis.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,50 +178,65 @@ def _version(release: Any) -> str | None:
     return None
 
 
+def _shift_text(d: Mapping[str, Any], new: str | None) -> tuple[str, str]:
+    raw = d.get("weights")
+    weights: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    share = weights.get(new, "?") if new else "?"
+    return (
+        f"shift {d.get('step', '?')}/{d.get('of', '?')}",
+        f"{new or 'new colour'} to {share}% (blue {weights.get('blue', '?')}% / "
+        f"green {weights.get('green', '?')}%)",
+    )
+
+
+def _end_text(d: Mapping[str, Any]) -> str:
+    reason = f": {d['reason']}" if d.get("reason") else ""
+    return f"{d.get('outcome', '?')}{reason}"
+
+
+# (label on the chart, detail in the steps table) of each marker, from its event's data.
+_TEXTS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
+    "migrate": lambda d: ("migrate", f"database migration for {d.get('version', '?')}"),
+    "start": lambda d: (
+        f"start {d.get('color', '')}".strip(),
+        f"{d.get('tasks', '?')} task(s) of {_version(d.get('release')) or '?'} "
+        f"as {d.get('color', '?')}",
+    ),
+    "reuse": lambda d: ("reuse", f"{d.get('color', '?')} still runs {d.get('version', '?')} warm"),
+    "healthy": lambda d: (
+        "healthy",
+        f"{d.get('tasks', '?')} task(s) healthy after {d.get('seconds', '?')} s",
+    ),
+    "smoke": lambda d: ("smoke", f"{d.get('command', '')} against {d.get('url', '')}"),
+    "awaiting-approval": lambda d: (
+        "approval",
+        f"paused for `bluegreen promote` (timeout {d.get('timeout', '?')} s)",
+    ),
+    "promoted": lambda _d: ("promote", "approved: final shift"),
+    "bake": lambda d: ("bake", f"old colour kept warm for {d.get('seconds', '?')} s"),
+    "failed": lambda d: ("rollback", str(d.get("reason") or "failed")),
+    "drain": lambda d: (
+        f"drain {d.get('color', '')}".strip(),
+        "waiting for requests in flight to finish",
+    ),
+    "drain-timeout": lambda d: (
+        "drain timeout",
+        f"{d.get('color', '?')} left running with requests in flight",
+    ),
+    "stop": lambda d: (
+        f"stop {d.get('color', '')}".strip(),
+        f"stopping the tasks of {d.get('color', '?')}",
+    ),
+    "end": lambda d: ("end", _end_text(d)),
+}
+
+
 def _marker_text(event: Event, new: str | None) -> tuple[str, str]:
     """Short label for the chart, longer detail for the table."""
-    d = event.data
-    step = event.step
-    if step == "start":
-        return (
-            f"start {d.get('color', '')}".strip(),
-            f"{d.get('tasks', '?')} task(s) of {_version(d.get('release')) or '?'} "
-            f"as {d.get('color', '?')}",
-        )
-    if step == "reuse":
-        return "reuse", f"{d.get('color', '?')} still runs {d.get('version', '?')} warm"
-    if step == "healthy":
-        return "healthy", f"{d.get('tasks', '?')} task(s) healthy after {d.get('seconds', '?')} s"
-    if step == "smoke":
-        return "smoke", f"{d.get('command', '')} against {d.get('url', '')}"
-    if step == "shift":
-        weights = d.get("weights") if isinstance(d.get("weights"), Mapping) else {}
-        share = weights.get(new, "?") if new else "?"
-        return (
-            f"shift {d.get('step', '?')}/{d.get('of', '?')}",
-            f"{new or 'new colour'} to {share}% (blue {weights.get('blue', '?')}% / "
-            f"green {weights.get('green', '?')}%)",
-        )
-    if step == "awaiting-approval":
-        return "approval", f"paused for `bluegreen promote` (timeout {d.get('timeout', '?')} s)"
-    if step == "promoted":
-        return "promote", "approved: final shift"
-    if step == "bake":
-        return "bake", f"old colour kept warm for {d.get('seconds', '?')} s"
-    if step == "failed":
-        return "rollback", str(d.get("reason") or "failed")
-    if step == "drain":
-        return f"drain {d.get('color', '')}".strip(), "waiting for requests in flight to finish"
-    if step == "drain-timeout":
-        return "drain timeout", f"{d.get('color', '?')} left running with requests in flight"
-    if step == "stop":
-        return f"stop {d.get('color', '')}".strip(), f"stopping the tasks of {d.get('color', '?')}"
-    if step == "migrate":
-        return "migrate", f"database migration for {d.get('version', '?')}"
-    if step == "end":
-        reason = f": {d['reason']}" if d.get("reason") else ""
-        return "end", f"{d.get('outcome', '?')}{reason}"
-    return step, ""
+    if event.step == "shift":
+        return _shift_text(event.data, new)
+    text = _TEXTS.get(event.step)
+    return text(event.data) if text else (event.step, "")
 
 
 def step_markers(events: Sequence[Event]) -> tuple[Marker, ...]:
@@ -395,4 +410,3 @@ def build(
         probe=probe_series(probe, begin_at) if probe and probe.get("series") else None,
         colors=version_colors(head),
     )
-
