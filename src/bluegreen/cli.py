@@ -214,11 +214,24 @@ def cli() -> None:
 @common_options
 @click.option("--tasks", type=click.IntRange(1, 16), help="Tasks of the first release.")
 @click.option("--version", "version", default="1.0.0", show_default=True, help="First version.")
-def up(*, target: str | None, config_path: Path | None, tasks: int | None, version: str) -> None:
+@click.option("--ref", help="Build the first release from this git ref of the repository.")
+@click.option("--command", help="Command that runs one task (default: the reference app).")
+@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Env (repeat).")
+def up(
+    *,
+    target: str | None,
+    config_path: Path | None,
+    tasks: int | None,
+    version: str,
+    ref: str | None,
+    command: str | None,
+    env_pairs: tuple[str, ...],
+) -> None:
     """Start the local platform and deploy the first release as blue at 100%."""
     settings = _settings(target, config_path, deploy={"tasks": tasks})
     if settings.target != "local":
         raise ConfigError("`up` starts the local platform; on AWS, Terraform creates it")
+    env = _parse_env(env_pairs)
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415
 
     progress = RichProgress(err_console)
@@ -233,9 +246,9 @@ def up(*, target: str | None, config_path: Path | None, tasks: int | None, versi
             highlight=False,
         )
         return
-    release = _release(settings, version=version, image=None, command=None, env={})
+    release = _release(settings, version=version, image=None, command=command, env=env, ref=ref)
     operations.deploy(provider, _request(settings, release), progress)
-    err_console.print(f"up: {version} is live at {snapshot.url}", highlight=False)
+    err_console.print(f"up: {release.version} is live at {snapshot.url}", highlight=False)
     click.echo(snapshot.url)
 
 

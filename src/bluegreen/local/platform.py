@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 from bluegreen.config import Settings
 from bluegreen.errors import PlatformError

@@ -210,7 +210,7 @@ class PostgresServer:
         db_lit = _literal(database)
         pw_lit = _literal(password)
         self.run_sql(
-            f"SELECT 'CREATE ROLE {role} LOGIN' "
+            f"SELECT 'CREATE ROLE {role} LOGIN' "  # noqa: S608 - checked names, quoted values
             f"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {name_lit}) \\gexec\n"
             f"ALTER ROLE {role} WITH LOGIN PASSWORD {pw_lit};\n"
             f"SELECT 'CREATE DATABASE {db} OWNER {role}' "

@@ -123,9 +123,10 @@ def task_env(
 def task_argv(command: Sequence[str]) -> list[str]:
     """The command, with ``--no-control-socket`` added when it is a gunicorn that knows it."""
     argv = list(command)
-    if argv and Path(argv[0]).name.startswith("gunicorn") and _knows_no_control_socket(argv[0]):
-        if not any(a.startswith(("--control-socket", "--no-control-socket")) for a in argv):
-            argv.insert(1, "--no-control-socket")
+    is_gunicorn = bool(argv) and Path(argv[0]).name.startswith("gunicorn")
+    chosen = any(a.startswith(("--control-socket", "--no-control-socket")) for a in argv)
+    if is_gunicorn and not chosen and _knows_no_control_socket(argv[0]):
+        argv.insert(1, "--no-control-socket")
     return argv
 
 
@@ -279,7 +280,7 @@ class TaskRunner:
         return [] if current is None else [_status(t) for t in current.tasks]
 
     def stop(self, color: Color, timeout: float | None = None) -> None:
-        """SIGTERM every task of `color`, wait up to `timeout`, SIGKILL what remains; forget them."""
+        """SIGTERM `color`'s tasks, wait up to `timeout`, SIGKILL what remains; forget them."""
         current = self.load(color)
         if current is None:
             return

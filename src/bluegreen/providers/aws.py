@@ -530,8 +530,12 @@ class AwsProvider:
                 StateValue="ALARM",
                 AlarmTypes=["MetricAlarm", "CompositeAlarm"],
             )
-            firing.update(a["AlarmName"] for a in response.get("MetricAlarms") or [])
-            firing.update(a["AlarmName"] for a in response.get("CompositeAlarms") or [])
+            # StateValue is also checked here: the filter is the API's, the decision is ours.
+            alarms = [
+                *(response.get("MetricAlarms") or []),
+                *(response.get("CompositeAlarms") or []),
+            ]
+            firing.update(a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM")
         return {c: [n for n in self.resources.alarm_names[c] if n in firing] for c in colors}
 
     def _recorded_live(self) -> str | None:

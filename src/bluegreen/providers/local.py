@@ -68,13 +68,16 @@ def default_release(
         source = "default"
     if not argv:
         raise ConfigError("the release command is empty", hint="pass --command 'CMD ARGS…'")
-    migrate = settings.local.migrate_command or (
+    # The reference service's migrations run by default; a custom command brings its own
+    # (local.migrate_command) or none.
+    default_migrate = (
         str(bin_dir / "alembic"),
         "-c",
         str(app_dir / "alembic.ini"),
         "upgrade",
         "head",
     )
+    migrate = settings.local.migrate_command or (default_migrate if source == "default" else ())
     return Release(
         version=version,
         command=argv,

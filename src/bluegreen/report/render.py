@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -40,8 +41,11 @@ def _extend(t: Sequence[float], values: Sequence[float]) -> tuple[list[float], l
     return [*t, t[-1] + 1.0], [*values, values[-1]]
 
 
-def _draw_weights(ax: Axes, data: ReportData) -> None:
-    points = data.timeline.weights
+def _draw_weights(ax: Axes, data: ReportData, x0: float) -> None:
+    points = list(data.timeline.weights)
+    if points and x0 < points[0].t:
+        # Before `begin` the weights were the ones `begin` recorded; the probe may start earlier.
+        points.insert(0, replace(points[0], t=x0))
     t = [p.t for p in points]
     blue = [p.blue for p in points]
     ax.fill_between(t, 0, blue, step="post", color=FLEET["blue"], alpha=0.85, label="blue")
@@ -87,19 +91,35 @@ def _draw_latency(ax: Axes, probe: ProbeSeries) -> None:
     ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
 
 
-def _draw_markers(axes: Sequence[Axes], data: ReportData) -> None:
-    for marker in data.timeline.markers:
+def label_levels(times: Sequence[float], span: float, levels: int = 4) -> list[int]:
+    """A height level per label so that labels closer than 8% of the axis do not overlap."""
+    gap = span * 0.08
+    last: list[float | None] = [None] * levels
+    chosen = []
+    for t in times:
+        level = next(
+            (i for i, seen in enumerate(last) if seen is None or t - seen > gap),
+            min(range(levels), key=lambda i: last[i] or 0.0),
+        )
+        last[level] = t
+        chosen.append(level)
+    return chosen
+
+
+def _draw_markers(axes: Sequence[Axes], data: ReportData, span: float) -> None:
+    markers = data.timeline.markers
+    levels = label_levels([m.t for m in markers], span)
+    for marker, level in zip(markers, levels, strict=True):
         color = MARKER_COLORS.get(marker.kind, "#333333")
         for ax in axes:
             ax.axvline(marker.t, color=color, linewidth=0.8, linestyle="--", alpha=0.7)
-        # Labels above the top panel, slanted so close steps (start, healthy) stay readable.
+        # Labels above the top panel, staggered in height so close steps stay readable.
         axes[0].annotate(
             plain(marker.label),
             xy=(marker.t, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(0, 4),
+            xytext=(2, 3 + 10 * level),
             textcoords="offset points",
-            rotation=45,
             fontsize=7,
             color=color,
             ha="left",
@@ -123,17 +143,18 @@ def figure(data: ReportData) -> Figure:
     fig = Figure(figsize=(11, 8.5 if probe else 3.6), dpi=100, layout="constrained")
     ratios = [1.0, 1.3, 1.0] if probe else [1.0]
     axes = list(fig.subplots(panels, 1, sharex=True, height_ratios=ratios, squeeze=False)[:, 0])
-    _draw_weights(axes[0], data)
-    if probe is not None:
-        _draw_traffic(axes[1], probe, dict(data.colors))
-        _draw_latency(axes[2], probe)
-    _draw_markers(axes, data)
-    ends = [data.timeline.end_t, 0.0]
-    starts = [0.0]
+    starts, ends = [0.0], [data.timeline.end_t, 0.0]
     if probe is not None and probe.t:
         starts.append(probe.t[0])
         ends.append(probe.t[-1] + 1.0)
-    axes[0].set_xlim(min(starts), max(ends) or 1.0)
+    x0 = min(starts)
+    _draw_weights(axes[0], data, x0)
+    if probe is not None:
+        _draw_traffic(axes[1], probe, dict(data.colors))
+        _draw_latency(axes[2], probe)
+    x1 = max(ends) or 1.0
+    _draw_markers(axes, data, x1 - x0)
+    axes[0].set_xlim(x0, x1)
     for ax in axes:
         ax.grid(True, alpha=0.25)
     axes[-1].set_xlabel("seconds since the deployment began")

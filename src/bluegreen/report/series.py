@@ -325,10 +325,10 @@ def probe_series(probe: Mapping[str, Any], begin_at: float) -> ProbeSeries:
 
 
 def _shift_seconds(events: Sequence[Event]) -> float | None:
-    """From the first `shift` call to the last `shifted` one (all traffic moved)."""
+    """From the first `shift` call to the final `shifted` (all traffic moved); None if never."""
     steps = _steps(events)
     shifts = [e for e in steps if e.step == "shift"]
-    done = [e for e in steps if e.step == "shifted"]
+    done = [e for e in steps if e.step == "shifted" and e.data.get("step") == e.data.get("of")]
     if not shifts or not done:
         return None
     return round(done[-1].at - shifts[0].at, 3)

@@ -1,0 +1,86 @@
+"""gunicorn settings for the items API: `gunicorn -c gunicorn.conf.py "items_api:create_app()"`.
+
+Environment: PORT (default 8000), BIND_HOST (default 127.0.0.1; 0.0.0.0 in the container),
+WEB_WORKERS (default 2), WEB_THREADS (default 4), GRACEFUL_TIMEOUT (default 30 s),
+GUNICORN_CONTROL_SOCKET (unset: no control socket).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+
+def _int_env(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        sys.exit(f"gunicorn.conf.py: {name} must be an integer, got {raw!r}")
+    if not low <= value <= high:
+        sys.exit(f"gunicorn.conf.py: {name} must be between {low} and {high}, got {value}")
+    return value
+
+
+bind = [f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{_int_env('PORT', 8000, 1, 65535)}"]
+workers = _int_env("WEB_WORKERS", 2, 1, 64)
+# gthread: threads overlap database waits, and unlike sync workers they keep connections
+# alive, so a load balancer reuses them instead of opening one per request.
+worker_class = "gthread"
+threads = _int_env("WEB_THREADS", 4, 1, 64)
+
+# Keep idle connections longer than any load balancer in front of us (ALB and our HAProxy:
+# 60 s). If we closed first, the balancer could send a request on a connection we are
+# closing, and that request would fail at every traffic switch.
+keepalive = 75
+# Worker silent this long is killed and replaced (a hung request, not a slow one).
+timeout = 30
+# SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
+graceful_timeout = _int_env("GRACEFUL_TIMEOUT", 30, 1, 600)
+
+# Load the app once in the master: configuration errors stop start-up at once, with one
+# message, and the SSM password is read once. Connections are opened after fork only.
+preload_app = True
+
+# gunicorn >= 25.1 opens a control socket at a fixed per-user path by default, which two
+# instances on one machine (blue and green) would share. One per instance, or none.
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control:
+    control_socket = _control
+else:
+    control_socket_disable = True
+
+accesslog = None  # the app logs one JSON access line per request
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = f"items-api-{os.environ.get('DEPLOYMENT_COLOR', 'local')}"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Give each worker its own connections: drop any pool inherited from the master."""
+    app = getattr(worker, "app", None)
+    wsgi = app.callable if app is not None and hasattr(app, "callable") else None
+    extensions = getattr(wsgi, "extensions", {})
+    database = extensions.get("items_api.db")
+    if database is not None:
+        database.engine.dispose(close=False)
+
+
+def post_worker_init(worker: Any) -> None:
+    """On SIGTERM, turn /ready to 503 before gunicorn starts its graceful stop."""
+    from items_api.lifecycle import begin_shutdown  # noqa: PLC0415 - imported in the worker
+
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: Any) -> None:
+        begin_shutdown()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.siginterrupt(signal.SIGTERM, False)

@@ -1,0 +1,113 @@
+"""The items resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import request
+
+from items_api import store
+from items_api.db import get_session
+from items_api.errors import api_error
+from items_api.pagination import InvalidCursorError
+from items_api.schemas import (
+    IdempotencyHeaders,
+    ItemCreated,
+    ItemIn,
+    ItemOut,
+    ItemPage,
+    ItemUpdated,
+    ListQuery,
+)
+
+bp = APIBlueprint("items", __name__, tag="Items")
+
+_MAX_ID = 2**63 - 1
+_BODY_ERRORS = {
+    400: "Malformed JSON or invalid fields",
+    413: "Body larger than 64 KiB",
+    415: "Body is not JSON",
+    503: "The database is unavailable",
+}
+
+
+@bp.before_request
+def _require_json() -> None:
+    if request.method in {"POST", "PUT"} and not request.is_json:
+        raise api_error(415, "unsupported_media_type", "send the body as application/json")
+
+
+def _parse_id(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= _MAX_ID):
+        raise api_error(400, "invalid_id", f"item id must be a positive integer, got {raw[:40]!r}")
+    return int(raw)
+
+
+def _not_found(item_id: int) -> Exception:
+    return api_error(404, "not_found", f"item {item_id} does not exist")
+
+
+@bp.get("/items")
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(ItemPage)
+@bp.doc(responses={400: "Invalid limit or cursor", 503: "The database is unavailable"})
+def list_items(query: ListQuery) -> dict[str, Any]:
+    """A page of items, newest first; follow next_cursor for the next one."""
+    try:
+        return store.list_page(get_session(), query.limit, query.cursor)
+    except InvalidCursorError as exc:
+        raise api_error(400, "invalid_cursor", str(exc)) from None
+
+
+@bp.post("/items")
+@bp.input(IdempotencyHeaders, location="headers", arg_name="headers")
+@bp.input(ItemIn, location="json", arg_name="body")
+@bp.output(ItemCreated, status_code=201)
+@bp.doc(responses={**_BODY_ERRORS, 422: "Idempotency-Key reused with a different body"})
+def create_item(
+    body: ItemIn, headers: IdempotencyHeaders
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Create an item; a retry with the same Idempotency-Key replays the first result."""
+    try:
+        result, replayed = store.create_item(get_session(), body.name, headers.idempotency_key)
+    except store.IdempotencyKeyReusedError:
+        raise api_error(
+            422, "idempotency_key_reused", "Idempotency-Key was used with a different body"
+        ) from None
+    return result, 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+
+@bp.get("/items/<item_id>")
+@bp.output(ItemOut)
+@bp.doc(responses={400: "Invalid id", 404: "No such item", 503: "The database is unavailable"})
+def get_item(item_id: str) -> dict[str, Any]:
+    """One item."""
+    ident = _parse_id(item_id)
+    return store.get_item(get_session(), ident) or _raise(_not_found(ident))
+
+
+@bp.put("/items/<item_id>")
+@bp.input(ItemIn, location="json", arg_name="body")
+@bp.output(ItemUpdated)
+@bp.doc(responses={**_BODY_ERRORS, 404: "No such item"})
+def update_item(item_id: str, body: ItemIn) -> dict[str, Any]:
+    """Rename an item."""
+    ident = _parse_id(item_id)
+    item = store.update_item(get_session(), ident, body.name) or _raise(_not_found(ident))
+    return {"status": "updated", "item": item}
+
+
+@bp.delete("/items/<item_id>")
+@bp.output({}, status_code=204)
+@bp.doc(responses={400: "Invalid id", 404: "No such item", 503: "The database is unavailable"})
+def delete_item(item_id: str) -> tuple[str, int]:
+    """Delete an item."""
+    ident = _parse_id(item_id)
+    if not store.delete_item(get_session(), ident):
+        raise _not_found(ident)
+    return "", 204
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc

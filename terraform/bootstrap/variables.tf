@@ -1,0 +1,17 @@
+variable "region" {
+  description = "Region of the state bucket (the environments' backend blocks name the same one)."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "bucket_name" {
+  description = "Name of the state bucket; null uses bluegreen-terraform-state-<account id>."
+  type        = string
+  default     = null
+}
+
+variable "noncurrent_version_days" {
+  description = "Days old state versions are kept (the way back from a bad apply or a corrupted state)."
+  type        = number
+  default     = 90
+}

@@ -1,0 +1,328 @@
+data "aws_ssm_parameter" "live_color" {
+  name = var.live_color_parameter_name
+}
+
+data "aws_elb_service_account" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  # The controller writes the live colour after every cutover; reading it here makes
+  # `terraform apply` put the weights where the controller left them instead of undoing a deploy.
+  live_color   = data.aws_ssm_parameter.live_color.insecure_value
+  blue_weight  = local.live_color == "green" ? 0 : 100
+  green_weight = local.live_color == "green" ? 100 : 0
+
+  create_certificate = var.certificate_arn == null
+  certificate_arn    = local.create_certificate ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
+  host               = coalesce(var.domain_name, aws_lb.this.dns_name)
+}
+
+################################################################################
+# Load balancer
+################################################################################
+
+resource "aws_lb" "this" {
+  # checkov:skip=CKV_AWS_150:Deletion protection is the deletion_protection variable: on in prod, off in staging so it can be destroyed.
+  # checkov:skip=CKV2_AWS_28:A WAF web ACL is optional (web_acl_arn): AWS WAF costs at least $5/month plus rules, chosen per environment.
+  # checkov:skip=CKV2_AWS_76:The web ACL, when one is given, is managed outside this module; its rule set is its owner's choice.
+  # checkov:skip=CKV_AWS_91:Access logs are the access_logs_enabled variable: on in prod, off in the low-cost staging.
+  name                       = var.name
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = var.subnet_ids
+  security_groups            = [var.security_group_id]
+  idle_timeout               = var.idle_timeout
+  drop_invalid_header_fields = true # request smuggling through malformed headers stops at the ALB
+  enable_deletion_protection = var.deletion_protection
+
+  dynamic "access_logs" {
+    for_each = var.access_logs_enabled ? [1] : []
+    content {
+      bucket  = aws_s3_bucket.access_logs[0].id
+      enabled = true
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_s3_bucket_policy.access_logs]
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  count = var.web_acl_arn != null ? 1 : 0
+
+  resource_arn = aws_lb.this.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+################################################################################
+# Target groups
+################################################################################
+
+# The two colours are identical but for their name: one health check tuned for a fast cutover.
+# Worst case to healthy after registration: interval + healthy_threshold x interval = 15 s;
+# to unhealthy: unhealthy_threshold x interval + timeout = 18 s; drained: deregistration_delay = 30 s.
+resource "aws_lb_target_group" "blue" {
+  name                 = "${var.name}-blue"
+  vpc_id               = var.vpc_id
+  target_type          = "ip" # Fargate tasks register by ENI address
+  protocol             = "HTTP"
+  port                 = var.app_port
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    path                = var.health_check_path
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    matcher             = "200"
+    interval            = var.health_check_interval
+    timeout             = var.health_check_timeout
+    healthy_threshold   = var.healthy_threshold
+    unhealthy_threshold = var.unhealthy_threshold
+  }
+
+  tags = merge(var.tags, { Color = "blue" })
+}
+
+resource "aws_lb_target_group" "green" {
+  name                 = "${var.name}-green"
+  vpc_id               = var.vpc_id
+  target_type          = "ip"
+  protocol             = "HTTP"
+  port                 = var.app_port
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    path                = var.health_check_path
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    matcher             = "200"
+    interval            = var.health_check_interval
+    timeout             = var.health_check_timeout
+    healthy_threshold   = var.healthy_threshold
+    unhealthy_threshold = var.unhealthy_threshold
+  }
+
+  tags = merge(var.tags, { Color = "green" })
+}
+
+################################################################################
+# Listeners
+################################################################################
+
+resource "aws_lb_listener" "http" {
+  # checkov:skip=CKV_AWS_2:This listener only redirects to HTTPS; it never forwards.
+  # checkov:skip=CKV_AWS_103:No TLS on a redirect-only plain HTTP listener.
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "redirect"
+    redirect {
+      protocol    = "HTTPS"
+      port        = "443"
+      status_code = "HTTP_301"
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = local.certificate_arn
+
+  # Always the ForwardConfig form with both target groups, the form the controller's
+  # ModifyListener uses too (mixing it with a bare target_group_arn is what AWS rejects).
+  default_action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.blue.arn
+        weight = local.blue_weight
+      }
+      target_group {
+        arn    = aws_lb_target_group.green.arn
+        weight = local.green_weight
+      }
+      stickiness {
+        enabled  = false
+        duration = 1
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = contains(["blue", "green"], local.live_color)
+      error_message = "The live-colour parameter ${var.live_color_parameter_name} must hold blue or green."
+    }
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Certificate and DNS
+################################################################################
+
+resource "aws_acm_certificate" "this" {
+  count = local.create_certificate ? 1 : 0
+
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+    precondition {
+      condition     = var.domain_name != null && var.route53_zone_id != null
+      error_message = "Without certificate_arn, set domain_name and route53_zone_id so a certificate can be issued."
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  for_each = local.create_certificate ? {
+    for option in aws_acm_certificate.this[0].domain_validation_options : option.domain_name => option
+  } : {}
+
+  zone_id         = var.route53_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = local.create_certificate ? 1 : 0
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
+}
+
+resource "aws_route53_record" "alias" {
+  count = var.route53_zone_id != null && var.domain_name != null ? 1 : 0
+
+  zone_id = var.route53_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_lb.this.dns_name
+    zone_id                = aws_lb.this.zone_id
+    evaluate_target_health = true
+  }
+}
+
+################################################################################
+# Access logs
+################################################################################
+
+resource "aws_s3_bucket" "access_logs" {
+  # checkov:skip=CKV_AWS_145:ALB access log delivery supports only SSE-S3, not SSE-KMS.
+  # checkov:skip=CKV_AWS_18:This is the log bucket; logging its own access would recurse.
+  # checkov:skip=CKV_AWS_144:Access logs are diagnostic and expire; cross-region replication is not worth its cost.
+  # checkov:skip=CKV2_AWS_62:Nothing consumes events from the access logs.
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket_prefix = "${var.name}-alb-logs-"
+  force_destroy = !var.deletion_protection
+
+  tags = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket                  = aws_s3_bucket.access_logs[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.access_logs[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.access_logs[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.access_logs[0].id
+  rule {
+    id     = "expire"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.access_logs_retention_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+data "aws_iam_policy_document" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  statement {
+    sid     = "ElbWritesLogs"
+    actions = ["s3:PutObject"]
+    # Log object keys carry dates and IDs: any object under this account's prefix of this bucket.
+    resources = ["${aws_s3_bucket.access_logs[0].arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.current.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.access_logs[0].arn, "${aws_s3_bucket.access_logs[0].arn}/*"] # a Deny: the bucket and all its objects
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  bucket = aws_s3_bucket.access_logs[0].id
+  policy = data.aws_iam_policy_document.access_logs[0].json
+}

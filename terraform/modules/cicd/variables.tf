@@ -1,0 +1,92 @@
+variable "name" {
+  description = "Name prefix of the roles, e.g. bluegreen-prod; the Terraform role may manage IAM roles under this prefix only."
+  type        = string
+}
+
+variable "github_repository" {
+  description = "GitHub repository allowed to assume the roles, as owner/name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name, without wildcards."
+  }
+}
+
+variable "deploy_environment" {
+  description = "GitHub environment whose jobs may assume the deploy role (its protection rules gate every deploy)."
+  type        = string
+}
+
+variable "terraform_environments" {
+  description = "GitHub environments whose jobs may assume the Terraform role, in addition to pushes to main."
+  type        = list(string)
+  default     = []
+}
+
+variable "create_oidc_provider" {
+  description = "Create the account's GitHub OIDC provider (one per account: false in the second environment of a shared account)."
+  type        = bool
+  default     = true
+}
+
+variable "state_bucket_arn" {
+  description = "ARN of the Terraform state bucket (the Terraform role reads and writes state and lock files there)."
+  type        = string
+}
+
+variable "cluster_arn" {
+  description = "ARN of the ECS cluster."
+  type        = string
+}
+
+variable "service_arns" {
+  description = "ARNs of the blue and green ECS services."
+  type        = list(string)
+}
+
+variable "task_definition_families" {
+  description = "Task definition families the controller registers revisions in and runs the migration from."
+  type        = list(string)
+}
+
+variable "task_role_arn" {
+  description = "Task role the controller passes to new task definition revisions."
+  type        = string
+}
+
+variable "task_execution_role_arn" {
+  description = "Task execution role the controller passes to new task definition revisions."
+  type        = string
+}
+
+variable "listener_arn" {
+  description = "HTTPS listener whose weights the controller switches."
+  type        = string
+}
+
+variable "alarm_arns" {
+  description = "Alarms the controller watches."
+  type        = list(string)
+}
+
+variable "deploy_table_arn" {
+  description = "DynamoDB table of the controller's lock and history."
+  type        = string
+}
+
+variable "live_color_parameter_arn" {
+  description = "SSM parameter holding the live colour."
+  type        = string
+}
+
+variable "ecr_repository_arn" {
+  description = "ECR repository the workflow pushes to."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,273 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  container_name = "app"
+  log_group_name = "/ecs/${var.name}"
+
+  colors = {
+    blue = {
+      target_group_arn        = var.blue_target_group_arn
+      target_group_arn_suffix = var.blue_target_group_arn_suffix
+      # Blue is the live colour at creation (the live-colour parameter starts at blue).
+      initial_count = var.desired_count
+    }
+    green = {
+      target_group_arn        = var.green_target_group_arn
+      target_group_arn_suffix = var.green_target_group_arn_suffix
+      initial_count           = 0
+    }
+  }
+}
+
+################################################################################
+# Cluster
+################################################################################
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name
+
+  setting {
+    name  = "containerInsights"
+    value = var.container_insights
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Logs
+################################################################################
+
+resource "aws_kms_key" "logs" {
+  description             = "${var.name} ECS task logs"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.logs_key.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "logs_key" {
+  # checkov:skip=CKV_AWS_109:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
+  # checkov:skip=CKV_AWS_111:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
+  # checkov:skip=CKV_AWS_356:A key policy: "*" means this key; a key policy cannot name the key's own ARN.
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy "*" means this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsUsesKeyForThisLogGroup"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
+    resources = ["*"] # in a key policy "*" means this key
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"]
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs.arn
+
+  tags = var.tags
+}
+
+################################################################################
+# Task definitions
+################################################################################
+
+# One family per colour so each service's revisions carry its own DEPLOYMENT_COLOR. The migration
+# runs as a one-off RunTask of the idle colour's revision with the command overridden to
+# ["alembic", "upgrade", "head"] and the service's own network configuration.
+resource "aws_ecs_task_definition" "this" {
+  for_each = local.colors
+
+  family                   = "${var.name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = var.task_execution_role_arn
+  task_role_arn            = var.task_role_arn
+  # The controller registers later revisions of these families; replacing the Terraform revision
+  # must not deregister one a service may still run.
+  skip_destroy = true
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  # gunicorn needs a writable temporary directory; the root filesystem is read-only.
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([{
+    name                   = local.container_name
+    image                  = var.container_image
+    essential              = true
+    readonlyRootFilesystem = true
+    portMappings           = [{ containerPort = var.app_port, protocol = "tcp" }]
+    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    linuxParameters        = { initProcessEnabled = true }
+    environment = [
+      { name = "APP_VERSION", value = var.app_version },
+      { name = "AWS_REGION", value = data.aws_region.current.region },
+      { name = "DB_HOST", value = var.db_host },
+      { name = "DB_NAME", value = var.db_name },
+      { name = "DB_PASSWORD_SSM_PARAM", value = var.db_password_parameter_name },
+      { name = "DB_PORT", value = tostring(var.db_port) },
+      { name = "DB_USER", value = var.db_user },
+      { name = "DEPLOYMENT_COLOR", value = each.key },
+    ]
+    # The agent resolves the SecureString at task start with the execution role: the password is
+    # never a plain value in the task definition.
+    secrets = [{ name = "DB_PASSWORD", valueFrom = var.db_password_parameter_arn }]
+    # Liveness only, without curl (the slim image has none: the seed's issue 2). /health never
+    # touches the database, so a database blip does not make ECS replace every task.
+    healthCheck = {
+      command     = ["CMD", "python", "-c", "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:${var.app_port}/health', timeout=2)"]
+      interval    = 10
+      timeout     = 3
+      retries     = 3
+      startPeriod = 20
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.region
+        awslogs-stream-prefix = each.key
+      }
+    }
+  }])
+
+  tags = merge(var.tags, { Color = each.key })
+}
+
+################################################################################
+# Services
+################################################################################
+
+resource "aws_ecs_service" "this" {
+  # checkov:skip=CKV_AWS_333:assign_public_ip is true only in the low-cost mode (tasks in public subnets, no NAT); prod keeps tasks private.
+  for_each = local.colors
+
+  name                               = "${var.name}-${each.key}"
+  cluster                            = aws_ecs_cluster.this.id
+  task_definition                    = aws_ecs_task_definition.this[each.key].arn
+  desired_count                      = each.value.initial_count
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  health_check_grace_period_seconds  = var.health_check_grace_period_seconds
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  propagate_tags                     = "SERVICE"
+  enable_execute_command             = false
+
+  # A revision whose tasks never turn healthy is rolled back by ECS instead of retrying forever.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [var.security_group_id]
+    assign_public_ip = var.assign_public_ip
+  }
+
+  load_balancer {
+    target_group_arn = each.value.target_group_arn
+    container_name   = local.container_name
+    container_port   = var.app_port
+  }
+
+  # The controller owns both after creation: it scales the idle colour up and the old one to 0,
+  # and registers each release's revision. Without this every apply would undo the last deploy
+  # or fight a scaling in progress (the seed's issue 8).
+  lifecycle {
+    ignore_changes = [desired_count, task_definition]
+  }
+
+  tags = merge(var.tags, { Color = each.key })
+}
+
+################################################################################
+# Autoscaling
+################################################################################
+
+# min_capacity 0 so the controller's scale-to-zero of the idle colour stands; autoscaling only
+# acts on a colour that runs tasks.
+resource "aws_appautoscaling_target" "this" {
+  for_each = local.colors
+
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this[each.key].name}"
+  min_capacity       = 0
+  max_capacity       = var.autoscaling_max_capacity
+
+  tags = var.tags
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  for_each = local.colors
+
+  name               = "${var.name}-${each.key}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.this[each.key].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  for_each = local.colors
+
+  name               = "${var.name}-${each.key}-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this[each.key].service_namespace
+  scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
+  resource_id        = aws_appautoscaling_target.this[each.key].resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.requests_per_target
+    scale_out_cooldown = 60
+    # Scale-out only: a quiet night would otherwise drive the request policy towards 0 tasks.
+    # Scale-in is left to the CPU policy, which never asks for 0 while a task runs.
+    disable_scale_in = true
+
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${var.alb_arn_suffix}/${each.value.target_group_arn_suffix}"
+    }
+  }
+}

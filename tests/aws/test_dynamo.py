@@ -1,0 +1,119 @@
+"""The DynamoDB state store: lock with a lease, append-only journal, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from bluegreen.aws.dynamo import DynamoStateStore
+from bluegreen.errors import LockError, PlatformError
+from bluegreen.state import Event, LockInfo
+
+from .conftest import REGION, FakeClock  # the fixtures' own module
+
+
+def _store(stack: dict[str, Any], clock: FakeClock) -> DynamoStateStore:
+    client = boto3.Session(region_name=REGION).client("dynamodb")
+    return DynamoStateStore(stack["deploy_table_name"], client, clock=clock.time)
+
+
+def _lock(deployment_id: str, clock: FakeClock, lease: float = 300.0) -> LockInfo:
+    return LockInfo(
+        deployment_id=deployment_id,
+        owner="ci (github)",
+        operation="deploy",
+        acquired_at=clock.now,
+        expires_at=clock.now + lease,
+        host="runner-1",
+        pid=42,
+    )
+
+
+def test_a_second_deployment_is_refused_naming_the_holder(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    store = _store(stack, clock)
+    store.acquire_lock(_lock("d1", clock))
+    with pytest.raises(
+        LockError, match="deployment d1 \\(deploy\\) by ci \\(github\\) holds the deploy lock"
+    ):
+        store.acquire_lock(_lock("d2", clock))
+    assert store.lock_holder() == _lock("d1", clock)
+
+
+def test_an_expired_lease_is_reported_as_a_dead_holder_not_replaced(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    store = _store(stack, clock)
+    first = _lock("d1", clock, lease=30)
+    store.acquire_lock(first)
+    assert store.holder_alive(first)
+    clock.now += 31
+    assert not store.holder_alive(first)
+    with pytest.raises(LockError, match="left the deploy lock behind: its lease expired"):
+        store.acquire_lock(_lock("d2", clock))
+    store.break_lock("d1")
+    store.acquire_lock(_lock("d2", clock))
+    holder = store.lock_holder()
+    assert holder is not None
+    assert holder.deployment_id == "d2"
+
+
+def test_renewing_extends_the_lease_and_fails_once_the_lock_is_gone(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    store = _store(stack, clock)
+    store.acquire_lock(_lock("d1", clock, lease=30))
+    store.renew_lock("d1", clock.now + 600.5)
+    holder = store.lock_holder()
+    assert holder is not None
+    assert holder.expires_at == clock.now + 600.5
+    store.break_lock("d1")
+    with pytest.raises(LockError, match="no longer holds"):
+        store.renew_lock("d1", clock.now + 900)
+
+
+def test_release_only_removes_our_own_lock(stack: dict[str, Any], clock: FakeClock) -> None:
+    store = _store(stack, clock)
+    store.acquire_lock(_lock("d1", clock))
+    store.release_lock("someone-else")
+    assert store.lock_holder() is not None
+    store.release_lock("d1")
+    assert store.lock_holder() is None
+
+
+def test_the_journal_is_ordered_and_append_only(stack: dict[str, Any], clock: FakeClock) -> None:
+    store = _store(stack, clock)
+    events = [
+        Event("d1", seq, clock.now + seq, step, {"weights": {"blue": 90, "green": 10}, "at": 1.5})
+        for seq, step in [(1, "start"), (2, "shift"), (10, "done")]
+    ]
+    for event in reversed(events):
+        store.append_event(event)
+    store.append_event(Event("d2", 1, clock.now, "start"))
+    assert list(store.events("d1")) == events
+    with pytest.raises(PlatformError, match="append-only"):
+        store.append_event(Event("d1", 2, clock.now, "again"))
+
+
+def test_history_is_newest_first_and_records_can_be_loaded(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    store = _store(stack, clock)
+    for n in range(1, 4):
+        store.save_record(
+            {"id": f"20261127T10000{n}-abcd", "outcome": "succeeded", "duration": 1.25 * n}
+        )
+    store.save_record({"id": "20261127T100003-abcd", "outcome": "rolled back", "duration": 9.0})
+    assert [r["id"] for r in store.history(limit=2)] == [
+        "20261127T100003-abcd",
+        "20261127T100002-abcd",
+    ]
+    assert store.load_record("20261127T100003-abcd") == {
+        "id": "20261127T100003-abcd",
+        "outcome": "rolled back",
+        "duration": 9.0,
+    }
+    assert store.load_record("nope") is None

