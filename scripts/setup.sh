@@ -13,8 +13,9 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v haproxy >/dev/null || missing+=(haproxy)
-if [ "${BLUEGREEN_WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null; then
-  missing+=(chromium)
+# Chromium renders the deployment report in the tests (headless, from Debian).
+if [ "${BLUEGREEN_SKIP_CHROMIUM:-0}" != 1 ] && ! command -v chromium >/dev/null; then
+  missing+=(chromium fonts-liberation)
 fi
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bluegreen import __version__, operations
@@ -23,6 +24,7 @@ from bluegreen.config import Settings, load_settings
 from bluegreen.console import RichProgress
 from bluegreen.deployment import DeployRequest
 from bluegreen.errors import BluegreenError, ConfigError, DeployError
+from bluegreen.journal import DryRunClock
 from bluegreen.model import Release
 from bluegreen.plan import Strategy
 from bluegreen.probe import Probe, ProbeReport
@@ -338,7 +340,11 @@ def deploy(
     with _probing(provider, probe_rps, deployment_id, settings) as reports:
         try:
             outcome = operations.deploy(
-                provider, _request(settings, release), progress, deployment_id=deployment_id
+                provider,
+                _request(settings, release),
+                progress,
+                deployment_id=deployment_id,
+                clock=DryRunClock() if dry_run else None,
             )
         except DeployError as exc:  # report what the users saw before exiting 1
             error = exc
@@ -571,8 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 2
     except BluegreenError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
+        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"  hint: {exc.hint}", highlight=False)
+            err_console.print(f"  hint: {escape(exc.hint)}", highlight=False)
         return exc.exit_code
     return 0

@@ -48,7 +48,15 @@ class AnalysisSettings(_Frozen):
     min_requests: int = Field(20, ge=1)
     window: float = Field(10.0, gt=0, le=3600)
     max_p99_ms: float | None = Field(None, gt=0)
-    poll: float = Field(0.5, gt=0, le=60)
+    # Seconds between looks; unset means 0.5 locally (HAProxy counters are live) and 15 on
+    # AWS (CloudWatch has one datapoint a minute, and each look costs API calls).
+    poll: float | None = Field(None, gt=0, le=60)
+
+    def poll_for(self, target: str) -> float:
+        """The poll interval to use on `target`."""
+        if self.poll is not None:
+            return self.poll
+        return 15.0 if target == "aws" else 0.5
 
 
 class LocalSettings(_Frozen):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 
 
 class RichProgress:
@@ -23,7 +24,7 @@ class RichProgress:
     def info(self, message: str) -> None:
         """Print one step line."""
         if not self.quiet:
-            self.console.print(f"{self._stamp()} {message}", highlight=False)
+            self.console.print(f"{self._stamp()} {escape(message)}", highlight=False)
 
     @contextmanager
     def waiting(self, label: str) -> Iterator[Callable[[str], None]]:
@@ -33,11 +34,12 @@ class RichProgress:
             return
         began = time.monotonic()
         last = [""]
-        with self.console.status(label) as status:
+        with self.console.status(escape(label)) as status:
 
             def update(detail: str) -> None:
                 last[0] = detail
-                status.update(f"{label} [dim]({detail}, {time.monotonic() - began:.1f}s)[/dim]")
+                seconds = time.monotonic() - began
+                status.update(f"{escape(label)} [dim]({escape(detail)}, {seconds:.1f}s)[/dim]")
 
             yield update
         if not self.console.is_terminal and last[0]:

@@ -83,10 +83,10 @@ class Context:
     new: Color
     old: Color | None
     old_release: Release | None
+    readiness: Callable[[str], str | None]
     reused: bool = False
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    readiness: Callable[[str], str | None] = field(default=lambda url: live_readiness_problem(url))
 
     def checkpoint(self) -> None:
         """Between polls: renew the lease when half of it is gone; obey an operator's abort."""
@@ -345,7 +345,7 @@ class Watch:
                 remaining = deadline - ctx.clock.monotonic()
                 if remaining <= 0:
                     break
-                ctx.clock.sleep(min(settings.poll, remaining))
+                ctx.clock.sleep(min(settings.poll_for(provider.target), remaining))
         self._keep(verdict)
         return verdict
 

@@ -82,6 +82,25 @@ class SystemClock:
         time.sleep(seconds)
 
 
+class DryRunClock(SystemClock):
+    """The real clock without waiting: a dry run walks every step at once."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def time(self) -> float:
+        """Wall clock plus the time skipped."""
+        return time.time() + self.offset
+
+    def monotonic(self) -> float:
+        """Monotonic clock plus the time skipped."""
+        return time.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        """Skip the wait."""
+        self.offset += seconds
+
+
 @dataclass
 class Journal:
     """Appends numbered events of one deployment to the state store."""

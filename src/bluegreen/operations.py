@@ -11,7 +11,15 @@ from typing import Any
 
 from bluegreen.deployment import Deployment, DeployRequest, Outcome, check_lock_free
 from bluegreen.errors import ConfigError, DeployError
-from bluegreen.journal import SIGNAL_ABORT, SIGNAL_PROMOTE, Progress, SystemClock, last_step, poll
+from bluegreen.journal import (
+    SIGNAL_ABORT,
+    SIGNAL_PROMOTE,
+    Clock,
+    Progress,
+    SystemClock,
+    last_step,
+    poll,
+)
 from bluegreen.model import Release, other
 from bluegreen.plan import Strategy
 from bluegreen.provider import Provider
@@ -25,12 +33,13 @@ def deploy(
     progress: Progress,
     *,
     deployment_id: str | None = None,
+    clock: Clock | None = None,
 ) -> Outcome:
     """Recover an interrupted deployment if there is one, then run this one."""
     holder = check_lock_free(provider)
     if holder is not None:
         recover(provider, holder, progress)
-    return Deployment(provider, request, progress, deployment_id=deployment_id).run()
+    return Deployment(provider, request, progress, deployment_id=deployment_id, clock=clock).run()
 
 
 def previous_release(provider: Provider) -> Release | None:

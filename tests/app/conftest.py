@@ -104,7 +104,7 @@ class Gunicorn:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_until(lambda: self.status("/health") == 200, 20, f"gunicorn on {self.base_url}")
+        wait_until(lambda: self.status("/health") == 200, 60, f"gunicorn on {self.base_url}")
 
     def status(self, path: str) -> int | None:
         """The status of GET ``path``, or None when nothing answers."""

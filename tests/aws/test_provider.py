@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -26,6 +26,9 @@ from .conftest import (
     RequestRecorder,
     make_session,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef
 
 NEW = Release(version="2.0.0", image="registry.example/app:2.0.0")
 OLD = Release(version="1.0.0", image="registry.example/app:1.0.0")
@@ -188,7 +191,7 @@ def test_traffic_sums_cloudwatch_minutes_of_the_colours_target_group(
     load_balancer = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0][
         "LoadBalancerArn"
     ]
-    dimensions = [
+    dimensions: list[DimensionTypeDef] = [
         {
             "Name": "TargetGroup",
             "Value": "targetgroup/" + stack["green_target_group_arn"].split(":targetgroup/")[1],

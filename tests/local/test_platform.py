@@ -26,7 +26,7 @@ def fresh_platform(short_dir: Path) -> Iterator[LocalPlatform]:
         plat.down(purge=True)
 
 
-def test_up_starts_postgres_and_haproxy_and_a_second_up_is_a_no_op(
+def test_up_starts_private_localhost_services_and_a_second_up_is_a_no_op(
     fresh_platform: LocalPlatform,
 ) -> None:
     assert fresh_platform.up() is True
@@ -37,12 +37,7 @@ def test_up_starts_postgres_and_haproxy_and_a_second_up_is_a_no_op(
     url = fresh_platform.database_url().replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(url) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
-
-
-def test_up_keeps_the_secret_private_and_binds_only_localhost(
-    fresh_platform: LocalPlatform,
-) -> None:
-    fresh_platform.up()
+    # the secret is private and everything binds 127.0.0.1
     secrets_file = fresh_platform.secrets_path
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     assert len(json.loads(secrets_file.read_text())["db_password"]) >= 24

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +142,26 @@ def test_task_output_goes_to_its_log_file(runner: TaskRunner) -> None:
     wait_until(lambda: "Listening at" in log.read_text(), what="gunicorn's start message")
     assert log.read_text().startswith("=== ")
     assert oct(log.stat().st_mode & 0o777) == "0o600"
+
+
+def test_tasks_outlive_the_controller_process_that_started_them(runner: TaskRunner) -> None:
+    script = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from pathlib import Path
+from bluegreen.local.tasks import TaskRunner, pick_port, task_env
+from bluegreen.model import Release
+from tests.fakes import command
+release = Release("1.0.0", command=command("ok"))
+port = pick_port()
+env = task_env(os.environ, release, color="green", port=port, database_url=None)
+TaskRunner(Path({str(runner.state_dir)!r})).start("green", release, [port], {{port: env}})
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    current = runner.load("green")
+    assert current is not None
+    port = current.tasks[0].port
+    wait_until(lambda: answers(port), what="the task started by the exited controller")
+    assert [s.running for s in runner.status("green")] == [True]
+    runner.stop("green")
+    assert not answers(port)

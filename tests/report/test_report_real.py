@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import free_port
+from tests.fakes import command
 from tests.report.pages import read_page
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,9 @@ def run(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedPr
 def platform() -> Iterator[Path]:
     """A local platform of its own (state dir, free ports), up with 1.0.0; down afterwards."""
     # A short path (PostgreSQL's unix socket path is limited) in a 0755 directory (PostgreSQL
-    # runs as an unprivileged user), not pytest's deep tmp_path.
+    # runs as an unprivileged user), not pytest's deep tmp_path. The release is the `ok` fake:
+    # real gunicorn behind real HAProxy, without the reference service's start-up and
+    # migrations, which other tests cover and which would only make this one slower.
     base = Path(tempfile.mkdtemp(prefix="bg-report-"))
     base.chmod(0o755)
     config = base / "bluegreen.toml"
@@ -56,6 +59,7 @@ port = {free_port()}
 db_port = {free_port()}
 base_port = {free_port()}
 app_dir = "{APP_DIR}"
+command = {json.dumps(list(command("ok")))}
 """,
         encoding="utf-8",
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 # Tests run with --import-mode=importlib, which puts nothing on sys.path: make the repository
-# root importable (appended, so it never shadows an installed package) for tests.terraform.tfhelpers.
+# root importable (appended, so it never shadows an installed package) for
+# tests.terraform.tfhelpers.
 _REPO = str(Path(__file__).resolve().parents[2])
 if _REPO not in sys.path:
     sys.path.append(_REPO)

@@ -1,10 +1,11 @@
-"""IAM: no wildcard beyond the commented exceptions; the deploy role is exactly the controller's list."""
+"""IAM: no wildcard beyond the commented exceptions; the deploy role is the controller's list."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -39,10 +40,12 @@ CONTROLLER_ACTIONS = {
     "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks",
     "iam:PassRole",
     "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeTargetGroups",
-    "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
     "elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyListener",
     "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData",
-    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    "dynamodb:Query",
     "ssm:GetParameter", "ssm:PutParameter",
     "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
     "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage",
@@ -116,10 +119,7 @@ ALL_FILES = sorted(TERRAFORM.rglob("*.tf"))
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(TERRAFORM)))
-def test_no_iam_wildcard_beyond_the_commented_exceptions(path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(path, Path)
+def test_no_iam_wildcard_beyond_the_commented_exceptions(path: Path) -> None:
     assert wildcard_problems(path.read_text()) == []
 
 
@@ -133,7 +133,8 @@ def test_no_iam_wildcard_beyond_the_commented_exceptions(path: object) -> None:
         ),
         (
             'data "aws_iam_policy_document" "p" {\n  statement {\n    sid = "S"\n'
-            '    actions = ["ssm:GetParameter"]\n    # all of them\n    resources = ["*"]\n  }\n}\n',
+            '    actions = ["ssm:GetParameter"]\n    # all of them\n'
+            '    resources = ["*"]\n  }\n}\n',
             ["p/S: ssm:GetParameter on resource *"],
         ),
         (
@@ -222,8 +223,8 @@ def test_github_roles_trust_exact_subjects_only(modules: dict[str, Module]) -> N
         assert (
             unquote(conditions["token.actions.githubusercontent.com:aud"]["test"]) == "StringEquals"
         )
-    deploy = [s for d, s in policy_statements(body) if d == "deploy_assume"][0]
-    deploy_sub = [c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"])][0]
+    deploy = next(s for d, s in policy_statements(body) if d == "deploy_assume")
+    deploy_sub = next(c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"]))
     assert strings(deploy_sub["values"]) == [
         "repo:${var.github_repository}:environment:${var.deploy_environment}"
     ]

@@ -25,9 +25,13 @@ def test_listener_forwards_to_both_colours_with_weights_from_the_live_colour(
     assert 'green_weight = local.live_color == "green" ? 100 : 0' in text
 
 
-def test_https_listener_uses_a_tls13_policy_and_http_only_redirects(modules: dict[str, Module]) -> None:
+def test_https_listener_uses_a_tls13_policy_and_http_only_redirects(
+    modules: dict[str, Module],
+) -> None:
     alb = modules["alb"]
-    assert str(unquote(alb.variables["ssl_policy"]["default"])).startswith("ELBSecurityPolicy-TLS13-")
+    assert str(unquote(alb.variables["ssl_policy"]["default"])).startswith(
+        "ELBSecurityPolicy-TLS13-"
+    )
     (action,) = sub_blocks(alb.resource("aws_lb_listener", "http"), "default_action")
     assert unquote(action["type"]) == "redirect"
     assert alb.resource("aws_lb", "this")["drop_invalid_header_fields"] is True
@@ -84,7 +88,8 @@ def test_deploy_table_has_the_controllers_key_schema(modules: dict[str, Module])
     assert unquote(ttl["attribute_name"]) == "expires_at"
     assert sub_blocks(table, "point_in_time_recovery")[0]["enabled"] is True
     (sse,) = sub_blocks(table, "server_side_encryption")
-    assert sse["enabled"] is True and "aws_kms_key.this.arn" in str(sse["kms_key_arn"])
+    assert sse["enabled"] is True
+    assert "aws_kms_key.this.arn" in str(sse["kms_key_arn"])
 
 
 def test_live_colour_parameter_starts_blue_and_belongs_to_the_controller(
@@ -102,7 +107,8 @@ def test_database_password_never_reaches_state(modules: dict[str, Module]) -> No
     assert "password" not in instance
     assert "ephemeral.random_password.master.result" in str(instance["password_wo"])
     parameter = rds.resource("aws_ssm_parameter", "db_password")
-    assert unquote(parameter["type"]) == "SecureString" and "value" not in parameter
+    assert unquote(parameter["type"]) == "SecureString"
+    assert "value" not in parameter
     assert "ephemeral.random_password.master.result" in str(parameter["value_wo"])
     assert 'resource "random_password"' not in rds.texts["main.tf"]
 
@@ -110,7 +116,9 @@ def test_database_password_never_reaches_state(modules: dict[str, Module]) -> No
 def test_database_pins_the_major_version_only_and_forces_tls(modules: dict[str, Module]) -> None:
     rds = modules["rds"]
     assert re.fullmatch(r"\d+", str(unquote(rds.variables["engine_major_version"]["default"])))
-    assert rds.resource("aws_db_instance", "this")["engine_version"] == "${var.engine_major_version}"
+    assert (
+        rds.resource("aws_db_instance", "this")["engine_version"] == "${var.engine_major_version}"
+    )
     parameters = {
         unquote(p["name"]): unquote(p["value"])
         for p in sub_blocks(rds.resource("aws_db_parameter_group", "this"), "parameter")

@@ -53,7 +53,8 @@ def rules(body: Body, mode: str) -> set[Rule]:
         if type_ == "aws_security_group_rule":
             raise AssertionError(f"{name}: use aws_vpc_security_group_*_rule resources")
         if type_ == "aws_security_group":
-            assert "ingress" not in block and "egress" not in block, f"{name} has inline rules"
+            assert "ingress" not in block, f"{name} has inline rules"
+            assert "egress" not in block, f"{name} has inline rules"
         if type_ not in (
             "aws_vpc_security_group_ingress_rule",
             "aws_vpc_security_group_egress_rule",
@@ -63,7 +64,8 @@ def rules(body: Body, mode: str) -> set[Rule]:
             continue
         assert "description" in block, f"{name} has no description"
         assert unquote(block["ip_protocol"]) == "tcp", f"{name} is not TCP-only"
-        port = PORTS.get(str(block["from_port"]), block["from_port"])
+        raw = block["from_port"]
+        port = PORTS[raw] if raw in PORTS else int(raw)
         assert block["to_port"] == block["from_port"], f"{name} opens a port range"
         if "cidr_ipv4" in block:
             assert unquote(block["cidr_ipv4"]) == "0.0.0.0/0", f"{name}: unexpected CIDR"
@@ -74,7 +76,7 @@ def rules(body: Body, mode: str) -> set[Rule]:
         else:
             peer = group(block["referenced_security_group_id"])
         direction = "ingress" if type_.endswith("ingress_rule") else "egress"
-        found.add((direction, group(block["security_group_id"]), peer, int(port)))
+        found.add((direction, group(block["security_group_id"]), peer, port))
     return found
 
 
@@ -86,9 +88,9 @@ def paths(found: set[Rule]) -> set[tuple[str, str, int]]:
     for direction, sg, peer, port in found:
         if direction == "ingress" and peer in outside:
             result.add((peer, sg, port))
-        elif direction == "egress" and peer in outside:
-            result.add((sg, peer, port))
-        elif direction == "egress" and ("ingress", peer, sg, port) in found:
+        elif (direction == "egress" and peer in outside) or (
+            direction == "egress" and ("ingress", peer, sg, port) in found
+        ):
             result.add((sg, peer, port))
     return result
 
@@ -140,7 +142,8 @@ def test_graph_check_flags_a_database_opened_to_the_internet(modules: dict[str, 
 
 def test_default_security_group_is_taken_over_with_no_rules(modules: dict[str, Module]) -> None:
     block = modules["networking"].resource("aws_default_security_group", "this")
-    assert "ingress" not in block and "egress" not in block
+    assert "ingress" not in block
+    assert "egress" not in block
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])

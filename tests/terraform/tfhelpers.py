@@ -8,7 +8,7 @@ import io
 import json
 import re
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ def build_schema(assembly: dict[str, Any]) -> dict[str, SchemaNode]:
     types: dict[str, Any] = assembly["types"]
     schema: dict[str, SchemaNode] = {}
     pattern = re.compile(r"/docs/(resources|data-sources)/\w+ (aws_\w+)\}")
-    for fqn, type_ in types.items():
+    for type_ in types.values():
         if type_.get("kind") != "class":
             continue
         match = pattern.search(type_.get("docs", {}).get("summary", ""))
@@ -216,7 +216,8 @@ def _assembly_archive() -> Path:
 
 def load_aws_schema(pytestconfig: pytest.Config) -> dict[str, SchemaNode]:
     archive = _assembly_archive()
-    cache_dir = pytestconfig.cache.mkdir("aws-provider-schema") if pytestconfig.cache else None
+    cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    cache_dir = cache.mkdir("aws-provider-schema") if cache is not None else None
     # Bump SCHEMA_FORMAT when build_schema changes, so a stale cache is never read.
     cached = cache_dir / f"{archive.name}.v{SCHEMA_FORMAT}.json.gz" if cache_dir else None
     if cached and cached.exists():
