@@ -493,7 +493,7 @@ def _print_history(records: list[Any]) -> None:
 @click.option("--rps", type=click.FloatRange(1, 5000), default=50, show_default=True)
 @click.option("--duration", type=click.FloatRange(0.1, 3600), default=10, show_default=True)
 @click.option("--url", help="URL to probe (default: the platform's public URL).")
-@click.option("--path", default="/health", show_default=True, help="Path requested.")
+@click.option("--path", default="/", show_default=True, help="Path requested.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def probe(
     *,

@@ -143,9 +143,7 @@ def _round(value: float | None) -> float | None:
 class Probe:
     """Sends `rps` requests per second to `url` until stopped (or for a duration)."""
 
-    def __init__(
-        self, url: str, rps: float, *, path: str = "/health", timeout: float = 5.0
-    ) -> None:
+    def __init__(self, url: str, rps: float, *, path: str = "/", timeout: float = 5.0) -> None:
         if rps <= 0:
             raise ValueError("rps must be positive")
         self.url = url.rstrip("/") + path
