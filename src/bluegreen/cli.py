@@ -118,7 +118,9 @@ def _release(
     return default_release(settings, version, command=parsed, env=env)
 
 
-def _request(settings: Settings, release: Release, reason: str | None = None) -> DeployRequest:
+def _request(
+    settings: Settings, release: Release, reason: str | None = None, *, dry_run: bool = False
+) -> DeployRequest:
     d = settings.deploy
     return DeployRequest(
         release=release,
@@ -133,6 +135,7 @@ def _request(settings: Settings, release: Release, reason: str | None = None) ->
         analysis=settings.analysis,
         lock_lease=d.lock_lease,
         reason=reason,
+        dry_run=dry_run,
     )
 
 
@@ -341,7 +344,7 @@ def deploy(
         try:
             outcome = operations.deploy(
                 provider,
-                _request(settings, release),
+                _request(settings, release, dry_run=dry_run),
                 progress,
                 deployment_id=deployment_id,
                 clock=DryRunClock() if dry_run else None,

@@ -68,6 +68,7 @@ class DeployRequest:
     operation: Operation = "deploy"
     migrate: bool = True
     reason: str | None = None
+    dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
 
 
 @dataclass
@@ -343,7 +344,7 @@ class Watch:
                         f"{ctx.new} rolled back during {self.label}: {verdict.reason}"
                     )
                 remaining = deadline - ctx.clock.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or ctx.request.dry_run:
                     break
                 ctx.clock.sleep(min(settings.poll_for(provider.target), remaining))
         self._keep(verdict)

@@ -145,3 +145,24 @@ def test_bad_limit_or_cursor_is_400(client: FlaskClient, query: str) -> None:
     assert response.status_code == 400
     assert response.json is not None
     assert response.json["error"]["code"] in {"validation_error", "invalid_cursor"}
+
+
+def test_note_is_optional_stored_and_replaced_by_put(client: FlaskClient) -> None:
+    """Revision 0002's nullable note: absent means null; PUT replaces it."""
+    plain = _create(client, "plain")["item"]
+    assert plain["note"] is None
+    noted = client.post("/items", json={"name": "noted", "note": "fragile"}).json
+    assert noted is not None
+    item = noted["item"]
+    assert item["note"] == "fragile"
+    assert client.get(f"/items/{item['id']}").json == item
+    replaced = client.put(f"/items/{item['id']}", json={"name": "noted"}).json
+    assert replaced is not None
+    assert replaced["item"]["note"] is None
+
+
+def test_note_longer_than_1000_characters_is_400(client: FlaskClient) -> None:
+    response = client.post("/items", json={"name": "x", "note": "n" * 1001})
+    assert response.status_code == 400
+    assert response.json is not None
+    assert response.json["error"]["code"] == "validation_error"

@@ -18,6 +18,7 @@ import boto3
 
 from .conftest import RecordedCall, RequestRecorder, make_session
 
+
 class _Ready(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = b'{"status": "ok"}'

@@ -46,7 +46,7 @@ class Platform:
         """The public URL (HAProxy's frontend)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def run(self, *args: str, timeout: float = 180) -> Result:
+    def run(self, *args: str, timeout: float = 180, cwd: Path | None = None) -> Result:
         """Run `bluegreen ARGS --config CONFIG` and wait for it."""
         done = subprocess.run(
             [str(BLUEGREEN), *args, "--config", str(self.config)],
@@ -54,6 +54,7 @@ class Platform:
             text=True,
             timeout=timeout,
             check=False,
+            cwd=cwd,
             env={**os.environ, "COLUMNS": "200"},
         )
         return Result(done.returncode, done.stdout, done.stderr)

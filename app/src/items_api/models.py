@@ -15,13 +15,14 @@ class Base(DeclarativeBase):
 
 
 class Item(Base):
-    """An item: a name and its insert time (UTC)."""
+    """An item: a name, an optional note and its insert time (UTC)."""
 
     __tablename__ = "items"
     __table_args__ = (Index("ix_items_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(1000), default=None)  # since revision 0002
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -25,12 +25,16 @@ Name = Annotated[
 ]
 
 
+Note = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_storable)]
+
+
 class ItemIn(BaseModel):
     """Body of POST and PUT /items."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Name = Field(description="1 to 255 characters after trimming", examples=["widget"])
+    note: Note | None = Field(default=None, description="Optional, up to 1000 characters.")
 
 
 class IdempotencyHeaders(BaseModel):
@@ -61,6 +65,7 @@ class ItemOut(BaseModel):
 
     id: int
     name: str
+    note: str | None = Field(default=None, description="Optional note (since 2.0.0).")
     created_at: datetime = Field(description="Insert time, UTC.")
 
 

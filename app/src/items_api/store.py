@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 from items_api.models import IdempotencyKey, Item
 from items_api.pagination import decode_cursor, encode_cursor
 
-_COLUMNS = (Item.id, Item.name, Item.created_at)
+_COLUMNS = (Item.id, Item.name, Item.note, Item.created_at)
 
 
 class IdempotencyKeyReusedError(Exception):
     """The key was first used with a different request."""
 
 
-def as_dict(row: Row[int, str, datetime]) -> dict[str, Any]:
+def as_dict(row: Row[int, str, str | None, datetime]) -> dict[str, Any]:
     """An item row as the API shows it."""
-    return {"id": row.id, "name": row.name, "created_at": row.created_at}
+    return {"id": row.id, "name": row.name, "note": row.note, "created_at": row.created_at}
 
 
 def list_page(session: Session, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -45,14 +45,16 @@ def get_item(session: Session, item_id: int) -> dict[str, Any] | None:
     return as_dict(row) if row else None
 
 
-def create_item(session: Session, name: str, key: str | None) -> tuple[dict[str, Any], bool]:
+def create_item(
+    session: Session, name: str, key: str | None, note: str | None = None
+) -> tuple[dict[str, Any], bool]:
     """Create an item; with a key already used for the same request, replay its result.
 
     The key row is inserted first in the same transaction: a concurrent request with the
     same key waits on the unique index until we commit, then finds our stored response.
     Returns the response body and whether it is a replay.
     """
-    fingerprint = hashlib.sha256(json.dumps({"name": name}).encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps({"name": name, "note": note}).encode()).hexdigest()
     if key is not None:
         claimed = session.execute(
             pg_insert(IdempotencyKey)
@@ -70,7 +72,7 @@ def create_item(session: Session, name: str, key: str | None) -> tuple[dict[str,
             if stored.request_hash != fingerprint:
                 raise IdempotencyKeyReusedError(key)
             return stored.response_body, True
-    row = session.execute(insert(Item).values(name=name).returning(*_COLUMNS)).one()
+    row = session.execute(insert(Item).values(name=name, note=note).returning(*_COLUMNS)).one()
     item = as_dict(row)
     body = {"status": "created", "item": item}
     if key is not None:
@@ -87,10 +89,12 @@ def create_item(session: Session, name: str, key: str | None) -> tuple[dict[str,
     return body, False
 
 
-def update_item(session: Session, item_id: int, name: str) -> dict[str, Any] | None:
-    """Rename the item; None when it does not exist."""
+def update_item(
+    session: Session, item_id: int, name: str, note: str | None = None
+) -> dict[str, Any] | None:
+    """Replace the item's name and note; None when it does not exist."""
     row = session.execute(
-        update(Item).where(Item.id == item_id).values(name=name).returning(*_COLUMNS)
+        update(Item).where(Item.id == item_id).values(name=name, note=note).returning(*_COLUMNS)
     ).first()
     session.commit()
     return as_dict(row) if row else None

@@ -12,7 +12,9 @@ counter, dry-run). What each method asks of AWS:
   (ActiveConnectionCount is per load balancer and reaches CloudWatch a minute late). We report
   the targets in `draining` state: the ALB keeps them only while requests to them may still be
   running, up to the deregistration delay. `stop()` therefore also waits out that delay, counted
-  from the moment this provider took the colour's weight to 0.
+  from the moment this provider took the colour's weight to 0 (the whole delay when it does not
+  know when that was; none for a colour it started at weight 0 and never gave traffic, such as a
+  release that never turned healthy).
 - `traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. We sum the
   per-minute RequestCount and HTTPCode_Target_5XX_Count from a fixed origin (the minute this
   provider was created) up to now, which gives counters that only grow, as the analysis expects;
@@ -130,6 +132,9 @@ class AwsProvider:
         self._revisions: dict[tuple[Color, str, str], str] = {}
         self._load_balancer_arn: str | None = None
         self._weight_left_at: dict[Color, float] = {}
+        # Colours this provider started while they had no weight and never gave any since:
+        # nothing can be in flight to them, so `stop` need not wait out the delay.
+        self._never_served: set[Color] = set()
         # Dry-run overlay: what the printed calls would have changed.
         self._planned_weights: Weights | None = None
         self._planned_desired: dict[Color, int] = {}
@@ -233,6 +238,8 @@ class AwsProvider:
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
+        if self._weights().of(color) == 0 and color not in self._weight_left_at:
+            self._never_served.add(color)
         service = self._services()[self.resources.services[color]]
         revision = self._revision(color, release, current=str(service["taskDefinition"]))
         self._call(
@@ -281,9 +288,11 @@ class AwsProvider:
         now = self._clock()
         for color in COLORS:
             if weights.of(color) == 0:
-                self._weight_left_at.setdefault(color, now)
+                if color not in self._never_served:
+                    self._weight_left_at.setdefault(color, now)
             else:
                 self._weight_left_at.pop(color, None)
+                self._never_served.discard(color)
         if self.dry_run is not None:
             self._planned_weights = weights
 
@@ -358,7 +367,12 @@ class AwsProvider:
         )
         delay = deregistration_delay(attributes.get("Attributes") or [])
         left_at = self._weight_left_at.get(color)
-        remaining = delay if left_at is None else max(0.0, left_at + delay - self._clock())
+        if color in self._never_served:
+            remaining = 0.0  # started idle by us and never given traffic: nothing to drain
+        elif left_at is None:
+            remaining = delay
+        else:
+            remaining = max(0.0, left_at + delay - self._clock())
         if self.dry_run is not None:
             self.dry_run.note(f"would wait {remaining:.0f}s (deregistration delay) before scaling")
         elif remaining > 0:

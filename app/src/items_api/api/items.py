@@ -70,7 +70,9 @@ def create_item(
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Create an item; a retry with the same Idempotency-Key replays the first result."""
     try:
-        result, replayed = store.create_item(get_session(), body.name, headers.idempotency_key)
+        result, replayed = store.create_item(
+            get_session(), body.name, headers.idempotency_key, body.note
+        )
     except store.IdempotencyKeyReusedError:
         raise api_error(
             422, "idempotency_key_reused", "Idempotency-Key was used with a different body"
@@ -92,9 +94,11 @@ def get_item(item_id: str) -> dict[str, Any]:
 @bp.output(ItemUpdated)
 @bp.doc(responses={**_BODY_ERRORS, 404: "No such item"})
 def update_item(item_id: str, body: ItemIn) -> dict[str, Any]:
-    """Rename an item."""
+    """Replace an item's name and note."""
     ident = _parse_id(item_id)
-    item = store.update_item(get_session(), ident, body.name) or _raise(_not_found(ident))
+    item = store.update_item(get_session(), ident, body.name, body.note) or _raise(
+        _not_found(ident)
+    )
     return {"status": "updated", "item": item}
 
 

@@ -1,0 +1,208 @@
+"""The `bluegreen` CLI end to end against `moto_server` on 127.0.0.1 (`AWS_ENDPOINT_URL`).
+
+The CLI runs as a subprocess with fake credentials, reading the stack's names from a saved
+`terraform output -json` file named by `bluegreen.toml`; the ECS-agent double runs in a thread
+of the test process (see conftest). One moto_server serves the whole module; each test gets a
+freshly seeded stack whose target groups have a deregistration delay of 0, so `stop` does not
+wait in real time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bluegreen.aws.dynamo import DynamoStateStore
+from bluegreen.state import LockInfo
+
+from .conftest import REPO, MotoServer, make_session, terraform_output_json
+from .e2e_support import app_endpoint, world
+
+BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
+IMAGE = "registry.example/app:2.0.0"
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The stand-in app endpoint the live colour's readiness check reaches."""
+    with app_endpoint() as url:
+        yield url
+
+
+@pytest.fixture
+def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> dict[str, Any]:
+    """The seeded stack: deregistration delays of 0 s, one-off tasks that stop at once.
+
+    moto walks a task through RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED one
+    DescribeTasks at a time; the provider polls a migration with a 2 s backoff that doubles,
+    which would sleep 14 s of real time here. `immediate` makes the first DescribeTasks answer
+    STOPPED (exit code 0).
+    """
+    transition = json.dumps(
+        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310  # our own local server
+        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
+        data=transition,
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
+    elb = make_session().client("elbv2")
+    for color in ("blue", "green"):
+        elb.modify_target_group_attributes(
+            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+        )
+    return server_stack
+
+
+def _write_config(directory: Path, stack: dict[str, Any], app_url: str, analysis: str) -> Path:
+    (directory / "outputs.json").write_text(terraform_output_json(stack), encoding="utf-8")
+    config = directory / "bluegreen.toml"
+    config.write_text(
+        f"""target = "aws"
+
+[deploy]
+tasks = 2
+health_timeout = 20
+drain_timeout = 10
+
+[analysis]
+{analysis}
+
+[aws]
+terraform_outputs = "outputs.json"
+app_url = "{app_url}"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def config(tmp_path: Path, stack: dict[str, Any], app_url: str) -> Path:
+    """bluegreen.toml: `terraform_outputs` = a saved outputs file; quick analysis polls."""
+    return _write_config(tmp_path, stack, app_url, "poll = 0.2")
+
+
+def _bluegreen(
+    moto_server: MotoServer, config: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # our own CLI with fixed arguments
+        [str(BLUEGREEN), *args, "--target", "aws", "--config", str(config)],
+        env=moto_server.env(),
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _ok(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_deploy_status_history_and_rollback_through_the_cli_against_moto_server(
+    moto_server: MotoServer, config: Path, stack: dict[str, Any], app_url: str
+) -> None:
+    deployed = _ok(_bluegreen(moto_server, config, "deploy", "--image", IMAGE, "--json"))
+    assert deployed["outcome"] == "succeeded"
+    assert deployed["target"] == "aws"
+    assert (deployed["from"]["color"], deployed["from"]["version"]) == ("blue", "1.0.0")
+    assert (deployed["to"]["color"], deployed["to"]["version"]) == ("green", "2.0.0")
+    after_deploy = world(stack)
+    assert after_deploy["live"] == "green"
+    assert [weight for _, weight in after_deploy["weights"]] == [0, 100]
+
+    status = _ok(_bluegreen(moto_server, config, "status", "--json"))
+    assert status["target"] == "aws"
+    assert status["url"] == app_url
+    assert status["live"] == "green"
+    assert status["weights"] == {"blue": 0, "green": 100}
+    assert status["colors"]["green"] == {
+        "version": "2.0.0",
+        "tasks": 2,
+        "desired": 2,
+        "healthy": 2,
+        "in_flight": 0,
+    }
+    assert status["colors"]["blue"]["tasks"] == 0
+    assert status["deployment"] is None
+    assert status["last_deployment"]["id"] == deployed["id"]
+
+    history = _ok(_bluegreen(moto_server, config, "history", "--json"))
+    assert [r["id"] for r in history] == [deployed["id"]]
+
+    rolled_back = _ok(
+        _bluegreen(moto_server, config, "rollback", "--reason", "why", "--json"),
+    )
+    assert rolled_back["operation"] == "rollback"
+    assert rolled_back["outcome"] == "succeeded"
+    assert rolled_back["request_reason"] == "why"
+    assert (rolled_back["to"]["color"], rolled_back["to"]["version"]) == ("blue", "1.0.0")
+    store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
+    newest = store.history()[0]
+    assert (newest["id"], newest["request_reason"]) == (rolled_back["id"], "why")
+    assert store.lock_holder() is None
+
+    final = world(stack)
+    assert final["live"] == "blue"
+    assert [weight for _, weight in final["weights"]] == [100, 0]
+    blue_service = final["services"][stack["blue_service_name"]]
+    assert blue_service[0] == 2
+    assert blue_service[1].endswith("task-definition/app-blue:1")  # started again, as it was
+    assert final["services"][stack["green_service_name"]][0] == 0
+
+
+def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
+    moto_server: MotoServer, config: Path, stack: dict[str, Any]
+) -> None:
+    store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
+    now = time.time()
+    store.acquire_lock(LockInfo("d-other", "alice (github)", "deploy", now, now + 300))
+    before = world(stack)
+
+    done = _bluegreen(moto_server, config, "deploy", "--image", IMAGE)
+
+    assert done.returncode == 3, done.stderr
+    assert "d-other" in done.stderr
+    assert world(stack) == before
+
+
+def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
+    moto_server: MotoServer, tmp_path: Path, stack: dict[str, Any], app_url: str
+) -> None:
+    # The AWS default poll (15 s): the dry run still walks the watches one look at a time.
+    config = _write_config(tmp_path, stack, app_url, "")
+    before = world(stack)
+    args = ("--strategy", "canary", "--interval", "60", "--bake", "120")
+
+    done = _bluegreen(moto_server, config, "deploy", "--image", IMAGE, *args, "--dry-run")
+
+    assert done.returncode == 0, done.stderr
+    assert world(stack) == before
+    actions = [line.split()[1] for line in done.stdout.splitlines()]
+    # a real run of 180 s renews its 300 s lease on the way: printed too
+    assert "dynamodb:UpdateItem" in actions
+    assert [a for a in actions if a not in {"dynamodb:PutItem", "dynamodb:UpdateItem"}] == [
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "would",
+        "ecs:UpdateService",
+        "elasticloadbalancing:ModifyListener",
+        "elasticloadbalancing:ModifyListener",
+        "ssm:PutParameter",
+        "would",
+        "ecs:UpdateService",
+        "dynamodb:DeleteItem",
+    ]
+    assert actions[0] == "dynamodb:PutItem"  # the lock: printed, not taken

@@ -1,0 +1,579 @@
+"""The AWS target end to end through the real procedure: `bluegreen.operations` on moto.
+
+Each test drives `operations.deploy` / `rollback` / `status` against the seeded stack (moto
+in-process plus the ECS-agent double) and checks both the exact requests the provider sent
+(recorded) and the resulting AWS state (read with a session of its own). The procedure runs on
+`StepClock`, fake time shared with the provider: waits advance it instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from bluegreen import operations
+from bluegreen.config import AnalysisSettings, AwsSettings, Settings
+from bluegreen.deployment import DeployRequest
+from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
+from bluegreen.journal import DryRunClock, SilentProgress, SystemClock, poll
+from bluegreen.model import Release
+from bluegreen.plan import Strategy
+from bluegreen.providers.aws import AwsProvider
+from bluegreen.state import LockInfo
+
+from .conftest import (
+    DEREGISTRATION_DELAY,
+    EcsAgentDouble,
+    FakeClock,
+    FaultInjector,
+    RequestRecorder,
+    make_session,
+)
+from .e2e_support import app_endpoint, mutating, production_weight_changes, world
+
+MIGRATE = ("alembic", "upgrade", "head")
+NEW = Release(
+    version="2.0.0",
+    image="registry.example/app:2.0.0",
+    migrate_command=MIGRATE,
+    source="registry.example/app:2.0.0",
+)
+BAD = Release(
+    version="3.0.0",
+    image="registry.example/app:3.0.0",
+    migrate_command=MIGRATE,
+    source="registry.example/app:3.0.0",
+)
+ANALYSIS = AnalysisSettings(poll=0.2)
+
+
+@dataclass
+class StepClock:
+    """The procedure's Clock on the provider's FakeClock: one fake time for both."""
+
+    fake: FakeClock
+
+    def time(self) -> float:
+        """Fake wall time."""
+        return self.fake.now
+
+    def monotonic(self) -> float:
+        """The same fake time (only differences matter)."""
+        return self.fake.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance instead of sleeping."""
+        self.fake.sleep(seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Fake time starting now, so CloudWatch data moto stamps with real time is in range."""
+    return FakeClock(now=time.time())
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The stand-in app endpoint the live colour's readiness check reaches."""
+    with app_endpoint() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(stack: dict[str, Any], app_url: str) -> Settings:
+    """The stack's outputs as `[aws]` keys, the app URL on the stand-in endpoint."""
+    return Settings(
+        target="aws",
+        aws=AwsSettings.model_validate({**stack, "app_url": app_url}),
+        analysis=ANALYSIS,
+    )
+
+
+def _request(release: Release = NEW, **overrides: Any) -> DeployRequest:
+    options: dict[str, Any] = {
+        "release": release,
+        "tasks": 2,
+        "health_timeout": 5.0,
+        "drain_timeout": 5.0,
+        "analysis": ANALYSIS,
+        **overrides,
+    }
+    return DeployRequest(**options)
+
+
+def _canary(interval: float = 1.0) -> Strategy:
+    return Strategy(name="canary", canary_percent=10, interval=interval)
+
+
+def _service(stack: dict[str, Any], color: str) -> dict[str, Any]:
+    ecs = make_session().client("ecs")
+    return dict(
+        ecs.describe_services(
+            cluster=stack["ecs_cluster_name"], services=[stack[f"{color}_service_name"]]
+        )["services"][0]
+    )
+
+
+def _task_definition_arn(family: str, revision: int) -> str:
+    return f"arn:aws:ecs:eu-west-1:123456789012:task-definition/{family}:{revision}"
+
+
+def _lock_item(stack: dict[str, Any]) -> dict[str, Any] | None:
+    ddb = make_session().client("dynamodb")
+    response = ddb.get_item(
+        TableName=stack["deploy_table_name"], Key={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}}
+    )
+    item: dict[str, Any] | None = response.get("Item")
+    return item
+
+
+def _live_parameter(stack: dict[str, Any]) -> str:
+    ssm = make_session().client("ssm")
+    return str(ssm.get_parameter(Name=stack["live_color_parameter"])["Parameter"]["Value"])
+
+
+def _deploy(
+    provider: AwsProvider, clock: FakeClock, request: DeployRequest, deployment_id: str = "d-1"
+) -> dict[str, Any]:
+    outcome = operations.deploy(
+        provider, request, SilentProgress(), deployment_id=deployment_id, clock=StepClock(clock)
+    )
+    return outcome.record
+
+
+def _assert_green_took_over(stack: dict[str, Any]) -> None:
+    state = world(stack)
+    assert state["weights"] == [
+        (stack["blue_target_group_arn"], 0),
+        (stack["green_target_group_arn"], 100),
+    ]
+    assert state["services"] == {
+        "app-blue": (0, _task_definition_arn("app-blue", 1)),
+        "app-green": (2, _task_definition_arn("app-green", 2)),
+    }
+    assert state["live"] == "green"
+    assert _lock_item(stack) is None
+
+
+# -- 1. full deploy -----------------------------------------------------------------------------
+
+
+def test_an_all_at_once_deploy_migrates_starts_shifts_records_and_stops_the_old_colour(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    provider = make_provider()
+    record = _deploy(provider, clock, _request())
+
+    assert record["outcome"] == "succeeded"
+    assert (record["from"]["color"], record["from"]["version"]) == ("blue", "1.0.0")
+    assert (record["to"]["color"], record["to"]["version"]) == ("green", "2.0.0")
+    [registered] = recorder.named("ecs:RegisterTaskDefinition")
+    assert registered["family"] == "app-green"
+    [container] = registered["containerDefinitions"]
+    assert container["image"] == "registry.example/app:2.0.0"
+    assert container["environment"] == [
+        {"name": "DEPLOYMENT_COLOR", "value": "green"},
+        {"name": "APP_VERSION", "value": "2.0.0"},
+    ]
+    [run] = recorder.named("ecs:RunTask")
+    revision = _task_definition_arn("app-green", 2)
+    assert run["taskDefinition"] == revision
+    assert run["overrides"] == {"containerOverrides": [{"name": "app", "command": list(MIGRATE)}]}
+    assert run["networkConfiguration"] == _service(stack, "green")["networkConfiguration"]
+    assert recorder.named("ecs:UpdateService") == [
+        {"cluster": "app", "service": "app-green", "desiredCount": 2, "taskDefinition": revision},
+        {"cluster": "app", "service": "app-blue", "desiredCount": 0},
+    ]
+    assert production_weight_changes(recorder, stack) == [(0, 100)]
+    assert recorder.named("ssm:PutParameter") == [
+        {"Name": "/app/live-color", "Value": "green", "Type": "String", "Overwrite": True}
+    ]
+    # the order that keeps users safe: migrate, start, shift, record live, then stop the old
+    names = mutating(recorder.calls)
+    order = [
+        names.index("ecs:RunTask"),
+        names.index("ecs:UpdateService"),
+        names.index("elbv2:ModifyListener"),
+        names.index("ssm:PutParameter"),
+        len(names) - 1 - names[::-1].index("ecs:UpdateService"),
+    ]
+    assert order == sorted(order)
+    _assert_green_took_over(stack)
+    [saved] = provider.state.history()
+    assert saved == record
+    assert provider.state.lock_holder() is None
+
+
+def test_a_canary_deploy_sends_ten_then_a_hundred_percent_and_watches_in_between(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    provider = make_provider()
+    record = _deploy(provider, clock, _request(strategy=_canary(interval=1.0)))
+
+    assert record["outcome"] == "succeeded"
+    assert record["strategy"] == "canary"
+    assert production_weight_changes(recorder, stack) == [(90, 10), (0, 100)]
+    assert [v["during"] for v in record["verdicts"]] == ["step 1/2"]
+    assert record["verdicts"][0]["ok"] is True
+    # the watch between the steps looked at green's alarms and metrics
+    assert recorder.named("cloudwatch:DescribeAlarms")[-1]["AlarmNames"] == [
+        "app-green-5xx",
+        "app-green-latency",
+    ]
+    assert recorder.named("cloudwatch:GetMetricData")
+    _assert_green_took_over(stack)
+
+
+def test_status_after_a_deploy_has_the_local_shape_with_target_aws(
+    make_provider: Callable[..., AwsProvider], clock: FakeClock, app_url: str
+) -> None:
+    provider = make_provider()
+    record = _deploy(provider, clock, _request())
+    status = operations.status(make_provider())
+
+    assert {"target", "url", "live", "weights", "colors", "deployment"} <= set(status)
+    assert status["target"] == "aws"
+    assert status["url"] == app_url
+    assert status["live"] == "green"
+    assert status["weights"] == {"blue": 0, "green": 100}
+    assert status["colors"] == {
+        "blue": {"version": None, "tasks": 0, "desired": 0, "healthy": 0, "in_flight": 0},
+        "green": {"version": "2.0.0", "tasks": 2, "desired": 2, "healthy": 2, "in_flight": 0},
+    }
+    assert status["deployment"] is None
+    assert status["recorded_live"] == "green"
+    assert status["alarms"] == {"blue": [], "green": []}
+    assert status["last_deployment"] == {
+        "id": "d-1",
+        "operation": "deploy",
+        "outcome": "succeeded",
+        "reason": None,
+        "finished_at": record["finished_at"],
+    }
+
+
+# -- 2. rollback --------------------------------------------------------------------------------
+
+
+def test_rollback_after_the_old_colour_was_stopped_starts_its_task_definition_again(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    _deploy(make_provider(), clock, _request())
+    recorder.clear()
+
+    record = operations.rollback(
+        make_provider(),
+        _request(Release(version="unused"), reason="2.0.0 breaks checkout"),
+        SilentProgress(),
+        deployment_id="d-2",
+    )
+
+    assert record["operation"] == "rollback"
+    assert record["outcome"] == "succeeded"
+    assert record["request_reason"] == "2.0.0 breaks checkout"
+    assert (record["from"]["color"], record["to"]["color"]) == ("green", "blue")
+    assert record["to"]["version"] == "1.0.0"
+    assert recorder.named("ecs:RegisterTaskDefinition") == []  # the previous revision is reused
+    assert recorder.named("ecs:RunTask") == []  # an older release runs no migration
+    assert recorder.named("ecs:UpdateService") == [
+        {
+            "cluster": "app",
+            "service": "app-blue",
+            "desiredCount": 2,
+            "taskDefinition": _task_definition_arn("app-blue", 1),
+        },
+        {"cluster": "app", "service": "app-green", "desiredCount": 0},
+    ]
+    assert production_weight_changes(recorder, stack) == [(100, 0)]
+    state = world(stack)
+    assert state["services"] == {
+        "app-blue": (2, _task_definition_arn("app-blue", 1)),
+        "app-green": (0, _task_definition_arn("app-green", 2)),
+    }
+    assert state["live"] == "blue"
+    history = make_provider().state.history()
+    assert [(r["id"], r["operation"], r["outcome"]) for r in history] == [
+        ("d-2", "rollback", "succeeded"),
+        ("d-1", "deploy", "succeeded"),
+    ]
+    assert _lock_item(stack) is None
+
+
+def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_colour(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+) -> None:
+    deploying, rolling_back = make_provider(), make_provider()
+    errors: list[BaseException] = []
+
+    def run_deploy() -> None:
+        try:
+            operations.deploy(
+                deploying,
+                _request(bake=120.0),
+                SilentProgress(),
+                deployment_id="d-bake",
+                clock=SystemClock(),  # the bake really waits: it is interrupted, not skipped
+            )
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run_deploy, name="deploy-with-bake", daemon=True)
+    thread.start()
+    try:
+
+        def baking() -> bool | None:
+            steps = [e.step for e in rolling_back.state.events("d-bake")]
+            return True if "bake" in steps else None
+
+        assert poll(baking, timeout=30, clock=SystemClock(), longest=0.1), "never reached bake"
+        record = operations.rollback(
+            rolling_back,
+            _request(Release(version="unused"), reason="customers see errors"),
+            SilentProgress(),
+            wait_timeout=30,
+        )
+    finally:
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+    [error] = errors
+    assert isinstance(error, DeployError)
+    assert error.exit_code == 1
+    assert record["id"] == "d-bake"
+    assert record["outcome"] == "rolled_back"
+    assert record["reason"] == "rollback requested by an operator (`bluegreen rollback`)"
+    # instant: the old colour was never touched, only the weights moved back
+    assert production_weight_changes(recorder, stack) == [(0, 100), (100, 0)]
+    assert [u["service"] for u in recorder.named("ecs:UpdateService")] == [
+        "app-green",
+        "app-green",
+    ]
+    assert recorder.named("ecs:UpdateService")[-1]["desiredCount"] == 0
+    state = world(stack)
+    assert state["services"]["app-blue"] == (2, _task_definition_arn("app-blue", 1))
+    assert state["services"]["app-green"][0] == 0
+    assert state["live"] == "blue"  # the live colour was never recorded as green
+    assert _lock_item(stack) is None
+
+
+# -- 3. a release that never turns healthy ------------------------------------------------------
+
+
+def test_a_release_that_never_turns_healthy_is_aborted_without_touching_the_weights(
+    make_provider: Callable[..., AwsProvider],
+    agent: EcsAgentDouble,
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    agent.unhealthy_images.add(str(BAD.image))
+    provider = make_provider()
+    with pytest.raises(HealthCheckError) as raised:
+        _deploy(provider, clock, _request(BAD, health_timeout=3.0))
+
+    assert raised.value.exit_code == 1
+    assert "green: 0 of 2 task(s) healthy after 3 s" in raised.value.message
+    assert recorder.named("elbv2:ModifyListener") == []
+    assert recorder.named("ecs:UpdateService") == [
+        {
+            "cluster": "app",
+            "service": "app-green",
+            "desiredCount": 2,
+            "taskDefinition": _task_definition_arn("app-green", 2),
+        },
+        {"cluster": "app", "service": "app-green", "desiredCount": 0},
+    ]
+    assert recorder.named("ssm:PutParameter") == []
+    # green never took traffic: scaling it back does not wait out the deregistration delay
+    assert DEREGISTRATION_DELAY not in clock.slept
+    state = world(stack)
+    assert state["weights"] == [
+        (stack["blue_target_group_arn"], 100),
+        (stack["green_target_group_arn"], 0),
+    ]
+    assert state["services"]["app-blue"] == (2, _task_definition_arn("app-blue", 1))
+    assert state["services"]["app-green"][0] == 0
+    assert state["live"] == "blue"
+    [record] = provider.state.history()
+    assert record["outcome"] == "rolled_back"
+    assert record["reason"] == raised.value.message
+    assert _lock_item(stack) is None
+
+
+# -- 4. an alarm during the canary ----------------------------------------------------------------
+
+
+def test_an_alarm_firing_during_the_canary_rolls_traffic_back_and_records_why(
+    make_provider: Callable[..., AwsProvider],
+    session: boto3.Session,
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    cloudwatch = make_session().client("cloudwatch")
+
+    def alarm_once_green_takes_traffic(**_: Any) -> None:
+        if production_weight_changes(recorder, stack)[-1:] == [(90, 10)]:
+            cloudwatch.set_alarm_state(
+                AlarmName="app-green-5xx", StateValue="ALARM", StateReason="5xx above 5"
+            )
+
+    session.events.register(
+        "after-call.elastic-load-balancing-v2.ModifyListener", alarm_once_green_takes_traffic
+    )
+    provider = make_provider()
+    with pytest.raises(AnalysisError) as raised:
+        _deploy(provider, clock, _request(strategy=_canary(interval=30.0)))
+
+    reason = "green rolled back during step 1/2: alarm firing: app-green-5xx"
+    assert raised.value.message == reason
+    assert raised.value.exit_code == 1
+    assert production_weight_changes(recorder, stack) == [(90, 10), (100, 0)]
+    assert recorder.named("ecs:UpdateService")[-1] == {
+        "cluster": "app",
+        "service": "app-green",
+        "desiredCount": 0,
+    }
+    # green served 10%: its requests got the deregistration delay to finish before scaling
+    assert clock.slept[-1] == DEREGISTRATION_DELAY
+    state = world(stack)
+    assert state["weights"] == [
+        (stack["blue_target_group_arn"], 100),
+        (stack["green_target_group_arn"], 0),
+    ]
+    assert state["services"]["app-blue"][0] == 2
+    assert state["services"]["app-green"][0] == 0
+    assert state["live"] == "blue"
+    [record] = provider.state.history()
+    assert (record["outcome"], record["reason"]) == ("rolled_back", reason)
+    assert record["verdicts"][-1]["ok"] is False
+    status = operations.status(make_provider())
+    assert status["live"] == "blue"
+    assert status["last_deployment"]["outcome"] == "rolled_back"
+    assert status["last_deployment"]["reason"] == reason
+
+
+# -- 5. lock contention -------------------------------------------------------------------------
+
+
+def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    provider = make_provider()
+    holder = LockInfo("d-other", "alice (github)", "deploy", clock.now, clock.now + 300)
+    provider.state.acquire_lock(holder)
+    before = world(stack)
+    recorder.clear()
+
+    with pytest.raises(LockError) as raised:
+        _deploy(provider, clock, _request())
+
+    assert raised.value.exit_code == 3
+    assert "d-other" in raised.value.message
+    assert mutating(recorder.calls) == []
+    assert world(stack) == before
+    assert provider.state.lock_holder() == holder
+    assert operations.status(provider)["deployment"]["id"] == "d-other"
+
+
+# -- 6. dry run -----------------------------------------------------------------------------------
+
+
+def test_a_dry_run_prints_every_change_in_order_without_waiting_and_changes_nothing(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+) -> None:
+    printed: list[str] = []
+    provider = make_provider(dry_run=True, echo=printed.append)
+    before = world(stack)
+    dry_clock = DryRunClock()
+    # AWS's default poll (15 s): a dry run walks the interval and the bake a look at a time.
+    request = _request(strategy=_canary(interval=30.0), bake=60.0, analysis=AnalysisSettings())
+
+    started = time.monotonic()
+    record = operations.deploy(
+        provider, request, SilentProgress(), deployment_id="d-dry", clock=dry_clock
+    )
+    elapsed = time.monotonic() - started
+
+    assert record.record["outcome"] == "succeeded"
+    assert world(stack) == before
+    assert mutating(recorder.calls) == []
+    # the 30 s interval and the 60 s bake were skipped, not slept: the skipped time plus the
+    # real time the reads took covers them
+    assert dry_clock.offset + elapsed >= 90
+    assert dry_clock.offset > elapsed
+    actions = [line.split()[1] for line in printed]
+    journal_writes = [i for i, a in enumerate(actions) if a == "dynamodb:PutItem"]
+    changes = [a for a in actions if a != "dynamodb:PutItem"]
+    assert changes == [
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "would",  # wait for the migration task to stop with exit code 0
+        "ecs:UpdateService",  # green to 2 tasks
+        "elasticloadbalancing:ModifyListener",  # 90/10
+        "elasticloadbalancing:ModifyListener",  # 0/100
+        "ssm:PutParameter",
+        "would",  # wait out the deregistration delay
+        "ecs:UpdateService",  # blue to 0
+        "dynamodb:DeleteItem",  # the lock, given back
+    ]
+    assert journal_writes[0] == 0  # the lock is printed first, not taken
+    assert '"ConditionExpression": "attribute_not_exists(pk)"' in printed[0]
+    modify = [line for line in printed if "ModifyListener" in line]
+    assert ['"Weight": 90' in modify[0], '"Weight": 10' in modify[0]] == [True, True]
+    assert '"Weight": 100' in modify[1]
+    assert printed[-2].startswith("[dry-run] dynamodb:PutItem")  # the history record
+    assert '\\"outcome\\": \\"succeeded\\"' in printed[-2]
+
+
+# -- 7. throttling ------------------------------------------------------------------------------
+
+
+def test_throttled_calls_are_retried_and_the_deploy_still_completes(
+    make_provider: Callable[..., AwsProvider],
+    session: boto3.Session,
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+    clock: FakeClock,
+) -> None:
+    faults = FaultInjector(session)
+    faults.fail("elastic-load-balancing-v2.ModifyListener", code="Throttling", times=2)
+    faults.fail("ecs.UpdateService", code="ThrottlingException", times=1)
+    faults.fail("ecs.DescribeServices", code="ThrottlingException", times=2)
+    faults.fail("dynamodb.PutItem", code="ProvisionedThroughputExceededException", times=1)
+    faults.fail("ssm.PutParameter", code="ThrottlingException", times=1, status=400)
+    provider = make_provider()
+
+    record = _deploy(provider, clock, _request(strategy=_canary(interval=1.0)))
+
+    assert record["outcome"] == "succeeded"
+    assert faults.injected == 7
+    # every attempt is counted; the injected ones hit nothing
+    assert provider.calls["elasticloadbalancing:ModifyListener"] == 2 + 2
+    assert provider.calls["ssm:PutParameter"] == 1 + 1
+    # each attempt is recorded: the 90/10 request was sent three times, identical
+    assert production_weight_changes(recorder, stack) == [(90, 10)] * 3 + [(0, 100)]
+    _assert_green_took_over(stack)
+    assert [r["outcome"] for r in provider.state.history()] == ["succeeded"]
