@@ -21,6 +21,24 @@ BLUEGREEN = str(REPO / ".venv" / "bin" / "bluegreen")
 PROBE_RPS = "100"
 
 
+def release_before_note() -> list[str]:
+    """`up` arguments for 1.0.0: the service as it was before revision 0002 added items.note.
+
+    1.0.0 is built from that commit (`--ref`), so the demo shows 2.0.0's expanding migration
+    running while 1.0.0, which does not know the column, keeps serving. Outside a git checkout
+    the current code stands in for 1.0.0.
+    """
+    found = subprocess.run(
+        ["git", "log", "--diff-filter=A", "--format=%H", "--", "app/migrations/versions/0002_*"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    added = found.stdout.split()
+    return ["--ref", f"{added[-1]}~1"] if found.returncode == 0 and added else []
+
+
 def say(message: str) -> None:
     """A demo headline."""
     print(f"\n\033[1;36m==> {message}\033[0m", flush=True)
@@ -38,12 +56,13 @@ def bluegreen(*args: str) -> Any:
     return json.loads(out) if out.startswith(("{", "[")) else out
 
 
-def write_items(url: str, names: list[str]) -> list[int]:
+def write_items(url: str, names: list[str], note: str | None = None) -> list[int]:
     """POST each name; the ids the service acknowledged."""
     ids = []
     with httpx.Client(base_url=url, timeout=10) as client:
         for name in names:
-            response = client.post("/items", json={"name": name})
+            body = {"name": name} if note is None else {"name": name, "note": note}
+            response = client.post("/items", json=body)
             response.raise_for_status()
             ids.append(response.json()["item"]["id"])
     return ids
@@ -83,7 +102,7 @@ def main() -> int:
     """Run the rehearsal."""
     started = time.monotonic()
     say("bluegreen up: PostgreSQL, HAProxy and 2 gunicorn tasks of 1.0.0 as blue")
-    bluegreen("up", "--version", "1.0.0")
+    bluegreen("up", "--version", "1.0.0", *release_before_note())
     status = bluegreen("status", "--json")
     url = status["url"]
     print(f"live: {status['live']} {status['colors'][status['live']]['version']} at {url}")
@@ -93,7 +112,10 @@ def main() -> int:
     print(f"created items {ids}")
 
     rows = []
-    say(f"deploy 2.0.0 to the idle colour under {PROBE_RPS} req/s of probe traffic")
+    say(
+        f"deploy 2.0.0 to the idle colour under {PROBE_RPS} req/s of probe traffic "
+        "(its revision 0002 adds items.note while 1.0.0 keeps serving)"
+    )
     rows.append(
         figures(
             "deploy 2.0.0",
@@ -101,8 +123,8 @@ def main() -> int:
         )
     )
 
-    say("write an item on the new colour")
-    ids += write_items(url, ["written on the new colour"])
+    say("write an item with a note on the new colour (2.0.0 knows items.note)")
+    ids += write_items(url, ["written on the new colour"], note="only 2.0.0 shows this")
 
     say(f"rollback under {PROBE_RPS} req/s")
     rows.append(figures("rollback", bluegreen("rollback", "--probe", PROBE_RPS, "--json")))

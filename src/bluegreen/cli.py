@@ -32,8 +32,9 @@ from bluegreen.provider import Provider
 from bluegreen.state import new_deployment_id
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
-out_console = Console()
+# Off a terminal (CI logs, pipes) rich would wrap at 80 columns; tables read better wider.
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out_console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def common_options(func: F) -> F:
@@ -337,7 +338,7 @@ def deploy(
     env = _parse_env(env_pairs)
     release = _release(settings, version=version, image=image, command=command, env=env, ref=ref)
     provider = _provider(settings, dry_run=dry_run)
-    progress = RichProgress(err_console, quiet=as_json)
+    progress = RichProgress(err_console)
     deployment_id = new_deployment_id()
     error: DeployError | None = None
     with _probing(provider, probe_rps, deployment_id, settings) as reports:
@@ -374,7 +375,7 @@ def _write_report(settings: Settings, provider: Provider, deployment_id: str) ->
     from bluegreen.report import write_report  # noqa: PLC0415 - matplotlib is slow to import
 
     path = write_report(settings, provider, deployment_id)
-    err_console.print(f"report: {path}", highlight=False)
+    err_console.print(f"report: {path.resolve()}", highlight=False)
 
 
 @cli.command()
@@ -393,7 +394,7 @@ def rollback(
     """Put traffic back on the previous release (instantly while it still runs)."""
     settings = _settings(target, config_path)
     provider = _provider(settings)
-    progress = RichProgress(err_console, quiet=as_json)
+    progress = RichProgress(err_console)
     template = _request(settings, Release(version="unused"), reason=reason)
     deployment_id = new_deployment_id()
     with _probing(provider, probe_rps, deployment_id, settings) as reports:
