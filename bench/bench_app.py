@@ -42,9 +42,19 @@ def _free_port() -> int:
         return port
 
 
+def _field(pattern: str, out: str) -> str:
+    found = re.search(pattern, out)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{out}")
+    return found.group(1)
+
+
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise RuntimeError(f"unexpected wrk latency {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def _wrk(url: str, script: Path | None = None) -> tuple[float, float, float]:
@@ -52,9 +62,10 @@ def _wrk(url: str, script: Path | None = None) -> tuple[float, float, float]:
     if script:
         cmd[1:1] = ["-s", str(script)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(_field(r"Requests/sec:\s+([\d.]+)", out))
+    # Anchored to the line start: "+/- Stdev 81.50%" must not read as the 50th percentile.
+    p50 = _ms(_field(r"(?m)^\s+50%\s+(\S+)", out))
+    p99 = _ms(_field(r"(?m)^\s+99%\s+(\S+)", out))
     if "Non-2xx" in out:
         print(out, file=sys.stderr)
     return rps, p50, p99
@@ -97,7 +108,7 @@ def main() -> None:
                 **env,
                 "PORT": str(port),
                 "WEB_WORKERS": "2",
-                "WEB_THREADS": "4",
+                "WEB_THREADS": os.environ.get("BENCH_THREADS", "4"),
                 "APP_VERSION": "bench",
             },
             stdout=subprocess.DEVNULL,

@@ -4,6 +4,8 @@ Real HAProxy, gunicorn and PostgreSQL run in tests/local and tests/e2e; here the
 and their order are checked exhaustively and fast.
 """
 
+from pathlib import Path
+
 import pytest
 
 from bluegreen.config import AnalysisSettings
@@ -243,3 +245,18 @@ def test_live_colour_failing_after_migration_stops_before_new_tasks_start(
         run(platform, clock, readiness=lambda _url: "/ready answered 503")
     assert platform.calls == [("migrate", "2.0.0")]
     assert platform.weights == Weights(100, 0)
+
+
+def test_migration_is_skipped_when_the_live_code_already_has_every_revision(
+    platform: MemoryProvider, clock: FakeClock, tmp_path: Path
+) -> None:
+    versions = tmp_path / "app" / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "0001_first.py").write_text(
+        "revision = '0001'\ndown_revision = None\nbluegreen_change = 'expand'\n"
+    )
+    workdir = str(tmp_path / "app")
+    platform.colors["blue"].release = Release("1.0.0", workdir=workdir)
+    record = run(platform, clock, release=Release("2.0.0", migrate_command=("m",), workdir=workdir))
+    assert ("migrate", "2.0.0") not in platform.calls
+    assert "migrate-skipped" in [e.step for e in platform.state.events(str(record["id"]))]

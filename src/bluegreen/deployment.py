@@ -130,21 +130,31 @@ class Migrate:
         """Guard, migrate, check the live colour."""
         release = ctx.request.release
         pending = self._guard(ctx)
+        if pending == [] and ctx.old is not None:
+            # The live release's code already has every revision: its deployment migrated
+            # the database, so there is nothing to run (and nothing that could break it).
+            ctx.journal.record("migrate-skipped", version=release.version)
+            ctx.progress.info(f"no new migration in {release.version}")
+            return
+        known = pending or []
         ctx.journal.record(
-            "migrate", version=release.version, revisions=[f"{r.id}:{r.change}" for r in pending]
+            "migrate", version=release.version, revisions=[f"{r.id}:{r.change}" for r in known]
         )
-        shown = ", ".join(f"{r.id} ({r.change})" for r in pending) or "no new revision"
+        shown = ", ".join(f"{r.id} ({r.change})" for r in known) or "revisions not readable here"
         ctx.progress.info(f"migrating the database for {release.version}: {shown}")
         ctx.provider.migrate(release)
         ctx.journal.record("migrated")
         if ctx.old is not None:
-            self._check_live(ctx, ctx.old, pending)
+            self._check_live(ctx, ctx.old, known)
 
-    def _guard(self, ctx: Context) -> list[Revision]:
+    def _guard(self, ctx: Context) -> list[Revision] | None:
+        """The revisions the release brings (None when its files cannot be read here)."""
         new_dir = versions_dir(ctx.request.release.workdir)
         if new_dir is None:
-            return []
+            return None
         live_dir = versions_dir(ctx.old_release.workdir) if ctx.old_release else None
+        if ctx.old_release is not None and live_dir is None:
+            return None
         live = read_chain(live_dir) if live_dir else []
         pending = new_revisions(read_chain(new_dir), live)
         if ctx.old is not None and ctx.old_release is not None:

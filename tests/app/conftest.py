@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from items_api import create_app
 from items_api.config import load_settings
 
 from tests.conftest import DatabaseFactory, free_port
+from tests.support.platform import wait_until
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 BIN = Path(sys.executable).parent
@@ -32,16 +32,6 @@ def migrate(database_url: str, target: str = "head", command: str = "upgrade") -
         capture_output=True,
         timeout=60,
     )
-
-
-def wait_until(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> None:
-    """Poll ``predicate`` until it is true or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from bluegreen.local.postgres import PostgresServer
-from tests.app.conftest import migrate, wait_until
+from tests.app.conftest import migrate
 from tests.conftest import make_postgres
+from tests.support.platform import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -112,3 +112,27 @@ def test_approval_timeout_rolls_back(platform: Platform) -> None:
     status = platform.status()
     assert status["weights"] == {"blue": 100, "green": 0}
     assert status["colors"]["green"]["tasks"] == 0
+
+
+def test_smoke_test_reaches_only_the_new_colour_and_a_failing_one_aborts_before_traffic(
+    platform: Platform,
+) -> None:
+    up(platform)
+    probe_new = (
+        'python3 -c "import json,os,sys,urllib.request as u; '
+        "b=json.load(u.urlopen(os.environ['BLUEGREEN_TARGET_URL'] + '/')); "
+        "sys.exit(0 if b['version'] == sys.argv[1] else 7)\""
+    )
+    failing = platform.run(
+        "deploy", "--version", "2.0.0", "--command", OK, "--smoke", f"{probe_new} 9.9.9"
+    )
+    assert failing.code == 1
+    assert "smoke test failed with exit code 7" in failing.err
+    record = platform.run("history", "--json").json()[0]
+    assert "shift" not in [e["step"] for e in platform.events(record["id"])]
+    assert platform.status()["weights"] == {"blue": 100, "green": 0}
+    passing = platform.run(
+        "deploy", "--version", "2.0.0", "--command", OK, "--smoke", f"{probe_new} 2.0.0"
+    )
+    assert passing.code == 0, passing.err
+    assert platform.status()["colors"]["green"]["version"] == "2.0.0"

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,46 +12,7 @@ from bluegreen.config import LocalSettings, Settings
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.model import COLORS
 from bluegreen.providers.local import LocalProvider
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port_run(count: int) -> int:
-    """The first of `count` consecutive ports on 127.0.0.1 that are free right now."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first: int = sock.getsockname()[1]
-        if first + count < 65000 and all(_bindable(first + i) for i in range(1, count)):
-            return first
-    raise RuntimeError("no run of free ports")
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition"
-) -> None:
-    """Poll `predicate` (fast, then backing off) until it holds; fail the test at the deadline."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.25)
-
-
-def make_short_dir(prefix: str = "bg") -> Path:
-    """A new directory directly under /tmp (unix socket paths must stay short), 0755."""
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
-    path.chmod(0o755)
-    return path
+from tests.support.platform import free_port_run, make_short_dir
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ backend app
     option httpchk
     http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server check inter 500ms fastinter 250ms downinter 500ms rise 2 fall 2
+    default-server check inter 500ms fastinter 200ms downinter 200ms rise 2 fall 2
     http-response set-header X-Bluegreen-Server %s
     server blue-1 127.0.0.1:18000 weight 256
     server green-1 127.0.0.1:9 weight 0 disabled

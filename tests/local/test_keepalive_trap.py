@@ -18,7 +18,7 @@ import pytest
 from bluegreen.model import Release, Weights
 from bluegreen.providers.local import LocalProvider
 from tests.fakes import command
-from tests.local.conftest import wait_until
+from tests.support.platform import wait_until
 
 pytestmark = pytest.mark.integration
 

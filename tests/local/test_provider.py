@@ -14,7 +14,7 @@ from bluegreen.local.platform import LocalPlatform
 from bluegreen.model import Color, Release, Weights
 from bluegreen.providers.local import LocalProvider, default_release
 from tests.fakes import WRONG_PORT_ENV, command
-from tests.local.conftest import wait_until
+from tests.support.platform import wait_until
 
 pytestmark = pytest.mark.integration
 

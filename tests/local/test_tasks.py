@@ -15,7 +15,7 @@ from bluegreen.local import tasks as tasks_module
 from bluegreen.local.tasks import TaskRunner, pick_port, task_argv, task_env
 from bluegreen.model import Release
 from tests.fakes import GUNICORN, command
-from tests.local.conftest import wait_until
+from tests.support.platform import wait_until
 
 pytestmark = pytest.mark.integration
 

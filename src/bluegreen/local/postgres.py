@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from bluegreen.local.files import pid_alive
+
 __all__ = ["PostgresError", "PostgresServer", "find_pg_bin_dir"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -193,13 +195,7 @@ class PostgresServer:
             pid = int(first_line)
         except (OSError, ValueError):
             return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True  # alive, owned by another user
-        return True
+        return pid_alive(pid)
 
     # ------------------------------------------------------------------ administration
     def ensure_role_and_database(self, *, user: str, password: str, database: str) -> None:
