@@ -10,14 +10,16 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # ---------------------------------------------------------------- system packages
-missing=()
-compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
-command -v haproxy >/dev/null || missing+=(haproxy)
-# Chromium renders the deployment report in the tests (headless, from Debian).
-if [ "${BLUEGREEN_SKIP_CHROMIUM:-0}" != 1 ] && ! command -v chromium >/dev/null; then
-  missing+=(chromium fonts-liberation)
-fi
-if ((${#missing[@]})); then
+install_system_packages() {
+  local missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  # Chromium renders the deployment report in the tests (headless, from Debian).
+  # BLUEGREEN_CHROMIUM names another build to use instead (the tests read it too).
+  if [ -z "${BLUEGREEN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+    missing+=(chromium fonts-liberation)
+  fi
+  ((${#missing[@]})) || return 0
   if [ "$(id -u)" -ne 0 ]; then
     say "missing system packages: ${missing[*]}"
     say "install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
@@ -26,6 +28,14 @@ if ((${#missing[@]})); then
   say "installing ${missing[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# BLUEGREEN_SKIP_SYSTEM_PACKAGES=1: only the Python environments (a CI job that just runs the
+# CLI against AWS needs no PostgreSQL, HAProxy or Chromium).
+if [ "${BLUEGREEN_SKIP_SYSTEM_PACKAGES:-0}" = 1 ]; then
+  say "skipping system packages (BLUEGREEN_SKIP_SYSTEM_PACKAGES=1)"
+else
+  install_system_packages
 fi
 # Debian starts a system-wide HAProxy and PostgreSQL on install; ours run per project.
 for svc in haproxy postgresql; do

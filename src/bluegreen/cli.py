@@ -43,7 +43,8 @@ def common_options(func: F) -> F:
         "--config",
         "config_path",
         type=click.Path(path_type=Path, dir_okay=False),
-        help="Configuration file (default: ./bluegreen.toml when present).",
+        envvar="BLUEGREEN_CONFIG",
+        help="Configuration file (default: $BLUEGREEN_CONFIG, else ./bluegreen.toml if present).",
     )(func)
     return click.option(
         "--target",
@@ -418,10 +419,16 @@ def rollback(
 
 @cli.command()
 @common_options
-def promote(*, target: str | None, config_path: Path | None) -> None:
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 86400),
+    default=0,
+    help="Seconds to wait for a deployment to reach its approval pause first.",
+)
+def promote(*, target: str | None, config_path: Path | None, wait: float) -> None:
     """Let a deployment paused by --approve make its final shift."""
     settings = _settings(target, config_path)
-    deployment_id = operations.promote(_provider(settings))
+    deployment_id = operations.promote(_provider(settings), wait=wait)
     err_console.print(f"promoted {deployment_id}")
 
 
@@ -523,6 +530,11 @@ def probe(
 @click.argument("deployment_id", required=False)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="HTML file to write.")
 @click.option("--png", type=click.Path(path_type=Path, dir_okay=False), help="Also write a PNG.")
+@click.option(
+    "--markdown",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also append a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).",
+)
 @click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
 def report(
     *,
@@ -531,13 +543,15 @@ def report(
     deployment_id: str | None,
     out: Path | None,
     png: Path | None,
+    markdown: Path | None,
     open_page: bool,
 ) -> None:
     """Write the self-contained HTML report of a deployment (the last one by default)."""
     from bluegreen.report import write_report  # noqa: PLC0415 - matplotlib is slow to import
 
     settings = _settings(target, config_path)
-    path = write_report(settings, _provider(settings), deployment_id, out=out, png=png)
+    provider = _provider(settings)
+    path = write_report(settings, provider, deployment_id, out=out, png=png, markdown=markdown)
     click.echo(str(path))
     if open_page:
         import webbrowser  # noqa: PLC0415

@@ -136,8 +136,14 @@ def signal(provider: Provider, holder: LockInfo, step: str) -> None:
     provider.state.append_event(Event(holder.deployment_id, 0, SystemClock().time(), step, {}))
 
 
-def promote(provider: Provider) -> str:
-    """Let a deployment that awaits approval make its final shift; its id."""
+def promote(provider: Provider, *, wait: float = 0.0) -> str:
+    """Let a deployment that awaits approval make its final shift; its id.
+
+    With `wait`, first wait up to that many seconds for a deployment to reach the pause
+    (a CI job may start before the deployment gets there).
+    """
+    if wait > 0:
+        poll(lambda: _awaiting(provider), timeout=wait, clock=SystemClock(), longest=2.0)
     holder = provider.state.lock_holder()
     if holder is None or not provider.state.holder_alive(holder):
         raise ConfigError(
@@ -153,6 +159,14 @@ def promote(provider: Provider) -> str:
         )
     signal(provider, holder, SIGNAL_PROMOTE)
     return holder.deployment_id
+
+
+def _awaiting(provider: Provider) -> bool | None:
+    holder = provider.state.lock_holder()
+    if holder is None or not provider.state.holder_alive(holder):
+        return None
+    steps = [e.step for e in provider.state.events(holder.deployment_id)]
+    return True if "awaiting-approval" in steps else None
 
 
 def status(provider: Provider) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def new_platform(tmp: Path, **deploy: Any) -> Platform:
         f"db_port = {db_port}",
         f'app_dir = "{REPO / "app"}"',
         "[deploy]",
-        "health_timeout = 20",
+        "health_timeout = 60",
         "drain_timeout = 20",
         *(f"{k} = {json.dumps(v)}" for k, v in deploy.items()),
     ]

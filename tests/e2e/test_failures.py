@@ -64,7 +64,7 @@ def test_second_deploy_while_one_waits_for_approval_exits_3_and_changes_nothing(
     try:
         wait_until(
             lambda: (platform.status()["deployment"] or {}).get("state") == "awaiting_approval",
-            timeout=40,
+            timeout=90,
             what="the deployment to await approval",
         )
         before = platform.status()
@@ -93,7 +93,7 @@ def test_controller_killed_while_waiting_for_health_is_recovered_by_rollback(
     )
     wait_until(
         lambda: (platform.status()["deployment"] or {}).get("step") == "start",
-        timeout=30,
+        timeout=90,
         what="the deployment to start green",
     )
     proc.send_signal(signal.SIGKILL)
@@ -119,7 +119,7 @@ def test_controller_killed_right_after_the_switch_is_recovered_by_the_next_deplo
     proc = platform.spawn("deploy", "--version", "2.0.0", "--command", OK, "--bake", "60")
     wait_until(
         lambda: (platform.status()["deployment"] or {}).get("step") in ("bake", "verdict"),
-        timeout=40,
+        timeout=90,
         what="the deployment to switch and bake",
     )
     proc.send_signal(signal.SIGKILL)

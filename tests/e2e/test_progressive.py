@@ -79,7 +79,7 @@ def test_rollback_during_the_bake_is_instant_and_drops_nothing(platform: Platfor
     proc = platform.spawn(
         "deploy", "--version", "2.0.0", "--command", OK, "--bake", "60", "--probe", "100", "--json"
     )
-    wait_until(lambda: step(platform) == "bake", timeout=40, what="the bake to begin")
+    wait_until(lambda: step(platform) == "bake", timeout=90, what="the bake to begin")
     started = time.monotonic()
     result = platform.run("rollback", "--json")
     took = time.monotonic() - started

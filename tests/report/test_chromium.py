@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,9 @@ from bluegreen.config import Settings
 from bluegreen.report import write_report
 from tests.report.conftest import CANARY_OK_ID, FakeProvider, probe_file
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium by default; BLUEGREEN_CHROMIUM names another build (GitHub's Ubuntu
+# runners ship Google Chrome instead).
+CHROMIUM = os.environ.get("BLUEGREEN_CHROMIUM", "/usr/bin/chromium")
 
 
 def screenshot(page: Path, png: Path, profile: Path) -> None:

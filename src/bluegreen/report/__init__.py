@@ -13,6 +13,7 @@ from pathlib import Path
 from bluegreen import __version__
 from bluegreen.config import Settings
 from bluegreen.report import page, render, series
+from bluegreen.report.markdown import render_markdown
 from bluegreen.report.sources import HasRecords, load_probe, recent_ids, resolve
 
 __all__ = ["recent_ids", "write_report"]
@@ -22,13 +23,16 @@ def write_report(
     settings: Settings,
     provider: HasRecords,
     deployment_id: str | None,
+    *,
     out: Path | None = None,
     png: Path | None = None,
+    markdown: Path | None = None,
 ) -> Path:
     """Write the report of `deployment_id` (the last deployment when None); its path.
 
-    Default place: `<state_dir>/reports/<id>.html`. Raises ConfigError, listing the recent
-    ids, when the id is unknown.
+    Default place: `<state_dir>/reports/<id>.html`. `markdown` is appended to (a CI job
+    summary file collects several). Raises ConfigError, listing the recent ids, when the id
+    is unknown.
     """
     deployment_id, events, record = resolve(provider, deployment_id)
     probe = load_probe(settings.local.state_dir, deployment_id)
@@ -42,4 +46,7 @@ def write_report(
     if png is not None:
         png.parent.mkdir(parents=True, exist_ok=True)
         png.write_bytes(render.png_bytes(fig))
+    if markdown is not None:
+        with markdown.open("a", encoding="utf-8") as summary:
+            summary.write(render_markdown(data))
     return target
