@@ -211,9 +211,19 @@ def _print_probe(report: ProbeReport, cutover: dict[str, Any] | None = None) -> 
 def cli() -> None:
     """Zero-downtime blue-green deployments: rehearse locally, run on AWS ECS Fargate.
 
-    Start with `bluegreen up`, then `bluegreen deploy --version 2.0.0`, `bluegreen status`,
-    `bluegreen rollback`. Exit codes: 0 ok, 1 deployment failed and traffic restored,
-    2 bad input or config (nothing changed), 3 locked by another deployment, 4 platform error.
+    \b
+    bluegreen up                                    local platform, 1.0.0 live on blue
+    bluegreen deploy --version 2.0.0 --probe 100    to the idle colour, measured
+    bluegreen deploy --version 2.1.0 --strategy canary --interval 30 --bake 120
+    bluegreen deploy --ref my-branch                rehearse a git ref
+    bluegreen status | history | report             what is live, what happened
+    bluegreen rollback                              instant while the old colour is warm
+    bluegreen deploy --target aws --image URI:TAG   the same on ECS Fargate
+
+    Every shift step and the bake are watched (5xx rate, unhealthy targets, alarms, p99 on
+    AWS); a breach puts traffic back on the old colour at once. Exit codes: 0 ok, 1 deployment
+    failed and traffic restored, 2 bad input or config (nothing changed), 3 locked by another
+    deployment, 4 platform error.
     """
 
 
