@@ -22,10 +22,10 @@ from bluegreen.config import AnalysisSettings, AwsSettings, Settings
 from bluegreen.deployment import DeployRequest
 from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
 from bluegreen.journal import DryRunClock, SilentProgress, SystemClock, poll
-from bluegreen.model import Release
+from bluegreen.model import Release, Weights
 from bluegreen.plan import Strategy
 from bluegreen.providers.aws import AwsProvider
-from bluegreen.state import LockInfo
+from bluegreen.state import Event, LockInfo
 
 from .conftest import (
     DEREGISTRATION_DELAY,
@@ -577,3 +577,82 @@ def test_throttled_calls_are_retried_and_the_deploy_still_completes(
     assert production_weight_changes(recorder, stack) == [(90, 10)] * 3 + [(0, 100)]
     _assert_green_took_over(stack)
     assert [r["outcome"] for r in provider.state.history()] == ["succeeded"]
+
+
+# -- 8. approval and recovery -------------------------------------------------------------------
+
+
+def test_a_deploy_paused_for_approval_finishes_when_promoted(
+    make_provider: Callable[..., AwsProvider],
+    recorder: RequestRecorder,
+    stack: dict[str, Any],
+) -> None:
+    deploying, operator = make_provider(), make_provider()
+    errors: list[BaseException] = []
+
+    def run_deploy() -> None:
+        try:
+            operations.deploy(
+                deploying,
+                _request(strategy=_canary(interval=0.0), approve=True, approve_timeout=60.0),
+                SilentProgress(),
+                deployment_id="d-approve",
+                clock=SystemClock(),  # the pause really waits for the promote signal
+            )
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run_deploy, name="deploy-awaiting-approval", daemon=True)
+    thread.start()
+    try:
+        assert operations.promote(operator, wait=30) == "d-approve"
+    finally:
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert errors == []
+    assert production_weight_changes(recorder, stack) == [(90, 10), (0, 100)]
+    steps = [e.step for e in operator.state.events("d-approve")]
+    assert steps.index("awaiting-approval") < steps.index("promoted") < steps.index("live")
+    _assert_green_took_over(stack)
+
+
+def test_a_killed_controller_is_reported_once_its_lease_expires_and_rollback_recovers(
+    make_provider: Callable[..., AwsProvider],
+    clock: FakeClock,
+    stack: dict[str, Any],
+    agent: EcsAgentDouble,
+) -> None:
+    """What a SIGKILL right after the switch leaves: green at 100%, blue warm, a lock."""
+    dead = make_provider()
+    dead.migrate(NEW)
+    dead.start("green", NEW, 2)
+    agent.reconcile()
+    dead.set_weights(Weights(0, 100))
+    dead.state.acquire_lock(LockInfo("d-dead", "ci (github)", "deploy", clock.now, clock.now + 60))
+    journal: list[tuple[str, dict[str, Any]]] = [
+        ("begin", {"operation": "deploy", "old": "blue", "new": "green", "old_release": None,
+                   "new_release": NEW.to_dict(), "strategy": "canary",
+                   "weights": {"blue": 100, "green": 0}}),
+        ("start", {"color": "green"}),
+        ("shifted", {"weights": {"blue": 0, "green": 100}, "step": 1, "of": 1}),
+    ]  # fmt: skip
+    for seq, (step, data) in enumerate(journal, start=1):
+        dead.state.append_event(Event("d-dead", seq, clock.now, step, data))
+
+    operator = make_provider()
+    assert operations.status(operator)["deployment"]["state"] == "running"  # lease still valid
+    clock.sleep(61)
+    deployment = operations.status(operator)["deployment"]
+    assert deployment["state"] == "interrupted"
+    assert "rollback" in deployment["hint"]
+
+    record = operations.rollback(operator, _request(Release("unused")), SilentProgress())
+    assert record["outcome"] == "interrupted"
+    state = world(stack)
+    assert state["weights"] == [
+        (stack["blue_target_group_arn"], 100),
+        (stack["green_target_group_arn"], 0),
+    ]
+    assert state["services"]["app-green"][0] == 0
+    assert state["live"] == "blue"
+    assert _lock_item(stack) is None
