@@ -16,8 +16,8 @@ def test_listener_forwards_to_both_colours_with_weights_from_the_live_colour(
     (forward,) = sub_blocks(action, "forward")
     groups = sub_blocks(forward, "target_group")
     assert [(g["arn"], g["weight"]) for g in groups] == [
-        ("${aws_lb_target_group.blue.arn}", "${local.blue_weight}"),
-        ("${aws_lb_target_group.green.arn}", "${local.green_weight}"),
+        ('${aws_lb_target_group.this["blue"].arn}', "${local.blue_weight}"),
+        ('${aws_lb_target_group.this["green"].arn}', "${local.green_weight}"),
     ]
     text = alb.texts["main.tf"]
     assert "data.aws_ssm_parameter.live_color.insecure_value" in text
@@ -89,7 +89,7 @@ def test_deploy_table_has_the_controllers_key_schema(modules: dict[str, Module])
     assert sub_blocks(table, "point_in_time_recovery")[0]["enabled"] is True
     (sse,) = sub_blocks(table, "server_side_encryption")
     assert sse["enabled"] is True
-    assert "aws_kms_key.this.arn" in str(sse["kms_key_arn"])
+    assert str(sse["kms_key_arn"]) == "${module.key.key_arn}"
 
 
 def test_live_colour_parameter_starts_blue_and_belongs_to_the_controller(

@@ -63,8 +63,10 @@ resource "aws_wafv2_web_acl_association" "this" {
 # The two colours are identical but for their name: one health check tuned for a fast cutover.
 # Worst case to healthy after registration: interval + healthy_threshold x interval = 15 s;
 # to unhealthy: unhealthy_threshold x interval + timeout = 18 s; drained: deregistration_delay = 30 s.
-resource "aws_lb_target_group" "blue" {
-  name                 = "${var.name}-blue"
+resource "aws_lb_target_group" "this" {
+  for_each = toset(["blue", "green"])
+
+  name                 = "${var.name}-${each.key}"
   vpc_id               = var.vpc_id
   target_type          = "ip" # Fargate tasks register by ENI address
   protocol             = "HTTP"
@@ -82,29 +84,18 @@ resource "aws_lb_target_group" "blue" {
     unhealthy_threshold = var.unhealthy_threshold
   }
 
-  tags = merge(var.tags, { Color = "blue" })
+  tags = merge(var.tags, { Color = each.key })
 }
 
-resource "aws_lb_target_group" "green" {
-  name                 = "${var.name}-green"
-  vpc_id               = var.vpc_id
-  target_type          = "ip"
-  protocol             = "HTTP"
-  port                 = var.app_port
-  deregistration_delay = var.deregistration_delay
+# The colours used to be two resources: keep the target groups (the services register into them).
+moved {
+  from = aws_lb_target_group.blue
+  to   = aws_lb_target_group.this["blue"]
+}
 
-  health_check {
-    path                = var.health_check_path
-    protocol            = "HTTP"
-    port                = "traffic-port"
-    matcher             = "200"
-    interval            = var.health_check_interval
-    timeout             = var.health_check_timeout
-    healthy_threshold   = var.healthy_threshold
-    unhealthy_threshold = var.unhealthy_threshold
-  }
-
-  tags = merge(var.tags, { Color = "green" })
+moved {
+  from = aws_lb_target_group.green
+  to   = aws_lb_target_group.this["green"]
 }
 
 ################################################################################
@@ -143,11 +134,11 @@ resource "aws_lb_listener" "https" {
     type = "forward"
     forward {
       target_group {
-        arn    = aws_lb_target_group.blue.arn
+        arn    = aws_lb_target_group.this["blue"].arn
         weight = local.blue_weight
       }
       target_group {
-        arn    = aws_lb_target_group.green.arn
+        arn    = aws_lb_target_group.this["green"].arn
         weight = local.green_weight
       }
       stickiness {

@@ -25,22 +25,22 @@ output "listener_arn" {
 
 output "blue_target_group_arn" {
   description = "ARN of the blue target group."
-  value       = aws_lb_target_group.blue.arn
+  value       = aws_lb_target_group.this["blue"].arn
 }
 
 output "green_target_group_arn" {
   description = "ARN of the green target group."
-  value       = aws_lb_target_group.green.arn
+  value       = aws_lb_target_group.this["green"].arn
 }
 
 output "blue_target_group_arn_suffix" {
   description = "ARN suffix of the blue target group (TargetGroup metric dimension)."
-  value       = aws_lb_target_group.blue.arn_suffix
+  value       = aws_lb_target_group.this["blue"].arn_suffix
 }
 
 output "green_target_group_arn_suffix" {
   description = "ARN suffix of the green target group (TargetGroup metric dimension)."
-  value       = aws_lb_target_group.green.arn_suffix
+  value       = aws_lb_target_group.this["green"].arn_suffix
 }
 
 output "live_color" {

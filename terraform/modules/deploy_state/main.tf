@@ -1,40 +1,27 @@
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
 ################################################################################
 # Encryption key
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  description             = "${var.name} deployment lock and history"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+# DynamoDB uses the key through grants it creates for the table, so the account statement is all
+# the policy needs; callers of GetItem/PutItem need no KMS permission.
+module "key" {
+  source = "../kms"
+
+  name        = "${var.name}-deploy-state"
+  description = "${var.name} deployment lock and history"
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_111:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_356:A key policy: "*" means this key; a key policy cannot name the key's own ARN.
-  # DynamoDB uses the key through grants it creates for the table, so the account statement is all
-  # the policy needs; callers of GetItem/PutItem need no KMS permission.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+# The key used to be a resource of this module: keep it (and the table it encrypts).
+moved {
+  from = aws_kms_key.this
+  to   = module.key.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-deploy-state"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.key.aws_kms_alias.this
 }
 
 ################################################################################
@@ -71,7 +58,7 @@ resource "aws_dynamodb_table" "this" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_key.this.arn
+    kms_key_arn = module.key.key_arn
   }
 
   tags = var.tags

@@ -7,8 +7,6 @@ data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
-
 locals {
   azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
 
@@ -19,6 +17,8 @@ locals {
   # Interface endpoints the ECS agent and the app need when there is no route to the internet:
   # image manifests (ecr.api, ecr.dkr), logs, and the SSM parameter holding the DB password.
   interface_endpoints = var.task_egress == "vpc_endpoints" ? toset(["ecr.api", "ecr.dkr", "logs", "ssm"]) : toset([])
+
+  flow_log_group_name = "/vpc/${var.name}/flow-logs"
 }
 
 ################################################################################
@@ -340,50 +340,26 @@ resource "aws_vpc_endpoint" "interface" {
 # Flow logs
 ################################################################################
 
-resource "aws_kms_key" "flow_logs" {
-  description             = "${var.name} VPC flow logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.flow_logs_key.json
+module "flow_logs_key" {
+  source = "../kms"
+
+  name            = "${var.name}-flow-logs"
+  description     = "${var.name} VPC flow logs"
+  log_group_names = [local.flow_log_group_name]
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "flow_logs_key" {
-  # checkov:skip=CKV_AWS_109:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_111:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_356:A key policy: "*" means this key; a key policy cannot name the key's own ARN.
-  # The key policy's account statement: without it no IAM policy could ever grant use of the key.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsUsesKeyForThisLogGroup"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/vpc/${var.name}/flow-logs"]
-    }
-  }
+# The key used to be a resource of this module: keep it (and the flow logs it encrypts).
+moved {
+  from = aws_kms_key.flow_logs
+  to   = module.flow_logs_key.aws_kms_key.this
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
-  name              = "/vpc/${var.name}/flow-logs"
+  name              = local.flow_log_group_name
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.flow_logs.arn
+  kms_key_id        = module.flow_logs_key.key_arn
 
   tags = var.tags
 }

@@ -1,7 +1,5 @@
 data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {}
-
 data "aws_region" "current" {}
 
 locals {
@@ -18,53 +16,38 @@ locals {
 # Notifications
 ################################################################################
 
-resource "aws_kms_key" "this" {
-  count = var.sns_topic_enabled ? 1 : 0
+module "key" {
+  source = "../kms"
+  count  = var.sns_topic_enabled ? 1 : 0
 
-  description             = "${var.name} alarm notifications"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+  name        = "${var.name}-alarms"
+  description = "${var.name} alarm notifications"
+  # CloudWatch publishes alarm state changes to the encrypted topic.
+  service_grants = [{
+    sid     = "CloudWatchPublishesToTopic"
+    service = "cloudwatch.amazonaws.com"
+    actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+    conditions = [{
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }]
+  }]
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_111:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_356:A key policy: "*" means this key; a key policy cannot name the key's own ARN.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
-  # CloudWatch publishes alarm state changes to the encrypted topic.
-  statement {
-    sid       = "CloudWatchPublishesToTopic"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-  }
+# The key used to be a resource of this module: keep it (and the topic it encrypts).
+moved {
+  from = aws_kms_key.this[0]
+  to   = module.key[0].aws_kms_key.this
 }
 
 resource "aws_sns_topic" "this" {
   count = var.sns_topic_enabled ? 1 : 0
 
   name              = "${var.name}-alarms"
-  kms_master_key_id = aws_kms_key.this[0].arn
+  kms_master_key_id = module.key[0].key_arn
 
   tags = var.tags
 }

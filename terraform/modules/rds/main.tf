@@ -1,8 +1,4 @@
-data "aws_caller_identity" "current" {}
-
 data "aws_partition" "current" {}
-
-data "aws_region" "current" {}
 
 locals {
   log_exports = ["postgresql", "upgrade"]
@@ -14,48 +10,26 @@ locals {
 
 # One key for everything that holds data from this database: storage, Performance Insights, its
 # logs and the password parameter, so the execution role decrypts with exactly this key.
-resource "aws_kms_key" "this" {
-  description             = "${var.name} database"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
+module "key" {
+  source = "../kms"
+
+  name            = "${var.name}-database"
+  description     = "${var.name} database"
+  log_group_names = ["/aws/rds/instance/${var.name}/*"] # the exports in local.log_exports
 
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "key" {
-  # checkov:skip=CKV_AWS_109:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_111:A key policy: "*" means this key, and the account statement is AWS's default that lets IAM grant use.
-  # checkov:skip=CKV_AWS_356:A key policy: "*" means this key; a key policy cannot name the key's own ARN.
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsUsesKeyForTheDatabaseLogs"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
-    resources = ["*"] # in a key policy "*" means this key
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/rds/instance/${var.name}/*"]
-    }
-  }
+# The key used to be a resource of this module. Keeping its address matters most here: a new key
+# would replace the database instance.
+moved {
+  from = aws_kms_key.this
+  to   = module.key.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-database"
-  target_key_id = aws_kms_key.this.key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.key.aws_kms_alias.this
 }
 
 ################################################################################
@@ -74,7 +48,7 @@ resource "aws_ssm_parameter" "db_password" {
   name             = "/${var.name}/db/password"
   description      = "Master password of ${var.name}; read by the ECS agent (secrets) and by the app"
   type             = "SecureString"
-  key_id           = aws_kms_key.this.arn
+  key_id           = module.key.key_arn
   value_wo         = ephemeral.random_password.master.result
   value_wo_version = var.password_version
 
@@ -142,7 +116,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = "/aws/rds/instance/${var.name}/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.key_arn
 
   tags = var.tags
 }
@@ -190,7 +164,7 @@ resource "aws_db_instance" "this" {
   max_allocated_storage = var.max_allocated_storage
   storage_type          = "gp3"
   storage_encrypted     = true
-  kms_key_id            = aws_kms_key.this.arn
+  kms_key_id            = module.key.key_arn
 
   db_name             = var.db_name
   username            = var.username
@@ -215,7 +189,7 @@ resource "aws_db_instance" "this" {
   final_snapshot_identifier = "${var.name}-final"
 
   performance_insights_enabled          = var.performance_insights_enabled
-  performance_insights_kms_key_id       = var.performance_insights_enabled ? aws_kms_key.this.arn : null
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? module.key.key_arn : null
   performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
 
   monitoring_interval = var.monitoring_interval

@@ -30,7 +30,7 @@ output "password_parameter_arn" {
 
 output "kms_key_arn" {
   description = "KMS key that encrypts the database, its logs and the password parameter."
-  value       = aws_kms_key.this.arn
+  value       = module.key.key_arn
 }
 
 output "instance_identifier" {
