@@ -129,3 +129,24 @@ def test_service_started_while_database_is_down_becomes_ready_when_it_is_up(
         pg.start()
     wait_until(lambda: server.status("/ready") == 200, 20, "readiness once PostgreSQL is up")
     assert httpx.post(f"{server.base_url}/items", json={"name": "late"}).status_code == 201
+
+
+def test_first_request_after_a_postgres_restart_gets_a_fresh_connection(
+    own_postgres: tuple[PostgresServer, str],
+) -> None:
+    from items_api import create_app  # noqa: PLC0415
+    from items_api.config import load_settings  # noqa: PLC0415
+
+    pg, url = own_postgres
+    app = create_app(load_settings(database_url=url))
+    client = app.test_client()
+    try:
+        assert client.get("/items?limit=1").status_code == 200  # one pooled connection
+        for mode in ("fast", "immediate"):
+            pg.stop(mode)
+            pg.start()
+            # The checkout check sees the server closed the pooled connection: no 503.
+            assert client.get("/items?limit=1").status_code == 200
+            assert client.post("/items", json={"name": mode}).status_code == 201
+    finally:
+        app.extensions["items_api.db"].engine.dispose()

@@ -1,36 +1,74 @@
-"""Engine, per-request sessions and the schema-version check."""
+"""Engine, connections and the schema-version check.
+
+Every request borrows a pooled connection for as long as it needs it and gives it back at
+once. Reads and single-statement writes run in autocommit (one round trip, no BEGIN or
+ROLLBACK, never idle in transaction); work of several statements runs in ``Database.begin()``.
+"""
 
 from __future__ import annotations
 
+import select
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from flask import Flask, current_app
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 
 from items_api.config import Settings
 
 _EXTENSION = "items_api.db"
+_READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
 @dataclass(frozen=True)
 class Database:
-    """What the app keeps about its database: the engine, a session factory, the revisions."""
+    """What the app keeps about its database: the engines, the migration revisions."""
 
     engine: Engine
-    sessions: sessionmaker[Session]
+    autocommit: Engine
     head: str
     known_revisions: frozenset[str]
 
+    def connect(self) -> Connection:
+        """A connection in autocommit: each statement is its own transaction."""
+        return self.autocommit.connect()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        """A connection in a transaction, committed on success, rolled back on error."""
+        return self.engine.begin()
+
+
+def closed_by_server(dbapi_connection: Any) -> bool:
+    """True when the server has closed (or is closing) an idle connection.
+
+    An idle PostgreSQL connection has nothing to read. When the server shuts down or restarts
+    it sends a FATAL message and closes the socket, so the socket turns readable: one poll()
+    system call notices it, where a ping would cost a round trip on every checkout.
+    """
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), _READABLE)
+    return bool(poller.poll(0))
+
+
+def _check_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # The pool discards a connection that raises DisconnectionError here and hands out a new
+    # one (pre-ping without the round trip). A connection that dies unseen (host lost) fails
+    # its statement instead: the request answers 503 and SQLAlchemy recycles the whole pool.
+    if closed_by_server(dbapi_connection):
+        raise DisconnectionError("the server closed this connection")
+
 
 def make_engine(settings: Settings) -> Engine:
-    """A pooled engine that checks connections before use, so it survives server restarts."""
+    """A pooled engine whose connections are checked before use, so it survives restarts."""
     options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
     options += " -c idle_in_transaction_session_timeout=60000 -c timezone=UTC"
-    return create_engine(
+    engine = create_engine(
         settings.sqlalchemy_url,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
@@ -41,6 +79,8 @@ def make_engine(settings: Settings) -> Engine:
             "options": options,
         },
     )
+    event.listen(engine, "checkout", _check_on_checkout)
+    return engine
 
 
 def read_revisions(settings: Settings) -> tuple[str, frozenset[str]]:
@@ -58,11 +98,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     head, known = read_revisions(settings)
     app.extensions[_EXTENSION] = Database(
         engine=engine,
-        sessions=sessionmaker(engine, expire_on_commit=False),
+        autocommit=engine.execution_options(isolation_level="AUTOCOMMIT"),
         head=head,
         known_revisions=known,
     )
-    app.teardown_appcontext(close_session)
 
 
 def database() -> Database:
@@ -71,32 +110,17 @@ def database() -> Database:
     return db
 
 
-def get_session() -> Session:
-    """The request's session, opened on first use and closed when the request ends."""
-    if "db_session" not in g:
-        g.db_session = database().sessions()
-    session: Session = g.db_session
-    return session
-
-
-def close_session(_exc: BaseException | None = None) -> None:
-    """Close the request's session: any open transaction rolls back, the connection returns."""
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.close()
-
-
-def schema_problem(session: Session) -> str | None:
+def schema_problem(db: Database) -> str | None:
     """Why the schema cannot serve this release, or None when it can.
 
     The database may be ahead of us (a newer release migrated, expand-only while we run),
     but never behind: a revision we know that is not our head means migrations are pending.
     """
-    exists = session.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
-    if not exists:
-        return "database schema is not migrated (no alembic_version table)"
-    current = session.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    db = database()
+    with db.connect() as conn:
+        exists = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
+        if not exists:
+            return "database schema is not migrated (no alembic_version table)"
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     if not current:
         return "database schema is not migrated (alembic_version is empty)"
     if db.head in current:

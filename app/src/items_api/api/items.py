@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import request
+from flask import Response, request
 
 from items_api import store
-from items_api.db import get_session
+from items_api.db import database
 from items_api.errors import api_error
 from items_api.pagination import InvalidCursorError
+from items_api.responses import json_response, trusted_json_response
 from items_api.schemas import (
     IdempotencyHeaders,
     ItemCreated,
@@ -52,12 +53,13 @@ def _not_found(item_id: int) -> Exception:
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.output(ItemPage)
 @bp.doc(responses={400: "Invalid limit or cursor", 503: "The database is unavailable"})
-def list_items(query: ListQuery) -> dict[str, Any]:
+def list_items(query: ListQuery) -> Response:
     """A page of items, newest first; follow next_cursor for the next one."""
     try:
-        return store.list_page(get_session(), query.limit, query.cursor)
+        page = store.list_page(database(), query.limit, query.cursor)
     except InvalidCursorError as exc:
         raise api_error(400, "invalid_cursor", str(exc)) from None
+    return trusted_json_response(ItemPage, page)
 
 
 @bp.post("/items")
@@ -65,19 +67,18 @@ def list_items(query: ListQuery) -> dict[str, Any]:
 @bp.input(ItemIn, location="json", arg_name="body")
 @bp.output(ItemCreated, status_code=201)
 @bp.doc(responses={**_BODY_ERRORS, 422: "Idempotency-Key reused with a different body"})
-def create_item(
-    body: ItemIn, headers: IdempotencyHeaders
-) -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_item(body: ItemIn, headers: IdempotencyHeaders) -> Response:
     """Create an item; a retry with the same Idempotency-Key replays the first result."""
     try:
         result, replayed = store.create_item(
-            get_session(), body.name, headers.idempotency_key, body.note
+            database(), body.name, headers.idempotency_key, body.note
         )
     except store.IdempotencyKeyReusedError:
         raise api_error(
             422, "idempotency_key_reused", "Idempotency-Key was used with a different body"
         ) from None
-    return result, 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+    replay_header = {"Idempotent-Replayed": "true" if replayed else "false"}
+    return json_response(ItemCreated.model_validate(result), 201, replay_header)
 
 
 @bp.get("/items/<item_id>")
@@ -86,7 +87,7 @@ def create_item(
 def get_item(item_id: str) -> dict[str, Any]:
     """One item."""
     ident = _parse_id(item_id)
-    return store.get_item(get_session(), ident) or _raise(_not_found(ident))
+    return store.get_item(database(), ident) or _raise(_not_found(ident))
 
 
 @bp.put("/items/<item_id>")
@@ -96,9 +97,7 @@ def get_item(item_id: str) -> dict[str, Any]:
 def update_item(item_id: str, body: ItemIn) -> dict[str, Any]:
     """Replace an item's name and note."""
     ident = _parse_id(item_id)
-    item = store.update_item(get_session(), ident, body.name, body.note) or _raise(
-        _not_found(ident)
-    )
+    item = store.update_item(database(), ident, body.name, body.note) or _raise(_not_found(ident))
     return {"status": "updated", "item": item}
 
 
@@ -108,7 +107,7 @@ def update_item(item_id: str, body: ItemIn) -> dict[str, Any]:
 def delete_item(item_id: str) -> tuple[str, int]:
     """Delete an item."""
     ident = _parse_id(item_id)
-    if not store.delete_item(get_session(), ident):
+    if not store.delete_item(database(), ident):
         raise _not_found(ident)
     return "", 204
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from items_api.config import Settings
-from items_api.db import database, get_session, schema_problem
+from items_api.db import database, schema_problem
 from items_api.errors import api_error
 from items_api.lifecycle import is_shutting_down
+from items_api.responses import json_response
 from items_api.schemas import DbCheck, Health, Index, Ready
 
 bp = APIBlueprint("ops", __name__, tag="Operations")
@@ -39,15 +40,17 @@ def index() -> dict[str, Any]:
 
 @bp.get("/health")
 @bp.output(Health)
-def health() -> dict[str, Any]:
+def health() -> Response:
     """Liveness; never touches the database."""
     s = _settings()
-    return {
-        "status": "healthy",
-        "service": s.service_name,
-        "version": s.app_version,
-        "deployment": s.deployment_color,
-    }
+    return json_response(
+        Health(
+            status="healthy",
+            service=s.service_name,
+            version=s.app_version,
+            deployment=s.deployment_color,
+        )
+    )
 
 
 @bp.get("/ready")
@@ -58,7 +61,7 @@ def ready() -> dict[str, Any]:
     if is_shutting_down():
         raise api_error(503, "shutting_down", "shutdown has begun")
     try:
-        problem = schema_problem(get_session())
+        problem = schema_problem(database())
     except SQLAlchemyError:
         raise api_error(503, "database_unavailable", "the database does not answer") from None
     if problem:
@@ -77,5 +80,6 @@ def ready() -> dict[str, Any]:
 @bp.doc(responses={503: "The database is unreachable"})
 def db_check() -> dict[str, Any]:
     """Database connectivity and server version."""
-    version = get_session().execute(text("SELECT version()")).scalar_one()
+    with database().connect() as conn:
+        version = conn.execute(text("SELECT version()")).scalar_one()
     return {"status": "connected", "database": "postgresql", "version": version}
