@@ -34,8 +34,13 @@ def test_up_starts_private_localhost_services_and_a_second_up_is_a_no_op(
     pid = fresh_platform.pid_path.read_text()
     assert fresh_platform.up() is False
     assert fresh_platform.pid_path.read_text() == pid
-    url = fresh_platform.database_url().replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(url) as conn:
+    db_env = fresh_platform.database_env()
+    # no secret in the environment: the URL has no password, libpq reads the 0600 passfile
+    assert "@" in db_env["DATABASE_URL"]
+    assert fresh_platform._db_password() not in db_env["DATABASE_URL"]
+    assert stat.S_IMODE(Path(db_env["PGPASSFILE"]).stat().st_mode) == 0o600
+    url = db_env["DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(url, passfile=db_env["PGPASSFILE"]) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
     # the secret is private and everything binds 127.0.0.1
     secrets_file = fresh_platform.secrets_path

@@ -35,7 +35,7 @@ def start(runner: TaskRunner, app: str, count: int = 1, env: dict[str, str] | No
     release = Release("1.0.0", command=command(app), env=env or {})
     ports = [pick_port() for _ in range(count)]
     env_for = {
-        p: task_env(os.environ, release, color="blue", port=p, database_url="postgresql://x")
+        p: task_env(os.environ, release, color="blue", port=p, database={"DATABASE_URL": "pg://x"})
         for p in ports
     }
     runner.start("blue", release, ports, env_for)
@@ -50,9 +50,12 @@ def answers(port: int) -> bool:
 
 def test_task_env_passes_port_version_colour_and_db_and_ours_win() -> None:
     release = Release("2.0.0", env={"PORT": "1", "DATABASE_URL": "mine", "X": "y"})
-    env = task_env({"PATH": "/bin"}, release, color="green", port=18001, database_url="pg")
+    env = task_env(
+        {"PATH": "/bin"}, release, color="green", port=18001, database={"PGPASSFILE": "f"}
+    )
     assert env == {
         "PATH": "/bin",
+        "PGPASSFILE": "f",
         "DATABASE_URL": "mine",
         "X": "y",
         "PORT": "18001",
@@ -154,7 +157,7 @@ from bluegreen.model import Release
 from tests.fakes import command
 release = Release("1.0.0", command=command("ok"))
 port = pick_port()
-env = task_env(os.environ, release, color="green", port=port, database_url=None)
+env = task_env(os.environ, release, color="green", port=port, database={{}})
 TaskRunner(Path({str(runner.state_dir)!r})).start("green", release, [port], {{port: env}})
 """
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

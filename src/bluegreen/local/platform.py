@@ -64,6 +64,7 @@ class LocalPlatform:
         self.log_path = self.state_dir / "haproxy.log"
         self.lb_path = self.state_dir / "lb.json"
         self.secrets_path = self.state_dir / "secrets.json"
+        self.pgpass_path = self.state_dir / "pgpass"
         self.api = RuntimeApi(self.socket_path)
 
     # ---------------------------------------------------------------- lifecycle
@@ -113,9 +114,21 @@ class LocalPlatform:
         self.state_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
         write_atomic(self.lb_path, json.dumps(data))
 
-    def database_url(self) -> str:
-        """The application's DATABASE_URL (PostgreSQL on 127.0.0.1, the random password)."""
-        return self.postgres.url(user=DB_USER, password=self._db_password(), database=DB_NAME)
+    def database_env(self) -> dict[str, str]:
+        """How a task reaches the database, with no secret in its environment.
+
+        DATABASE_URL names no password; libpq reads it from PGPASSFILE (a 0600 file in the
+        state directory), which any release that uses libpq (psycopg) understands.
+        """
+        password = self._db_password()
+        self.state_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
+        line = f"{self.postgres.host}:{self.postgres.port}:{DB_NAME}:{DB_USER}:{password}\n"
+        if not self.pgpass_path.exists() or self.pgpass_path.read_text() != line:
+            write_atomic(self.pgpass_path, line)
+        return {
+            "DATABASE_URL": self.postgres.url(user=DB_USER, password=None, database=DB_NAME),
+            "PGPASSFILE": str(self.pgpass_path),
+        }
 
     def desired_servers(self) -> list[ServerSlot]:
         """Every slot as HAProxy should have it now: tasks that run get their port and weight."""

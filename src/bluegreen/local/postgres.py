@@ -246,10 +246,12 @@ class PostgresServer:
         )
         return result.stdout
 
-    def url(self, *, user: str, password: str, database: str) -> str:
-        """SQLAlchemy URL for ``user`` on ``database`` over TCP."""
+    def url(self, *, user: str, password: str | None, database: str) -> str:
+        """SQLAlchemy URL for ``user`` on ``database`` over TCP (without a password: libpq
+        then takes it from PGPASSFILE)."""
+        secret = "" if password is None else f":{quote(password, safe='')}"
         return (
-            f"postgresql+psycopg://{quote(user, safe='')}:{quote(password, safe='')}"
+            f"postgresql+psycopg://{quote(user, safe='')}{secret}"
             f"@{self.host}:{self.port}/{quote(database, safe='')}"
         )
 

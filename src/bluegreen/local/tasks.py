@@ -109,13 +109,10 @@ def task_env(
     *,
     color: Color,
     port: int,
-    database_url: str | None,
+    database: Mapping[str, str],
 ) -> dict[str, str]:
-    """A task's environment: `base`, the DB URL, the release's env, then ours (which win)."""
-    env = dict(base)
-    if database_url is not None:
-        env["DATABASE_URL"] = database_url
-    env.update(release.env)
+    """A task's environment: `base`, the DB settings, the release's env, then ours (which win)."""
+    env = {**base, **database, **release.env}
     env.update({"PORT": str(port), "APP_VERSION": release.version, "DEPLOYMENT_COLOR": color})
     return env
 

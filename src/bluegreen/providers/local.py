@@ -224,7 +224,7 @@ class LocalProvider:
             release,
             color="blue",
             port=0,
-            database_url=self.platform.database_url(),
+            database=self.platform.database_env(),
         )
         for key in ("PORT", "DEPLOYMENT_COLOR"):
             env.pop(key, None)
@@ -275,9 +275,9 @@ class LocalProvider:
         for name, port in zip(names, ports, strict=True):
             api.set_port(name, port)
         api.command(*(f"set server {BACKEND}/{n} weight 0" for n in names))
-        url = self.platform.database_url()
+        database = self.platform.database_env()
         env_for = {
-            p: task_env(os.environ, release, color=color, port=p, database_url=url) for p in ports
+            p: task_env(os.environ, release, color=color, port=p, database=database) for p in ports
         }
         try:
             self.platform.tasks.start(color, release, ports, env_for)
