@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +160,35 @@ def _assert_green_took_over(stack: dict[str, Any]) -> None:
     }
     assert state["live"] == "green"
     assert _lock_item(stack) is None
+
+
+@contextmanager
+def deploying_in_background(
+    provider: AwsProvider, request: DeployRequest, deployment_id: str
+) -> Iterator[list[BaseException]]:
+    """Run a deploy on the real clock in a thread (its waits really wait, to be interrupted or
+    promoted); yields the list that receives its error, and joins the thread on exit."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            operations.deploy(
+                provider,
+                request,
+                SilentProgress(),
+                deployment_id=deployment_id,
+                clock=SystemClock(),
+            )
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name=f"deploy-{deployment_id}", daemon=True)
+    thread.start()
+    try:
+        yield errors
+    finally:
+        thread.join(timeout=30)
+    assert not thread.is_alive()
 
 
 # -- 1. full deploy -----------------------------------------------------------------------------
@@ -320,23 +350,7 @@ def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_col
     stack: dict[str, Any],
 ) -> None:
     deploying, rolling_back = make_provider(), make_provider()
-    errors: list[BaseException] = []
-
-    def run_deploy() -> None:
-        try:
-            operations.deploy(
-                deploying,
-                _request(bake=120.0),
-                SilentProgress(),
-                deployment_id="d-bake",
-                clock=SystemClock(),  # the bake really waits: it is interrupted, not skipped
-            )
-        except BaseException as exc:  # handed to the test thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=run_deploy, name="deploy-with-bake", daemon=True)
-    thread.start()
-    try:
+    with deploying_in_background(deploying, _request(bake=120.0), "d-bake") as errors:
 
         def baking() -> bool | None:
             steps = [e.step for e in rolling_back.state.events("d-bake")]
@@ -349,9 +363,6 @@ def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_col
             SilentProgress(),
             wait_timeout=30,
         )
-    finally:
-        thread.join(timeout=30)
-    assert not thread.is_alive()
 
     [error] = errors
     assert isinstance(error, DeployError)
@@ -588,27 +599,9 @@ def test_a_deploy_paused_for_approval_finishes_when_promoted(
     stack: dict[str, Any],
 ) -> None:
     deploying, operator = make_provider(), make_provider()
-    errors: list[BaseException] = []
-
-    def run_deploy() -> None:
-        try:
-            operations.deploy(
-                deploying,
-                _request(strategy=_canary(interval=0.0), approve=True, approve_timeout=60.0),
-                SilentProgress(),
-                deployment_id="d-approve",
-                clock=SystemClock(),  # the pause really waits for the promote signal
-            )
-        except BaseException as exc:  # handed to the test thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=run_deploy, name="deploy-awaiting-approval", daemon=True)
-    thread.start()
-    try:
+    request = _request(strategy=_canary(interval=0.0), approve=True, approve_timeout=60.0)
+    with deploying_in_background(deploying, request, "d-approve") as errors:
         assert operations.promote(operator, wait=30) == "d-approve"
-    finally:
-        thread.join(timeout=30)
-    assert not thread.is_alive()
     assert errors == []
     assert production_weight_changes(recorder, stack) == [(90, 10), (0, 100)]
     steps = [e.step for e in operator.state.events("d-approve")]
