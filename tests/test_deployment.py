@@ -260,3 +260,24 @@ def test_migration_is_skipped_when_the_live_code_already_has_every_revision(
     record = run(platform, clock, release=Release("2.0.0", migrate_command=("m",), workdir=workdir))
     assert ("migrate", "2.0.0") not in platform.calls
     assert "migrate-skipped" in [e.step for e in platform.state.events(str(record["id"]))]
+
+
+def test_one_missed_health_check_is_a_blip_but_two_in_a_row_roll_back(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    looks: list[int] = []
+
+    def blip_once(_now: float) -> None:
+        green = platform.colors["green"]
+        if platform.weights.green and green.desired:
+            looks.append(1)
+            green.healthy = 1 if len(looks) == 1 else 2
+
+    clock.on_sleep.append(blip_once)
+    run(platform, clock, strategy=Strategy("canary", 10, interval=5))
+    assert platform.weights == Weights(0, 100)
+
+    clock.on_sleep[:] = [lambda _now: setattr(platform.colors["blue"], "healthy", 1)]
+    with pytest.raises(AnalysisError, match=r"1 target\(s\) failed the health check"):
+        run(platform, clock, strategy=Strategy("canary", 10, interval=5))
+    assert platform.weights == Weights(0, 100)  # back on green, the old colour

@@ -175,8 +175,7 @@ def _save_probe(
     finals += [e for e in events if e.step == "restore"]
     cutover: dict[str, Any] = {}
     if finals and begin:
-        old = (begin.get("old_release") or {}).get("version")
-        new = (begin.get("new_release") or {}).get("version")
+        old, new = begin.get("old"), begin.get("new")
         last = finals[-1]
         if last.step == "restore":
             old, new = new, old

@@ -332,6 +332,7 @@ class Watch:
         samples: list[TrafficCounters] = [provider.traffic(ctx.new)]
         verdict: Verdict | None = None
         deadline = ctx.clock.monotonic() + seconds
+        unhealthy_before = 0
         with ctx.progress.waiting(
             f"{self.label}: watching {ctx.new} for {seconds:.0f} s"
         ) as update:
@@ -340,13 +341,17 @@ class Watch:
                 health = provider.health(ctx.new)
                 samples.append(provider.traffic(ctx.new))
                 now = samples[-1].at
+                unhealthy = max(health.desired - health.healthy, 0)
                 verdict = judge(
                     window_start(samples, now, settings.window),
                     samples[-1],
                     settings,
-                    unhealthy=max(health.desired - health.healthy, 0),
+                    # A target counts as failed when it fails two looks in a row: one missed
+                    # check is a blip the load balancer itself forgives (HAProxy `fall 2`).
+                    unhealthy=min(unhealthy, unhealthy_before),
                     alarms=provider.alarms(ctx.new),
                 )
+                unhealthy_before = unhealthy
                 update(_verdict_line(verdict))
                 if not verdict.ok:
                     self._keep(verdict)

@@ -9,6 +9,7 @@ when the old one stopped: the cutover, as users saw it.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ class Sample:
     latency_ms: float
     status: int  # 0 for a connection error or timeout
     version: str | None
+    color: str | None = None  # which colour answered, when the body says ("deployment"/"color")
 
     @property
     def ok(self) -> bool:
@@ -41,7 +43,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -70,10 +72,11 @@ class ProbeReport:
         return dict(Counter(s.version or "unknown" for s in self.samples if s.ok))
 
     def cutover(self, switch_at: float, old: str | None, new: str) -> dict[str, float | None]:
-        """Milliseconds from the switch to the first `new` answer and to the last `old` one."""
+        """Milliseconds from the switch to the first answer of colour `new` and to the last
+        answer of colour `old` (colours, not versions: both may run the same version)."""
         after = [s for s in self.samples if s.ok and s.sent_at >= switch_at]
-        first_new = next((s for s in after if s.version == new), None)
-        old_after = [s for s in after if old is not None and s.version == old]
+        first_new = next((s for s in after if s.color == new), None)
+        old_after = [s for s in after if old is not None and s.color == old]
         return {
             "to_first_new_ms": _ms(first_new.sent_at + first_new.latency_ms / 1000 - switch_at)
             if first_new
@@ -203,25 +206,28 @@ class Probe:
     def _one(self) -> None:
         sent_at = time.time()
         began = time.perf_counter()
-        status, version = 0, None
+        status, version, color = 0, None, None
         try:
             response = self._client.get(self.url)
             status = response.status_code
-            version = _version_of(response)
+            version, color = _identity(response)
         except httpx.HTTPError:
             pass
-        sample = Sample(sent_at, (time.perf_counter() - began) * 1000, status, version)
+        sample = Sample(sent_at, (time.perf_counter() - began) * 1000, status, version, color)
         with self._lock:
             self._samples.append(sample)
 
 
-def _version_of(response: httpx.Response) -> str | None:
-    header: str | None = response.headers.get("x-app-version")
-    if header:
-        return header
+def _identity(response: httpx.Response) -> tuple[str | None, str | None]:
+    """(version, colour) of the release that answered, from its headers or JSON body."""
     try:
         body = response.json()
     except ValueError:
-        return None
-    version = body.get("version") if isinstance(body, dict) else None
-    return str(version) if version is not None else None
+        body = None
+    body = body if isinstance(body, dict) else {}
+    version = response.headers.get("x-app-version") or body.get("version")
+    color = body.get("deployment") or body.get("color")
+    return (
+        None if version is None else str(version),
+        None if color is None else str(color),
+    )
