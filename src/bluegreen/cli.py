@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -589,8 +590,15 @@ def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None
     err_console.print(f"lock of {holder.deployment_id} cleared")
 
 
+def _interrupt_on_sigterm(_signum: int, _frame: object) -> None:
+    # A cancelled CI job sends SIGTERM: treat it like Ctrl-C, so a deployment in progress puts
+    # traffic back and releases its lock instead of dying half-way.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one message and an exit code."""
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         cli.main(
             args=list(argv) if argv is not None else None,

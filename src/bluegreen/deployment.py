@@ -585,6 +585,8 @@ class Deployment:
                 step.run(ctx)
         except BluegreenError as exc:
             error = exc
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
+            error = DeployError("interrupted by the operator; traffic restored")
         except Exception as exc:  # an unexpected bug must still put traffic back
             error = DeployError(f"unexpected error: {exc!r}")
         if error is not None:

@@ -151,3 +151,24 @@ def test_bad_input_on_a_running_platform_exits_2_and_changes_nothing(platform: P
         result = platform.run(*args)
         assert result.code == 2, (args, result.err)
     assert platform.status() == before
+
+
+def test_sigterm_during_a_canary_puts_traffic_back_and_frees_the_lock(platform: Platform) -> None:
+    """What a cancelled CI job does to a deployment: it rolls back instead of dying half-way."""
+    up(platform)
+    proc = platform.spawn(
+        "deploy", "--version", "2.0.0", "--command", OK,
+        "--strategy", "canary", "--canary-percent", "30", "--interval", "60",
+    )  # fmt: skip
+    wait_until(
+        lambda: platform.status()["weights"] == {"blue": 70, "green": 30},
+        timeout=90,
+        what="the canary step",
+    )
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 1
+    status = platform.status()
+    assert status["weights"] == {"blue": 100, "green": 0}
+    assert status["colors"]["green"]["tasks"] == 0
+    assert status["deployment"] is None
+    assert status["last_deployment"]["reason"] == "interrupted by the operator; traffic restored"
