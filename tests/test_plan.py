@@ -1,7 +1,7 @@
 """The pure deployment decisions: idle colour, weight steps, live-state problems."""
 
 from bluegreen.model import ColorState, Health, Release, Snapshot, Weights
-from bluegreen.plan import Strategy, idle_color, live_state_problems, shift_steps
+from bluegreen.plan import Strategy, idle_color, live_state_problems, shift_steps, unsplit_color
 
 
 def snapshot(
@@ -65,3 +65,13 @@ def test_unhealthy_live_colour_is_refused() -> None:
     assert live_state_problems(snapshot(Weights(100, 0), blue=(2, 1))) == [
         "live colour blue has 1 of 2 targets healthy"
     ]
+
+
+def test_split_traffic_goes_back_to_the_last_old_colour_when_it_is_healthy() -> None:
+    both = snapshot(Weights(90, 10), green=(2, 2))
+    assert unsplit_color(both, "blue") == "blue"
+    assert unsplit_color(both, "green") == "green"
+    assert unsplit_color(both, None) is None  # both healthy and no history: undecided
+    only_blue = snapshot(Weights(90, 10), green=(2, 0))
+    assert unsplit_color(only_blue, "green") == "blue"
+    assert unsplit_color(snapshot(Weights(50, 50), blue=(2, 0), green=(2, 1)), None) is None

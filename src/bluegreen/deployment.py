@@ -45,6 +45,7 @@ from bluegreen.migrations import (
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
 from bluegreen.plan import Strategy, describe_weights, idle_color, live_state_problems, shift_steps
 from bluegreen.provider import Provider
+from bluegreen.records import history_record
 from bluegreen.state import LockInfo, new_deployment_id, whoami
 
 Operation = Literal["deploy", "rollback"]
@@ -617,32 +618,24 @@ class Deployment:
         outcome = "succeeded" if error is None else "rolled_back"
         if error is not None and ctx.old is None:
             outcome = "failed"
-        return {
-            "id": self.id,
-            "operation": self.request.operation,
-            "target": self.provider.target,
-            "who": ctx.lock.owner,
-            "started_at": ctx.journal.events[0].at if ctx.journal.events else ctx.lock.acquired_at,
-            "finished_at": self.clock.time(),
-            "duration_s": round(self.clock.monotonic() - started, 3),
-            "from": {
-                "color": ctx.old,
-                "version": ctx.old_release.version if ctx.old_release else None,
-                "release": ctx.old_release.to_dict() if ctx.old_release else None,
-            },
-            "to": {
-                "color": ctx.new,
-                "version": self.request.release.version,
-                "release": self.request.release.to_dict(),
-            },
-            "strategy": self.request.strategy.name,
-            "weights_before": before.weights.as_dict(),
-            "outcome": outcome,
-            "reason": None if error is None else error.message,
-            "verdicts": ctx.verdicts,
-            "notes": ctx.notes,
-            "request_reason": self.request.reason,
-        }
+        return history_record(
+            deployment_id=self.id,
+            operation=self.request.operation,
+            target=self.provider.target,
+            who=ctx.lock.owner,
+            started_at=ctx.journal.events[0].at if ctx.journal.events else ctx.lock.acquired_at,
+            finished_at=self.clock.time(),
+            duration_s=self.clock.monotonic() - started,
+            old=(ctx.old, ctx.old_release),
+            new=(ctx.new, self.request.release),
+            strategy=self.request.strategy.name,
+            weights_before=before.weights.as_dict(),
+            outcome=outcome,
+            reason=None if error is None else error.message,
+            verdicts=ctx.verdicts,
+            notes=ctx.notes,
+            request_reason=self.request.reason,
+        )
 
 
 def check_lock_free(provider: Provider) -> LockInfo | None:

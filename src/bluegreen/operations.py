@@ -20,11 +20,12 @@ from bluegreen.journal import (
     last_step,
     poll,
 )
-from bluegreen.model import Release, other
-from bluegreen.plan import Strategy
+from bluegreen.model import Release, Snapshot, Weights, other
+from bluegreen.plan import Strategy, describe_weights, unsplit_color
 from bluegreen.provider import Provider
+from bluegreen.records import history_record
 from bluegreen.recovery import interrupted_summary, recover
-from bluegreen.state import Event, LockInfo
+from bluegreen.state import Event, LockInfo, new_deployment_id, whoami
 
 
 def deploy(
@@ -77,6 +78,8 @@ def rollback(
         return recover(provider, holder, progress)
     snapshot = provider.snapshot()
     live = snapshot.live
+    if live is None and snapshot.weights.live is None:
+        return _unsplit(provider, snapshot, template, progress, deployment_id)
     if live is None:
         raise ConfigError("nothing to roll back: no colour is live", hint="run `bluegreen status`")
     idle = snapshot.colors[other(live)]
@@ -100,6 +103,63 @@ def rollback(
         reason=template.reason,
     )
     return Deployment(provider, request, progress, deployment_id=deployment_id).run().record
+
+
+def _unsplit(
+    provider: Provider,
+    snapshot: Snapshot,
+    template: DeployRequest,
+    progress: Progress,
+    deployment_id: str | None,
+) -> dict[str, Any]:
+    """Traffic split with no deployment running: all of it back on one healthy colour."""
+    history = provider.state.history(limit=1)
+    last_old = history[0]["from"]["color"] if history else None
+    color = unsplit_color(snapshot, last_old)
+    if color is None:
+        raise DeployError(
+            f"traffic is split {describe_weights(snapshot.weights)} and no colour is healthy "
+            "enough to take it all",
+            hint="check the tasks' logs; `bluegreen deploy` a release that starts",
+        )
+    clock = SystemClock()
+    started = clock.time()
+    lock = LockInfo(
+        deployment_id or new_deployment_id(started),
+        whoami(),
+        "rollback",
+        started,
+        started + template.lock_lease,
+    )
+    provider.state.acquire_lock(lock)
+    try:
+        progress.info(f"traffic is split; moving all of it to {color}")
+        provider.set_weights(Weights.all_on(color))
+        provider.record_live(color)
+        stale = other(color)
+        if snapshot.colors[stale].health.desired:
+            progress.info(f"stopping {stale}")
+            provider.stop(stale)
+        record = history_record(
+            deployment_id=lock.deployment_id,
+            operation="rollback",
+            target=provider.target,
+            who=lock.owner,
+            started_at=started,
+            finished_at=clock.time(),
+            duration_s=clock.time() - started,
+            old=(stale, snapshot.colors[stale].release),
+            new=(color, snapshot.colors[color].release),
+            strategy="all-at-once",
+            weights_before=snapshot.weights.as_dict(),
+            outcome="succeeded",
+            reason=f"traffic was split with no deployment running: all of it moved to {color}",
+            request_reason=template.reason,
+        )
+        provider.state.save_record(record)
+        return record
+    finally:
+        provider.state.release_lock(lock.deployment_id)
 
 
 def _abort_running(

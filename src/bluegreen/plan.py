@@ -69,3 +69,15 @@ def live_state_problems(snapshot: Snapshot) -> list[str]:
 def describe_weights(weights: Weights) -> str:
     """`blue 90% / green 10%`: how weights are shown to people."""
     return f"blue {weights.blue}% / green {weights.green}%"
+
+
+def unsplit_color(snapshot: Snapshot, last_old: Color | None) -> Color | None:
+    """Where all traffic goes when it is split and no deployment runs (an undo that failed).
+
+    The colour that was live before the last deployment when its targets are all healthy,
+    else the only healthy colour; None when that does not decide it.
+    """
+    healthy = [c for c, state in snapshot.colors.items() if state.health.ready]
+    if last_old in healthy:
+        return last_old
+    return healthy[0] if len(healthy) == 1 else None

@@ -13,6 +13,7 @@ from bluegreen.journal import Progress, SystemClock, last_step
 from bluegreen.model import Color, Release, Weights, other, parse_color
 from bluegreen.plan import describe_weights
 from bluegreen.provider import Provider
+from bluegreen.records import history_record
 from bluegreen.state import Event, LockInfo
 
 
@@ -59,34 +60,26 @@ def recover(provider: Provider, holder: LockInfo, progress: Progress) -> dict[st
         if snapshot.colors[stop].health.running or snapshot.colors[stop].health.desired:
             progress.info(f"stopping {stop}")
             provider.stop(stop)
-    outcome = "interrupted"
-    record: dict[str, Any] = {
-        "id": holder.deployment_id,
-        "operation": holder.operation,
-        "target": provider.target,
-        "who": holder.owner,
-        "started_at": holder.acquired_at,
-        "finished_at": clock.time(),
-        "duration_s": round(clock.time() - holder.acquired_at, 3),
-        "from": _side(old, begin.get("old_release")),
-        "to": _side(new, begin.get("new_release")),
-        "strategy": begin.get("strategy"),
-        "weights_before": begin.get("weights"),
-        "outcome": outcome,
-        "reason": f"controller stopped during step '{events[-1].step if events else 'begin'}'; "
+    now = clock.time()
+    old_release, new_release = begin.get("old_release"), begin.get("new_release")
+    last = events[-1].step if events else "begin"
+    record = history_record(
+        deployment_id=holder.deployment_id,
+        operation=holder.operation,
+        target=provider.target,
+        who=holder.owner,
+        started_at=holder.acquired_at,
+        finished_at=now,
+        duration_s=now - holder.acquired_at,
+        old=(old, Release.from_dict(old_release) if old_release else None),
+        new=(new, Release.from_dict(new_release) if new_release else None),
+        strategy=begin.get("strategy"),
+        weights_before=begin.get("weights"),
+        outcome="interrupted",
+        reason=f"controller stopped during step '{last}'; "
         f"recovered to {keep or 'no healthy colour'}",
-        "verdicts": [],
-        "notes": [],
-        "request_reason": begin.get("reason"),
-    }
+        request_reason=begin.get("reason"),
+    )
     provider.state.save_record(record)
     provider.state.break_lock(holder.deployment_id)
     return record
-
-
-def _side(color: str | None, release: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "color": color,
-        "version": Release.from_dict(release).version if release else None,
-        "release": release,
-    }
