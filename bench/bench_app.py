@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from bluegreen.local.postgres import PostgresServer
+from tests.support.platform import free_port_run
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
@@ -31,15 +32,6 @@ POST_LUA = """wrk.method = "POST"
 wrk.body = '{"name": "bench item"}'
 wrk.headers["Content-Type"] = "application/json"
 """
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _field(pattern: str, out: str) -> str:
@@ -78,7 +70,7 @@ def main() -> None:
         return
     base = Path(tempfile.mkdtemp(prefix="bluegreen-bench-"))
     base.chmod(0o755)
-    pg = PostgresServer(base / "data", _free_port())
+    pg = PostgresServer(base / "data", free_port_run(1))
     gunicorn: subprocess.Popen[bytes] | None = None
     try:
         pg.start()
@@ -101,7 +93,7 @@ def main() -> None:
             autocommit=True,
         )
         conn.execute("INSERT INTO items (name) SELECT 'item-' || g FROM generate_series(1, 100) g")
-        port = _free_port()
+        port = free_port_run(1)
         gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(APP / "gunicorn.conf.py"), "items_api:create_app()"],
             env={

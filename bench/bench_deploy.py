@@ -14,37 +14,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.platform import free_port_run, make_short_dir
 
 REPO = Path(__file__).resolve().parent.parent
 BLUEGREEN = str(Path(sys.executable).with_name("bluegreen"))
 CYCLES = 10
 RPS = "200"
-
-
-def _free_port_run(count: int) -> int:
-    for _ in range(100):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first: int = sock.getsockname()[1]
-        ok = True
-        for offset in range(1, count):
-            with socket.socket() as probe:
-                try:
-                    probe.bind(("127.0.0.1", first + offset))
-                except OSError:
-                    ok = False
-                    break
-        if ok and first + count < 65000:
-            return first
-    raise RuntimeError("no free ports")
 
 
 def _run(config: Path, *args: str) -> dict[str, Any]:
@@ -68,14 +50,13 @@ def _lead_time(state: Path, record: dict[str, Any], started: float) -> float:
 
 def main() -> None:
     """Run the cycles and print the figures."""
-    root = Path(tempfile.mkdtemp(prefix="bgb", dir="/tmp"))
-    root.chmod(0o755)
+    root = make_short_dir("bgb")
     state = root / "state"
     config = root / "bluegreen.toml"
     config.write_text(
         "[local]\n"
-        f'state_dir = "{state}"\nport = {_free_port_run(3)}\nbase_port = {_free_port_run(40)}\n'
-        f'db_port = {_free_port_run(1)}\napp_dir = "{REPO / "app"}"\n'
+        f'state_dir = "{state}"\nport = {free_port_run(3)}\nbase_port = {free_port_run(40)}\n'
+        f'db_port = {free_port_run(1)}\napp_dir = "{REPO / "app"}"\n'
     )
     cutovers: list[float] = []
     last_old: list[float] = []

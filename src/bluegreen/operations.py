@@ -20,11 +20,11 @@ from bluegreen.journal import (
     last_step,
     poll,
 )
-from bluegreen.model import Release, Snapshot, Weights, other
+from bluegreen.model import Release, Snapshot, other
 from bluegreen.plan import Strategy, describe_weights, unsplit_color
 from bluegreen.provider import Provider
 from bluegreen.records import history_record
-from bluegreen.recovery import interrupted_summary, recover
+from bluegreen.recovery import recover, settle_on
 from bluegreen.state import Event, LockInfo, new_deployment_id, whoami
 
 
@@ -134,12 +134,8 @@ def _unsplit(
     provider.state.acquire_lock(lock)
     try:
         progress.info(f"traffic is split; moving all of it to {color}")
-        provider.set_weights(Weights.all_on(color))
-        provider.record_live(color)
+        settle_on(provider, snapshot, color, progress)
         stale = other(color)
-        if snapshot.colors[stale].health.desired:
-            progress.info(f"stopping {stale}")
-            provider.stop(stale)
         record = history_record(
             deployment_id=lock.deployment_id,
             operation="rollback",
@@ -243,10 +239,7 @@ def status(provider: Provider) -> dict[str, Any]:
     }
     holder = provider.state.lock_holder()
     if holder is not None:
-        if provider.state.holder_alive(holder):
-            result["deployment"] = _running_summary(provider, holder)
-        else:
-            result["deployment"] = interrupted_summary(provider, holder)
+        result["deployment"] = _deployment_summary(provider, holder)
     history = provider.state.history(limit=1)
     if history:
         last = history[0]
@@ -256,18 +249,24 @@ def status(provider: Provider) -> dict[str, Any]:
     return result
 
 
-def _running_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
+def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
+    """The deployment that holds the lock: running, awaiting approval, or interrupted."""
     events = list(provider.state.events(holder.deployment_id))
     steps = [e for e in events if not e.step.startswith("signal:")]
-    waiting = bool(steps) and steps[-1].step == "awaiting-approval"
     begin = last_step(events, "begin") or {}
-    return {
+    summary = {
         "id": holder.deployment_id,
         "operation": holder.operation,
         "who": holder.owner,
-        "state": "awaiting_approval" if waiting else "running",
+        "state": "running",
         "step": steps[-1].step if steps else None,
         "old": begin.get("old"),
         "new": begin.get("new"),
         "version": (begin.get("new_release") or {}).get("version"),
     }
+    if not provider.state.holder_alive(holder):
+        summary["state"] = "interrupted"
+        summary["hint"] = "run `bluegreen rollback` to restore the previous colour, or deploy again"
+    elif summary["step"] == "awaiting-approval":
+        summary["state"] = "awaiting_approval"
+    return summary

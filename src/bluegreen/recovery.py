@@ -10,27 +10,24 @@ from __future__ import annotations
 from typing import Any
 
 from bluegreen.journal import Progress, SystemClock, last_step
-from bluegreen.model import Color, Release, Weights, other, parse_color
+from bluegreen.model import Color, Release, Snapshot, Weights, other, parse_color
 from bluegreen.plan import describe_weights
 from bluegreen.provider import Provider
 from bluegreen.records import history_record
 from bluegreen.state import Event, LockInfo
 
 
-def interrupted_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
-    """What `status` shows of a deployment whose lock holder is gone."""
-    events = list(provider.state.events(holder.deployment_id))
-    begin = last_step(events, "begin") or {}
-    return {
-        "id": holder.deployment_id,
-        "operation": holder.operation,
-        "who": holder.owner,
-        "state": "interrupted",
-        "step": events[-1].step if events else None,
-        "old": begin.get("old"),
-        "new": begin.get("new"),
-        "hint": "run `bluegreen rollback` to restore the previous colour, or deploy again",
-    }
+def settle_on(provider: Provider, snapshot: Snapshot, keep: Color, progress: Progress) -> None:
+    """All traffic on `keep` (which is healthy), recorded as live; the other colour stopped."""
+    weights = Weights.all_on(keep)
+    if snapshot.weights != weights:
+        provider.set_weights(weights)
+    progress.info(f"traffic: {describe_weights(weights)}")
+    provider.record_live(keep)
+    stale = other(keep)
+    if snapshot.colors[stale].health.running or snapshot.colors[stale].health.desired:
+        progress.info(f"stopping {stale}")
+        provider.stop(stale)
 
 
 def recover(provider: Provider, holder: LockInfo, progress: Progress) -> dict[str, Any]:
@@ -51,15 +48,7 @@ def recover(provider: Provider, holder: LockInfo, progress: Progress) -> dict[st
         f"(last step: {events[-1].step if events else 'none'})"
     )
     if keep is not None:
-        weights = Weights.all_on(keep)
-        if snapshot.weights != weights:
-            provider.set_weights(weights)
-        progress.info(f"traffic: {describe_weights(weights)}")
-        provider.record_live(keep)
-        stop = other(keep)
-        if snapshot.colors[stop].health.running or snapshot.colors[stop].health.desired:
-            progress.info(f"stopping {stop}")
-            provider.stop(stop)
+        settle_on(provider, snapshot, keep, progress)
     now = clock.time()
     old_release, new_release = begin.get("old_release"), begin.get("new_release")
     last = events[-1].step if events else "begin"
