@@ -215,7 +215,7 @@ def judge_step(
         missing.append(f"{elapsed:.0f} of {settings.interval:.0f} s elapsed")
     if new.requests < settings.min_requests:
         missing.append(f"{new.requests} of {settings.min_requests} requests")
-    if evidence.covered < settings.interval:
+    if evidence.covered < settings.interval <= elapsed:  # before that, time is what is missing
         missing.append(f"data complete for {evidence.covered:.0f} of {settings.interval:.0f} s")
     if not missing:
         reason = (
