@@ -221,12 +221,15 @@ def minute_evidence(
     window: float,
     publish_delay: float,
     period: float = PERIOD,
+    with_baseline: bool | None = None,
 ) -> Evidence:
     """Evidence from per-minute metrics: only complete minutes that overlap the step.
 
     The first minute may begin up to 59 s before the step: that traffic is the same release's
     (at the previous step's weight), so it counts. The window is the complete minutes starting
     within `window` seconds before the end of the complete data (whole minutes only).
+    `with_baseline` says whether an old colour exists (None: whether any minute names one;
+    pass it, since with no traffic at all there is no minute to tell).
     """
     until = complete_until(now, publish_delay, period)
     counted = [
@@ -236,8 +239,10 @@ def minute_evidence(
     ]
     attributed = [(m, *attribute_elb_5xx(m)) for m in counted]
     recent = [a for a in attributed if a[0].start >= until - window]
-    # An old colour exists when any minute names it; a minute without it had no old traffic.
-    has_baseline = any(m.baseline is not None for m in minutes)
+    # A minute without the old colour's figures had no old traffic: it counts as zero.
+    has_baseline = (
+        any(m.baseline is not None for m in minutes) if with_baseline is None else with_baseline
+    )
 
     def total(rows: Sequence[tuple[MinuteMetrics, Tally, Tally | None]], new: bool) -> Tally:
         result = Tally()
