@@ -537,3 +537,23 @@ def test_check_timing_raises_a_config_error_with_exit_code_2() -> None:
     assert "deploy.interval = 60 s" in caught.value.message
     assert "docs/verdict.md" in str(caught.value)  # the hint
     check_timing("aws", interval=0, window=120, poll=15, publish_delay=180)  # no watch: fine
+
+
+def test_the_aws_worked_example_of_the_docs() -> None:
+    # docs/verdict.md: the step begins 30 s into a minute, 10 req/s on green, 3 of 3,000 fail.
+    start = T0 + 30
+    minutes = [minute(T0 + 60 * i, 600, 1 if i in {1, 2, 3} else 0, old=5400) for i in range(9)]
+
+    def at(seconds: float) -> StepVerdict:
+        now = T0 + seconds
+        evidence = minute_evidence(
+            minutes, step_start=start, now=now, window=120, publish_delay=180
+        )
+        return judge_step(evidence, AWS, step="step 1/2", now=now, old="blue")
+
+    assert at(3 * 60 + 45).reason == "waiting for evidence: 195 of 240 s elapsed, 0 of 20 requests"
+    assert at(4 * 60).reason == "waiting for evidence: 210 of 240 s elapsed"
+    assert at(4 * 60 + 30).reason == "waiting for evidence: data complete for 30 of 240 s"
+    assert at(7 * 60 + 45).state == "waiting"
+    passed = at(8 * 60)
+    assert (passed.state, passed.covered, passed.new) == ("ok", 270, Tally(3000, 3))
