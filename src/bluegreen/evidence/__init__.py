@@ -4,6 +4,16 @@
 datapoints on AWS) into `Evidence`; `verdict.judge_step` decides a step on it; `settings` holds
 what a step is judged against, each platform's timing defaults and their validation.
 No I/O and no clock here: the caller passes every time.
+
+A watch uses it like this, once per look (epoch seconds throughout):
+
+    evidence = counter_evidence(readings, step_start=began, window=settings.window)  # local
+    evidence = minute_evidence(minutes, step_start=began, now=now, window=settings.window,
+                               publish_delay=delay, with_baseline=old is not None)  # AWS
+    verdict = judge_step(evidence, settings, step="step 1/2", now=now, old=old,
+                         alarms=alarms, unhealthy=unhealthy)
+    journal.record("verdict", **verdict.to_dict())   # on every final verdict
+    if verdict.final: act on verdict.action ("proceed" | "rollback" | "pause")
 """
 
 from bluegreen.evidence.readings import (

@@ -135,7 +135,7 @@ def _settled_failure(tally: Tally, settings: EvidenceSettings) -> bool:
 
 
 def _platform_note(baseline: Tally | None, old: str, settings: EvidenceSettings) -> str:
-    if not _breaches(baseline, settings) or baseline is None:
+    if baseline is None or not _breaches(baseline, settings):
         return ""
     return (
         f"; {old} fails too: 5xx rate {percent(baseline.rate)} over {baseline.requests} "
