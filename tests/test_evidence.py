@@ -557,3 +557,21 @@ def test_the_aws_worked_example_of_the_docs() -> None:
     assert at(7 * 60 + 45).state == "waiting"
     passed = at(8 * 60)
     assert (passed.state, passed.covered, passed.new) == ("ok", 270, Tally(3000, 3))
+
+
+@settings(max_examples=100, deadline=None)
+@given(gaps=st.lists(st.floats(0.05, 3.0), min_size=40, max_size=40))
+def test_a_half_failing_canary_fails_whatever_the_timing_of_the_looks(gaps: list[float]) -> None:
+    # The flaky case: 60 req/s with a 10% canary failing half its requests, 20 s steps.
+    readings = [CounterReading(T0, Tally(), Tally())]
+    t = 0.0
+    for gap in gaps:
+        t += gap
+        new, old = int(6 * t), int(54 * t)
+        readings.append(CounterReading(T0 + t, Tally(new, new // 2), Tally(old, 0)))
+
+    verdict = first_final(readings, LOCAL)
+
+    assert verdict.state == "failed"
+    first_5xx = next(r.at for r in readings if r.new.errors)
+    assert verdict.elapsed == first_5xx - T0  # the first 5xx settles it, at the look that sees it
