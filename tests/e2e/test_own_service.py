@@ -45,7 +45,7 @@ def example_platform(tmp: Path) -> Platform:
     config["local"].update(
         state_dir=str(state),
         port=port,
-        base_port=free_port_run(20),
+        base_port=free_port_run(4),  # a busy preferred port falls back to a free one
         db_port=free_port_run(1),
         app_dir=str(EXAMPLE),
     )
