@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import REPO, Platform, Result
-from tests.support.platform import free_port_run, make_short_dir
+from tests.support.platform import free_port_run, make_short_dir, wait_until
 
 EXAMPLE = REPO / "examples" / "node-service"
 PROBE_RPS = "100"
@@ -65,7 +66,7 @@ class Traffic:
     url: str
     sent: int = 0
     failures: list[str] = field(default_factory=list)
-    colors: Counter[str] = field(default_factory=Counter)
+    answers: list[tuple[float, str]] = field(default_factory=list)  # (sent at, colour)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def _run(self) -> None:
@@ -73,6 +74,7 @@ class Traffic:
             n = 0
             while not self._stop.wait(0.01):
                 n += 1
+                sent_at = time.monotonic()
                 try:
                     if n % 3 == 0:
                         response = client.post("/echo", json={"n": n})
@@ -91,7 +93,11 @@ class Traffic:
                 if not ok:
                     self.failures.append(f"{response.status_code} {response.text[:200]}")
                 server = response.headers.get("x-bluegreen-server", "?")
-                self.colors[server.split("-", 1)[0]] += 1
+                self.answers.append((sent_at, server.split("-", 1)[0]))
+
+    def colors_sent_between(self, start: float, end: float = float("inf")) -> Counter[str]:
+        """Which colours answered the requests sent between `start` and `end` (monotonic)."""
+        return Counter(color for at, color in list(self.answers) if start <= at < end)
 
     @contextmanager
     def running(self, threads: int = 2) -> Iterator[Traffic]:
@@ -117,7 +123,9 @@ class Run:
     after_rollback: dict[str, Any]
     history: list[dict[str, Any]]
     traffic: Traffic
+    # colours that answered requests sent after the deploy / the rollback returned
     colors_after_deploy: Counter[str]
+    colors_after_rollback: Counter[str]
     task_logs: dict[str, str]
 
 
@@ -143,9 +151,16 @@ def run() -> Iterator[Run]:
         traffic = Traffic(platform.url)
         with traffic.running():
             deploy = platform.run("deploy", "--version", "2.0.0", "--probe", PROBE_RPS, "--json")
+            deployed = time.monotonic()
             after_deploy = platform.status()
-            colors_after_deploy = Counter(traffic.colors)
+            rolling_back = time.monotonic()
             rollback = platform.run("rollback", "--probe", PROBE_RPS, "--json")
+            rolled_back = time.monotonic()
+            wait_until(
+                lambda: sum(traffic.colors_sent_between(rolled_back).values()) >= 20,
+                timeout=20,
+                what="requests after the rollback",
+            )
         history = platform.run("history", "--json")
         yield Run(
             up=up,
@@ -155,7 +170,8 @@ def run() -> Iterator[Run]:
             after_rollback=platform.status(),
             history=history.json() if history.code == 0 else [],
             traffic=traffic,
-            colors_after_deploy=colors_after_deploy,
+            colors_after_deploy=traffic.colors_sent_between(deployed, rolling_back),
+            colors_after_rollback=traffic.colors_sent_between(rolled_back),
             task_logs={
                 p.stem: p.read_text() for p in (platform.state_dir / "logs").glob("*-*.log")
             },
@@ -181,9 +197,10 @@ def test_the_new_colour_takes_the_traffic_and_the_rollback_gives_it_back(run: Ru
     assert run.after_deploy["colors"]["green"]["version"] == "2.0.0"
     assert run.after_rollback["live"] == "blue"
     assert run.after_rollback["colors"]["blue"]["version"] == "1.0.0"
-    # seen by our own client, from the load balancer's header: both colours answered
-    assert run.colors_after_deploy["green"] > 0
-    assert run.traffic.colors["blue"] > run.colors_after_deploy["blue"]
+    # seen by our own client, from the load balancer's header: every request sent once the
+    # deploy had returned reached green, every one sent after the rollback reached blue
+    assert set(run.colors_after_deploy) == {"green"}
+    assert set(run.colors_after_rollback) == {"blue"}
     assert [r["operation"] for r in run.history[:3]] == ["rollback", "deploy", "deploy"]
     assert all(r["outcome"] == "succeeded" for r in run.history[:3])
 
