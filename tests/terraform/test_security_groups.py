@@ -10,7 +10,8 @@ from tests.terraform.tfhelpers import Body, Module, parse, typed, unquote
 
 Rule = tuple[str, str, str, int]  # (direction, group, peer, port)
 
-PORTS = {"${var.app_port}": 8000, "${var.db_port}": 5432}
+PORTS = {"${var.app_port}": 8000, "${var.db_port}": 5432, "${var.test_listener_port}": 9000}
+TEST_LISTENER: Rule = ("ingress", "alb", "test-cidrs", 9000)
 
 BASE: set[Rule] = {
     ("ingress", "alb", "internet", 443),
@@ -32,7 +33,13 @@ EXPECTED: dict[str, set[Rule]] = {
 }
 
 
-def active(block: Body, mode: str) -> bool:
+def active(block: Body, mode: str, test_listener: bool = False) -> bool:
+    for_each = block.get("for_each")
+    if for_each is not None:
+        assert for_each == (
+            "${var.test_listener_port == null ? toset([]) : toset(var.test_listener_cidrs)}"
+        ), f"for_each expression the graph test cannot evaluate: {for_each}"
+        return test_listener
     count = block.get("count")
     if count is None:
         return True
@@ -47,7 +54,7 @@ def group(reference: object) -> str:
     return match.group(1)
 
 
-def rules(body: Body, mode: str) -> set[Rule]:
+def rules(body: Body, mode: str, test_listener: bool = False) -> set[Rule]:
     found: set[Rule] = set()
     for type_, name, block in typed(body, "resource"):
         if type_ == "aws_security_group_rule":
@@ -60,14 +67,16 @@ def rules(body: Body, mode: str) -> set[Rule]:
             "aws_vpc_security_group_egress_rule",
         ):
             continue
-        if not active(block, mode):
+        if not active(block, mode, test_listener):
             continue
         assert "description" in block, f"{name} has no description"
         assert unquote(block["ip_protocol"]) == "tcp", f"{name} is not TCP-only"
         raw = block["from_port"]
         port = PORTS[raw] if raw in PORTS else int(raw)
         assert block["to_port"] == block["from_port"], f"{name} opens a port range"
-        if "cidr_ipv4" in block:
+        if block.get("cidr_ipv4") == "${each.key}":
+            peer = "test-cidrs"  # the variable's validation refuses 0.0.0.0/0
+        elif "cidr_ipv4" in block:
             assert unquote(block["cidr_ipv4"]) == "0.0.0.0/0", f"{name}: unexpected CIDR"
             peer = "internet"
         elif "prefix_list_id" in block:
@@ -83,7 +92,7 @@ def rules(body: Body, mode: str) -> set[Rule]:
 def paths(found: set[Rule]) -> set[tuple[str, str, int]]:
     """Connections that both ends allow: a group-to-group path needs egress on one side and
     ingress on the other; the internet and AWS endpoints outside the VPC need one side only."""
-    outside = {"internet", "s3-prefix-list"}
+    outside = {"internet", "s3-prefix-list", "test-cidrs"}
     result: set[tuple[str, str, int]] = set()
     for direction, sg, peer, port in found:
         if direction == "ingress" and peer in outside:
@@ -95,11 +104,18 @@ def paths(found: set[Rule]) -> set[tuple[str, str, int]]:
     return result
 
 
+@pytest.mark.parametrize("test_listener", [False, True], ids=["no-test-listener", "test-listener"])
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
 def test_security_group_rules_are_exactly_the_intended_ones(
-    mode: str, modules: dict[str, Module]
+    mode: str, test_listener: bool, modules: dict[str, Module]
 ) -> None:
-    assert rules(modules["networking"].files["main.tf"], mode) == EXPECTED[mode]
+    expected = EXPECTED[mode] | ({TEST_LISTENER} if test_listener else set())
+    assert rules(modules["networking"].files["main.tf"], mode, test_listener) == expected
+
+
+def test_test_listener_ranges_refuse_the_whole_internet(modules: dict[str, Module]) -> None:
+    (validation,) = modules["networking"].variables["test_listener_cidrs"]["validation"]
+    assert '!= "0.0.0.0/0"' in str(validation["condition"]).replace('\\"', '"')
 
 
 @pytest.mark.parametrize("mode", sorted(EXPECTED))

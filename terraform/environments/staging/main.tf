@@ -11,6 +11,9 @@ locals {
   domain_name       = "staging.bluegreen.example.com"
   route53_zone_id   = "Z0000000000000000000000"
   state_bucket_arn  = "arn:aws:s3:::bluegreen-terraform-state-000000000000"
+  state_kms_key_arn = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000"
+  state_key         = "bluegreen/staging/terraform.tfstate" # the backend's key in versions.tf
+  app_port          = 8000
 
   tags = {
     Project     = "bluegreen"
@@ -22,10 +25,12 @@ locals {
 module "networking" {
   source = "../../modules/networking"
 
-  name        = local.name
-  az_count    = 2
-  task_egress = "public_ip"
-  tags        = local.tags
+  name                     = local.name
+  az_count                 = 2
+  task_egress              = "public_ip"
+  app_port                 = local.app_port
+  permissions_boundary_arn = module.cicd.permissions_boundary_arn
+  tags                     = local.tags
 }
 
 module "ecr" {
@@ -55,22 +60,24 @@ module "rds" {
   skip_final_snapshot                 = true
   iam_database_authentication_enabled = false
   backup_retention_days               = 1
+  permissions_boundary_arn            = module.cicd.permissions_boundary_arn
   tags                                = local.tags
 }
 
 module "alb" {
   source = "../../modules/alb"
 
-  name                      = local.name
-  vpc_id                    = module.networking.vpc_id
-  subnet_ids                = module.networking.public_subnet_ids
-  security_group_id         = module.networking.alb_security_group_id
-  domain_name               = local.domain_name
-  route53_zone_id           = local.route53_zone_id
-  live_color_parameter_name = module.deploy_state.live_color_parameter_name
-  deletion_protection       = false
-  access_logs_enabled       = false
-  tags                      = local.tags
+  name                = local.name
+  vpc_id              = module.networking.vpc_id
+  subnet_ids          = module.networking.public_subnet_ids
+  security_group_id   = module.networking.alb_security_group_id
+  domain_name         = local.domain_name
+  route53_zone_id     = local.route53_zone_id
+  app_port            = local.app_port
+  health_check_path   = "/ready"
+  deletion_protection = false
+  access_logs_enabled = false
+  tags                = local.tags
 }
 
 module "iam" {
@@ -81,6 +88,7 @@ module "iam" {
   log_group_arn             = module.ecs.log_group_arn
   db_password_parameter_arn = module.rds.password_parameter_arn
   db_kms_key_arn            = module.rds.kms_key_arn
+  permissions_boundary_arn  = module.cicd.permissions_boundary_arn
   tags                      = local.tags
 }
 
@@ -106,6 +114,7 @@ module "ecs" {
   db_password_parameter_arn     = module.rds.password_parameter_arn
   db_password_parameter_name    = module.rds.password_parameter_name
   autoscaling_max_capacity      = 2
+  app_port                      = local.app_port
   tags                          = local.tags
 }
 
@@ -130,12 +139,15 @@ module "cicd" {
   deploy_environment       = local.environment
   terraform_environments   = [local.environment]
   state_bucket_arn         = local.state_bucket_arn
+  state_kms_key_arn        = local.state_kms_key_arn
+  state_key                = local.state_key
   cluster_arn              = module.ecs.cluster_arn
   service_arns             = values(module.ecs.service_arns)
   task_definition_families = values(module.ecs.task_definition_families)
   task_role_arn            = module.iam.task_role_arn
   task_execution_role_arn  = module.iam.task_execution_role_arn
   listener_arn             = module.alb.listener_arn
+  test_listener_arn        = module.alb.test_listener_arn
   alarm_arns               = module.observability.alarm_arns
   deploy_table_arn         = module.deploy_state.table_arn
   live_color_parameter_arn = module.deploy_state.live_color_parameter_arn

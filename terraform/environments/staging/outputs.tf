@@ -26,8 +26,13 @@ output "green_service_name" {
 }
 
 output "listener_arn" {
-  description = "HTTPS listener whose ForwardConfig weights the controller switches."
+  description = "Production listener whose ForwardConfig weights the controller switches."
   value       = module.alb.listener_arn
+}
+
+output "test_listener_arn" {
+  description = "IP-restricted test listener the controller points at the idle colour (null without one)."
+  value       = module.alb.test_listener_arn
 }
 
 output "blue_target_group_arn" {
@@ -73,4 +78,9 @@ output "deploy_role_arn" {
 output "terraform_role_arn" {
   description = "Role the terraform workflow assumes."
   value       = module.cicd.terraform_role_arn
+}
+
+output "outputs_reader_role_arn" {
+  description = "Role a workflow assumes to read these outputs from the state."
+  value       = module.cicd.outputs_reader_role_arn
 }

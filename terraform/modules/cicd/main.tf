@@ -9,9 +9,15 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.region
 
-  oidc_url          = "https://token.actions.githubusercontent.com"
-  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
+  # One provider per account, created by terraform/bootstrap; its ARN is fixed by its URL, so
+  # no lookup is needed (a data source here would be read during plan).
+  oidc_provider_arn = coalesce(var.github_oidc_provider_arn, "arn:${local.partition}:iam::${local.account}:oidc-provider/token.actions.githubusercontent.com")
   cluster_name      = element(split("/", var.cluster_arn), 1)
+
+  role_prefix_arn             = "arn:${local.partition}:iam::${local.account}:role/${var.name}-"
+  terraform_role_arn          = "${local.role_prefix_arn}terraform"
+  outputs_reader_environments = var.outputs_reader_environments != null ? var.outputs_reader_environments : [var.deploy_environment]
+  listener_arns               = var.test_listener_arn == null ? [var.listener_arn] : [var.listener_arn, var.test_listener_arn]
 
   # Every AWS action the bluegreen controller calls, by statement. controller-actions.json beside
   # this file is the same list for the controller's tests; a test keeps the two equal.
@@ -56,19 +62,63 @@ locals {
 # GitHub OIDC provider
 ################################################################################
 
-resource "aws_iam_openid_connect_provider" "github" {
-  count = var.create_oidc_provider ? 1 : 0
+# The provider is one per account: terraform/bootstrap creates it. It used to be created here,
+# which made the second environment of an account fail with EntityAlreadyExists. Forget it
+# without deleting it (the bootstrap takes it over with `terraform import`).
+removed {
+  from = aws_iam_openid_connect_provider.github
 
-  url            = local.oidc_url
-  client_id_list = ["sts.amazonaws.com"]
-
-  tags = var.tags
+  lifecycle {
+    destroy = false
+  }
 }
 
-data "aws_iam_openid_connect_provider" "github" {
-  count = var.create_oidc_provider ? 0 : 1
+################################################################################
+# Permissions boundary
+################################################################################
 
-  url = local.oidc_url
+# Every role the Terraform role may create or change must carry this boundary (the condition on
+# BoundedRoleWrites below), so no role of this stack, present or future, can be given IAM
+# powers: the Terraform role cannot escalate by writing a policy onto a role it then assumes.
+# The boundary itself and the Terraform role are out of the workflow's reach (ProtectBoundary,
+# NoSelfEscalation): changing either takes an administrator's apply.
+data "aws_iam_policy_document" "permissions_boundary" {
+  # checkov:skip=CKV_AWS_1:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_49:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_107:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_108:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_109:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_110:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_111:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # checkov:skip=CKV_AWS_356:A permissions boundary grants nothing: it is the ceiling the roles' own, scoped policies stay under, and it denies IAM writes.
+  # A permissions boundary grants nothing: it caps what the roles' own policies may grant. The
+  # cap is "anything but IAM writes and leaving the account"; each role's policy scopes it.
+  statement {
+    sid     = "CapIsEverythingBelow"
+    actions = ["*"]
+    # A boundary's "*" is the ceiling, not a grant (the roles' own policies are scoped).
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "NoIamWritesNoAccountChanges"
+    effect = "Deny"
+    actions = [
+      "iam:Add*", "iam:Attach*", "iam:Change*", "iam:Create*", "iam:Deactivate*", "iam:Delete*",
+      "iam:Detach*", "iam:Enable*", "iam:Put*", "iam:Remove*", "iam:Reset*", "iam:Set*",
+      "iam:Tag*", "iam:Untag*", "iam:Update*", "iam:Upload*",
+      "organizations:*", "account:*",
+    ]
+    resources = ["*"] # a Deny: every resource
+  }
+}
+
+resource "aws_iam_policy" "permissions_boundary" {
+  name        = "${var.name}-boundary"
+  description = "Ceiling of every role of ${var.name}: no IAM writes, no account changes"
+  policy      = data.aws_iam_policy_document.permissions_boundary.json
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -76,6 +126,7 @@ data "aws_iam_openid_connect_provider" "github" {
 ################################################################################
 
 data "aws_iam_policy_document" "deploy_assume" {
+  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -102,6 +153,7 @@ resource "aws_iam_role" "deploy" {
   description          = "GitHub Actions deploy job: exactly the bluegreen controller's AWS calls"
   assume_role_policy   = data.aws_iam_policy_document.deploy_assume.json
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.permissions_boundary.arn
 
   tags = var.tags
 }
@@ -172,14 +224,18 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "ElbSwitchListener"
-    actions   = local.controller_actions.ElbSwitchListener
-    resources = [var.listener_arn]
+    sid     = "ElbSwitchListener"
+    actions = local.controller_actions.ElbSwitchListener
+    # The production listener (weights) and, when there is one, the test listener (the idle colour).
+    resources = local.listener_arns
   }
 
   statement {
-    sid       = "AlarmsDescribe"
-    actions   = local.controller_actions.AlarmsDescribe
+    sid     = "AlarmsDescribe"
+    actions = local.controller_actions.AlarmsDescribe
+    # Metric alarms only: the controller calls DescribeAlarms with AlarmTypes=["MetricAlarm"] and
+    # AlarmNames. AWS returns composite alarms only to a caller allowed DescribeAlarms on "*"
+    # (docs/iam.md), so asking for CompositeAlarm with this scope would be AccessDenied.
     resources = var.alarm_arns
   }
 
@@ -223,13 +279,14 @@ resource "aws_iam_role_policy" "deploy" {
 }
 
 ################################################################################
-# Terraform role (the plan/apply workflow)
+# Outputs reader (workflows read the stack's outputs from its state)
 ################################################################################
 
-# Broader by nature: it creates and changes everything in this stack. AWS's PowerUserAccess
-# covers every service but IAM; IAM itself is limited to roles under this environment's prefix,
-# the GitHub OIDC provider, and attaching the one AWS managed policy the stack uses.
-data "aws_iam_policy_document" "terraform_assume" {
+# The workflows read `terraform output` from the state itself instead of a hand-copied variable
+# that goes stale. Reading the state object is all this role can do: no lock, no write, no
+# other key of the bucket.
+data "aws_iam_policy_document" "outputs_reader_assume" {
+  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -241,14 +298,91 @@ data "aws_iam_policy_document" "terraform_assume" {
       variable = "token.actions.githubusercontent.com:aud"
       values   = ["sts.amazonaws.com"]
     }
-    # Pushes to main and jobs in the named environments; never a pull request or another branch.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values = concat(
-        ["repo:${var.github_repository}:ref:refs/heads/main"],
-        [for environment in var.terraform_environments : "repo:${var.github_repository}:environment:${environment}"],
-      )
+      values   = [for environment in local.outputs_reader_environments : "repo:${var.github_repository}:environment:${environment}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "outputs_reader" {
+  name                 = "${var.name}-outputs-reader"
+  description          = "GitHub Actions: read this environment's Terraform outputs from its state, nothing else"
+  assume_role_policy   = data.aws_iam_policy_document.outputs_reader_assume.json
+  max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.permissions_boundary.arn
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "outputs_reader" {
+  statement {
+    sid       = "ReadThisState"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.state_bucket_arn}/${var.state_key}"]
+  }
+
+  # `terraform init` lists the state key (and the workspaces' prefix) before reading it.
+  statement {
+    sid       = "ListThisState"
+    actions   = ["s3:ListBucket"]
+    resources = [var.state_bucket_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "s3:prefix"
+      values   = [var.state_key, "env:/"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn]
+    content {
+      sid       = "DecryptThisStateViaS3"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "outputs_reader" {
+  name   = "read-terraform-outputs"
+  role   = aws_iam_role.outputs_reader.id
+  policy = data.aws_iam_policy_document.outputs_reader.json
+}
+
+################################################################################
+# Terraform role (the plan/apply workflow)
+################################################################################
+
+# Broader by nature: it creates and changes everything in this stack. AWS's PowerUserAccess
+# covers every service but IAM; IAM itself is limited to roles under this environment's prefix
+# that carry the permissions boundary above, and never its own role.
+data "aws_iam_policy_document" "terraform_assume" {
+  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    # Only jobs that run in the named GitHub environments, so their protection rules (required
+    # reviewers, deployment branches) gate every apply. A bare `ref:refs/heads/main` subject would
+    # let any workflow on main with `id-token: write` act as this role without a reviewer.
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = [for environment in var.terraform_environments : "repo:${var.github_repository}:environment:${environment}"]
     }
   }
 }
@@ -269,47 +403,82 @@ resource "aws_iam_role_policy_attachment" "terraform_power_user" {
 
 data "aws_iam_policy_document" "terraform" {
   statement {
-    sid = "ManageStackRoles"
+    sid = "ReadStackRoles"
     actions = [
-      "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:ListInstanceProfilesForRole",
       "iam:ListRolePolicies",
+    ]
+    # Roles of this environment only (their names are "<name>-<role>").
+    resources = ["${local.role_prefix_arn}*"]
+  }
+
+  statement {
+    sid = "BoundedRoleWrites"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
+    ]
+    # Roles of this environment only, and only while they carry the boundary.
+    resources = ["${local.role_prefix_arn}*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.permissions_boundary.arn]
+    }
+  }
+
+  statement {
+    sid = "ChangeStackRoles"
+    actions = [
+      "iam:DeleteRole",
       "iam:TagRole",
       "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
-    # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
+    # Roles of this environment only (their names are "<name>-<role>"); none of these grants a permission.
+    resources = ["${local.role_prefix_arn}*"]
   }
 
   statement {
     sid     = "AttachOnlyTheRdsMonitoringPolicy"
     actions = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-    # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
+    # Roles of this environment only, carrying the boundary, and only AWS's RDS monitoring policy.
+    resources = ["${local.role_prefix_arn}*"]
     condition {
       test     = "ArnEquals"
       variable = "iam:PolicyARN"
-      values = [
-        "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-        "arn:${local.partition}:iam::aws:policy/PowerUserAccess",
-      ]
+      values   = ["arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]
     }
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.permissions_boundary.arn]
+    }
+  }
+
+  statement {
+    sid = "ReadTheBoundary"
+    actions = [
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:ListPolicyTags",
+      "iam:ListPolicyVersions",
+    ]
+    resources = [aws_iam_policy.permissions_boundary.arn]
   }
 
   statement {
     sid     = "PassStackRoles"
     actions = ["iam:PassRole"]
     # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
+    resources = ["${local.role_prefix_arn}*"]
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
@@ -318,25 +487,38 @@ data "aws_iam_policy_document" "terraform" {
   }
 
   statement {
-    sid = "ManageGithubOidcProvider"
-    actions = [
-      "iam:AddClientIDToOpenIDConnectProvider",
-      "iam:CreateOpenIDConnectProvider",
-      "iam:DeleteOpenIDConnectProvider",
-      "iam:GetOpenIDConnectProvider",
-      "iam:RemoveClientIDFromOpenIDConnectProvider",
-      "iam:TagOpenIDConnectProvider",
-      "iam:UntagOpenIDConnectProvider",
-      "iam:UpdateOpenIDConnectProviderThumbprint",
-    ]
-    resources = ["arn:${local.partition}:iam::${local.account}:oidc-provider/token.actions.githubusercontent.com"]
-  }
-
-  statement {
     sid     = "StateFiles"
     actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     # The state and its .tflock file under any key of the state bucket.
     resources = ["${var.state_bucket_arn}/*"]
+  }
+
+  # Explicit Denies win over every Allow, PowerUserAccess included.
+  statement {
+    sid    = "NoSelfEscalation"
+    effect = "Deny"
+    actions = [
+      "iam:Attach*", "iam:Delete*", "iam:Detach*", "iam:Put*", "iam:Tag*", "iam:Untag*",
+      "iam:Update*",
+    ]
+    resources = [local.terraform_role_arn] # this role itself
+  }
+
+  statement {
+    sid    = "ProtectBoundary"
+    effect = "Deny"
+    actions = [
+      "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+    ]
+    resources = [aws_iam_policy.permissions_boundary.arn]
+  }
+
+  statement {
+    sid       = "KeepBoundaries"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["${local.role_prefix_arn}*"] # a Deny: every role of the stack
   }
 }
 

@@ -19,20 +19,41 @@ variable "deploy_environment" {
 }
 
 variable "terraform_environments" {
-  description = "GitHub environments whose jobs may assume the Terraform role, in addition to pushes to main."
+  description = "GitHub environments whose jobs may assume the Terraform role (protect them with required reviewers); no branch or pull request is trusted on its own."
   type        = list(string)
-  default     = []
+
+  validation {
+    condition     = length(var.terraform_environments) > 0 && alltrue([for e in var.terraform_environments : can(regex("^[A-Za-z0-9_.-]+$", e))])
+    error_message = "terraform_environments must name at least one GitHub environment, without wildcards."
+  }
 }
 
-variable "create_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider (one per account: false in the second environment of a shared account)."
-  type        = bool
-  default     = true
+variable "outputs_reader_environments" {
+  description = "GitHub environments whose jobs may assume the outputs-reader role; null means [deploy_environment]."
+  type        = list(string)
+  default     = null
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's GitHub OIDC provider (terraform/bootstrap creates it); null means arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com."
+  type        = string
+  default     = null
 }
 
 variable "state_bucket_arn" {
   description = "ARN of the Terraform state bucket (the Terraform role reads and writes state and lock files there)."
   type        = string
+}
+
+variable "state_key" {
+  description = "Key of this environment's state object in the state bucket (the backend's key); the outputs-reader role may read that object only."
+  type        = string
+}
+
+variable "state_kms_key_arn" {
+  description = "KMS key encrypting the state bucket (terraform/bootstrap's state_kms_key_arn); null when the bucket uses SSE-S3."
+  type        = string
+  default     = null
 }
 
 variable "cluster_arn" {
@@ -61,8 +82,14 @@ variable "task_execution_role_arn" {
 }
 
 variable "listener_arn" {
-  description = "HTTPS listener whose weights the controller switches."
+  description = "Production listener whose weights the controller switches."
   type        = string
+}
+
+variable "test_listener_arn" {
+  description = "Test listener the controller points at the idle colour; null when there is none."
+  type        = string
+  default     = null
 }
 
 variable "alarm_arns" {

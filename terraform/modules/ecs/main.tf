@@ -168,6 +168,8 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = var.assign_public_ip
   }
 
+  # The ARN comes from the alb module's output, which depends on the listeners: ECS refuses a
+  # service whose target group is not yet attached to a load balancer.
   load_balancer {
     target_group_arn = each.value.target_group_arn
     container_name   = local.container_name
@@ -198,6 +200,12 @@ resource "aws_appautoscaling_target" "this" {
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this[each.key].name}"
   min_capacity       = 0
   max_capacity       = var.autoscaling_max_capacity
+
+  # The controller suspends dynamic scaling of both colours during a deployment and resumes it
+  # after (RegisterScalableTarget with SuspendedState); Terraform never writes that setting.
+  lifecycle {
+    ignore_changes = [suspended_state]
+  }
 
   tags = var.tags
 }

@@ -23,9 +23,10 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 ################################################################################
 
 resource "aws_iam_role" "task_exec" {
-  name               = "${var.name}-task-exec"
-  description        = "ECS agent: pull the image, write the task logs, resolve the DB password secret"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  name                 = "${var.name}-task-exec"
+  description          = "ECS agent: pull the image, write the task logs, resolve the DB password secret"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -80,9 +81,10 @@ resource "aws_iam_role_policy" "task_exec" {
 ################################################################################
 
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  description        = "The items API: re-read its DB password after a rotation, nothing else"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  name                 = "${var.name}-task"
+  description          = "The items API: re-read its DB password after a rotation, nothing else"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

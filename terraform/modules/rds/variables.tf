@@ -124,6 +124,11 @@ variable "skip_final_snapshot" {
   default     = false
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this module's roles (the cicd module's permissions_boundary_arn): the Terraform role may only create or change roles that carry it."
+  type        = string
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
