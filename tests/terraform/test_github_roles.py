@@ -248,5 +248,7 @@ def test_outputs_reader_state_key_is_the_backends_key(env: str) -> None:
     directory = TERRAFORM / "environments" / env
     versions = parse((directory / "versions.tf").read_text())
     backend_key = unquote(versions["terraform"][0]["backend"][0]['"s3"']["key"])
-    text = "\n".join(p.read_text() for p in directory.glob("*.tf"))
-    assert re.search(rf'state_key\s*=\s*"{re.escape(str(backend_key))}"', text), backend_key
+    state = Module.load(directory).module_calls["platform"]["state"]
+    assert unquote(state["key"]) == backend_key
+    cicd_call = Module.load(TERRAFORM / "modules" / "platform").module_calls["cicd"]
+    assert cicd_call["state_key"] == "${var.state.key}"

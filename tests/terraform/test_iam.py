@@ -268,6 +268,7 @@ def test_github_roles_trust_exact_subjects_only(modules: dict[str, Module]) -> N
         )
     deploy = next(s for d, s in policy_statements(body) if d == "deploy_assume")
     deploy_sub = next(c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"]))
-    assert strings(deploy_sub["values"]) == [
-        "repo:${var.github_repository}:environment:${var.deploy_environment}"
-    ]
+    assert deploy_sub["values"] == (
+        "${[for environment in var.deploy_environments : "
+        '"repo:${var.github_repository}:environment:${environment}"]}'
+    )

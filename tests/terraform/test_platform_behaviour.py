@@ -169,6 +169,10 @@ def test_ecr_tags_are_immutable_and_scanned(modules: dict[str, Module]) -> None:
 def test_low_cost_mode_is_staging_and_prod_keeps_tasks_private(
     environments: dict[str, Module],
 ) -> None:
-    assert unquote(environments["staging"].module_calls["networking"]["task_egress"]) == "public_ip"
-    assert unquote(environments["prod"].module_calls["networking"]["task_egress"]) == "nat_gateway"
-    assert environments["prod"].module_calls["rds"]["multi_az"] is True
+    staging = environments["staging"].module_calls["platform"]
+    prod = environments["prod"].module_calls["platform"]
+    assert unquote(staging["network"]["task_egress"]) == "public_ip"
+    assert unquote(prod["network"]["task_egress"]) == "nat_gateway"
+    assert prod["database"]["multi_az"] is True
+    assert "deletion_protection" not in prod  # the platform's default: on
+    assert staging["deletion_protection"] is False

@@ -162,9 +162,8 @@ def test_default_security_group_is_taken_over_with_no_rules(modules: dict[str, M
     assert "egress" not in block
 
 
-@pytest.mark.parametrize("env", ["staging", "prod"])
-def test_each_tier_gets_its_own_security_group(env: str, environments: dict[str, Module]) -> None:
-    calls = environments[env].module_calls
+def test_each_tier_gets_its_own_security_group(modules: dict[str, Module]) -> None:
+    calls = modules["platform"].module_calls
     assert calls["alb"]["security_group_id"] == "${module.networking.alb_security_group_id}"
     assert calls["ecs"]["security_group_id"] == "${module.networking.tasks_security_group_id}"
     assert calls["rds"]["security_group_id"] == "${module.networking.database_security_group_id}"

@@ -16,7 +16,7 @@ locals {
 
   role_prefix_arn             = "arn:${local.partition}:iam::${local.account}:role/${var.name}-"
   terraform_role_arn          = "${local.role_prefix_arn}terraform"
-  outputs_reader_environments = var.outputs_reader_environments != null ? var.outputs_reader_environments : [var.deploy_environment]
+  outputs_reader_environments = var.outputs_reader_environments != null ? var.outputs_reader_environments : var.deploy_environments
   listener_arns               = var.test_listener_arn == null ? [var.listener_arn] : [var.listener_arn, var.test_listener_arn]
 
   # Every AWS action the bluegreen controller calls, by statement. controller-actions.json beside
@@ -138,12 +138,13 @@ data "aws_iam_policy_document" "deploy_assume" {
       variable = "token.actions.githubusercontent.com:aud"
       values   = ["sts.amazonaws.com"]
     }
-    # Only jobs of this repository that run in the deploy environment, so the environment's
-    # protection rules (reviewers, branch policy) gate every deploy.
+    # Only jobs of this repository that run in the deploy environments (e.g. the deploy gate and
+    # a separate promotion gate), so their protection rules (reviewers, branch policy) gate
+    # every deploy, promotion and rollback.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:environment:${var.deploy_environment}"]
+      values   = [for environment in var.deploy_environments : "repo:${var.github_repository}:environment:${environment}"]
     }
   }
 }

@@ -13,9 +13,14 @@ variable "github_repository" {
   }
 }
 
-variable "deploy_environment" {
-  description = "GitHub environment whose jobs may assume the deploy role (its protection rules gate every deploy)."
-  type        = string
+variable "deploy_environments" {
+  description = "GitHub environments whose jobs may assume the deploy role (e.g. prod and a separate prod-promote gate); their protection rules gate every deploy."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.deploy_environments) > 0 && alltrue([for e in var.deploy_environments : can(regex("^[A-Za-z0-9_.-]+$", e))])
+    error_message = "deploy_environments must name at least one GitHub environment, without wildcards."
+  }
 }
 
 variable "terraform_environments" {
@@ -29,7 +34,7 @@ variable "terraform_environments" {
 }
 
 variable "outputs_reader_environments" {
-  description = "GitHub environments whose jobs may assume the outputs-reader role; null means [deploy_environment]."
+  description = "GitHub environments whose jobs may assume the outputs-reader role; null means deploy_environments."
   type        = list(string)
   default     = null
 }

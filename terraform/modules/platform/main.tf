@@ -1,0 +1,188 @@
+# One environment of the platform: every module, wired output to input. The environments only
+# give values; the contract with the controller is this module's outputs.tf.
+
+data "aws_region" "current" {}
+
+locals {
+  test_listener_port = var.test_listener == null ? null : var.test_listener.port
+}
+
+################################################################################
+# Network
+################################################################################
+
+module "networking" {
+  source = "../networking"
+
+  name                     = var.name
+  az_count                 = var.network.az_count
+  task_egress              = var.network.task_egress
+  single_nat_gateway       = var.network.single_nat_gateway
+  app_port                 = var.service.port
+  test_listener_port       = local.test_listener_port
+  test_listener_cidrs      = var.test_listener == null ? [] : var.test_listener.cidrs
+  permissions_boundary_arn = module.cicd.permissions_boundary_arn
+  tags                     = var.tags
+}
+
+################################################################################
+# Images and deployment state
+################################################################################
+
+module "ecr" {
+  source = "../ecr"
+
+  name             = "${var.name}/${var.service.name}"
+  keep_last_images = var.service.keep_last_images
+  force_delete     = !var.deletion_protection
+  tags             = var.tags
+}
+
+module "deploy_state" {
+  source = "../deploy_state"
+
+  name                = var.name
+  deletion_protection = var.deletion_protection
+  tags                = var.tags
+}
+
+################################################################################
+# Database
+################################################################################
+
+module "rds" {
+  source = "../rds"
+
+  name                                = var.name
+  instance_class                      = var.database.instance_class
+  engine_major_version                = var.database.engine_major_version
+  db_name                             = var.database.db_name
+  username                            = var.database.username
+  subnet_ids                          = module.networking.database_subnet_ids
+  security_group_id                   = module.networking.database_security_group_id
+  multi_az                            = var.database.multi_az
+  deletion_protection                 = var.deletion_protection
+  skip_final_snapshot                 = !var.deletion_protection
+  iam_database_authentication_enabled = var.database.iam_authentication
+  backup_retention_days               = var.database.backup_retention_days
+  permissions_boundary_arn            = module.cicd.permissions_boundary_arn
+  tags                                = var.tags
+}
+
+################################################################################
+# Load balancer
+################################################################################
+
+module "alb" {
+  source = "../alb"
+
+  name                  = var.name
+  vpc_id                = module.networking.vpc_id
+  subnet_ids            = module.networking.public_subnet_ids
+  security_group_id     = module.networking.alb_security_group_id
+  app_port              = var.service.port
+  health_check_path     = var.service.health_check.path
+  health_check_matcher  = var.service.health_check.matcher
+  health_check_interval = var.service.health_check.interval
+  domain_name           = var.domain_name
+  route53_zone_id       = var.route53_zone_id
+  certificate_arn       = var.certificate_arn
+  test_listener_port    = local.test_listener_port
+  deletion_protection   = var.deletion_protection
+  access_logs_enabled   = var.access_logs_enabled
+  tags                  = var.tags
+}
+
+################################################################################
+# Service
+################################################################################
+
+module "iam" {
+  source = "../iam"
+
+  name                      = var.name
+  ecr_repository_arn        = module.ecr.repository_arn
+  log_group_arn             = module.ecs.log_group_arn
+  db_password_parameter_arn = module.rds.password_parameter_arn
+  db_kms_key_arn            = module.rds.kms_key_arn
+  permissions_boundary_arn  = module.cicd.permissions_boundary_arn
+  tags                      = var.tags
+}
+
+module "ecs" {
+  source = "../ecs"
+
+  name                          = var.name
+  container_image               = "${module.ecr.repository_url}:initial"
+  app_port                      = var.service.port
+  cpu                           = var.service.cpu
+  memory                        = var.service.memory
+  subnet_ids                    = module.networking.task_subnet_ids
+  security_group_id             = module.networking.tasks_security_group_id
+  assign_public_ip              = module.networking.assign_public_ip
+  blue_target_group_arn         = module.alb.blue_target_group_arn
+  green_target_group_arn        = module.alb.green_target_group_arn
+  alb_arn_suffix                = module.alb.arn_suffix
+  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
+  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
+  task_execution_role_arn       = module.iam.task_execution_role_arn
+  task_role_arn                 = module.iam.task_role_arn
+  db_host                       = module.rds.address
+  db_port                       = module.rds.port
+  db_name                       = module.rds.db_name
+  db_user                       = module.rds.username
+  db_password_parameter_arn     = module.rds.password_parameter_arn
+  db_password_parameter_name    = module.rds.password_parameter_name
+  autoscaling_max_capacity      = var.scaling.max_capacity
+  cpu_target_percent            = var.scaling.cpu_target_percent
+  requests_per_target           = var.scaling.requests_per_target
+  tags                          = var.tags
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+module "observability" {
+  source = "../observability"
+
+  name                          = var.name
+  alb_arn_suffix                = module.alb.arn_suffix
+  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
+  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
+  cluster_name                  = module.ecs.cluster_name
+  blue_service_name             = module.ecs.blue_service_name
+  green_service_name            = module.ecs.green_service_name
+  sns_topic_enabled             = var.alarm_email != null
+  alarm_email                   = var.alarm_email
+  tags                          = var.tags
+}
+
+################################################################################
+# GitHub Actions roles
+################################################################################
+
+module "cicd" {
+  source = "../cicd"
+
+  name                        = var.name
+  github_repository           = var.github.repository
+  deploy_environments         = var.github.deploy_environments
+  terraform_environments      = var.github.terraform_environments
+  outputs_reader_environments = var.github.outputs_reader_environments
+  state_bucket_arn            = var.state.bucket_arn
+  state_key                   = var.state.key
+  state_kms_key_arn           = var.state.kms_key_arn
+  cluster_arn                 = module.ecs.cluster_arn
+  service_arns                = values(module.ecs.service_arns)
+  task_definition_families    = values(module.ecs.task_definition_families)
+  task_role_arn               = module.iam.task_role_arn
+  task_execution_role_arn     = module.iam.task_execution_role_arn
+  listener_arn                = module.alb.listener_arn
+  test_listener_arn           = module.alb.test_listener_arn
+  alarm_arns                  = module.observability.alarm_arns
+  deploy_table_arn            = module.deploy_state.table_arn
+  live_color_parameter_arn    = module.deploy_state.live_color_parameter_arn
+  ecr_repository_arn          = module.ecr.repository_arn
+  tags                        = var.tags
+}
