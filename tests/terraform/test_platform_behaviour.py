@@ -93,21 +93,6 @@ def test_services_leave_desired_count_and_task_definition_to_the_controller(
     assert "health_check_grace_period_seconds" in service
 
 
-def test_container_gets_the_app_environment_and_the_password_as_a_secret(
-    modules: dict[str, Module],
-) -> None:
-    text = modules["ecs"].texts["main.tf"]
-    names = set(re.findall(r'\{ name = "([A-Z_]+)", value = ', text))
-    assert names == {
-        "APP_VERSION", "AWS_REGION", "DB_HOST", "DB_NAME", "DB_PASSWORD_SSM_PARAM", "DB_PORT",
-        "DB_USER", "DEPLOYMENT_COLOR",
-    }  # fmt: skip
-    assert 'secrets = [{ name = "DB_PASSWORD", valueFrom = var.db_password_parameter_arn }]' in text
-    assert "urllib.request.urlopen('http://127.0.0.1:${var.app_port}/health', timeout=2)" in text
-    assert "curl" not in text.replace("without curl", "")
-    assert '{ name = "DEPLOYMENT_COLOR", value = each.key }' in text
-
-
 def test_deploy_table_has_the_controllers_key_schema(modules: dict[str, Module]) -> None:
     table = modules["deploy_state"].resource("aws_dynamodb_table", "this")
     assert (unquote(table["hash_key"]), unquote(table["range_key"])) == ("pk", "sk")

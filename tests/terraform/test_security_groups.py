@@ -12,6 +12,10 @@ Rule = tuple[str, str, str, int]  # (direction, group, peer, port)
 
 PORTS = {"${var.app_port}": 8000, "${var.db_port}": 5432, "${var.test_listener_port}": 9000}
 TEST_LISTENER: Rule = ("ingress", "alb", "test-cidrs", 9000)
+DATABASE: set[Rule] = {
+    ("egress", "tasks", "database", 5432),
+    ("ingress", "database", "tasks", 5432),
+}
 
 BASE: set[Rule] = {
     ("ingress", "alb", "internet", 443),
@@ -33,7 +37,7 @@ EXPECTED: dict[str, set[Rule]] = {
 }
 
 
-def active(block: Body, mode: str, test_listener: bool = False) -> bool:
+def active(block: Body, mode: str, test_listener: bool = False, database: bool = True) -> bool:
     for_each = block.get("for_each")
     if for_each is not None:
         assert for_each == (
@@ -43,6 +47,8 @@ def active(block: Body, mode: str, test_listener: bool = False) -> bool:
     count = block.get("count")
     if count is None:
         return True
+    if count == "${var.database_enabled ? 1 : 0}":
+        return database
     match = re.fullmatch(r'\$\{var\.task_egress == "(\w+)" \? (\d) : (\d)\}', str(count))
     assert match, f"count expression the graph test cannot evaluate: {count}"
     return int(match.group(2) if mode == match.group(1) else match.group(3)) > 0
@@ -54,7 +60,7 @@ def group(reference: object) -> str:
     return match.group(1)
 
 
-def rules(body: Body, mode: str, test_listener: bool = False) -> set[Rule]:
+def rules(body: Body, mode: str, test_listener: bool = False, database: bool = True) -> set[Rule]:
     found: set[Rule] = set()
     for type_, name, block in typed(body, "resource"):
         if type_ == "aws_security_group_rule":
@@ -67,7 +73,7 @@ def rules(body: Body, mode: str, test_listener: bool = False) -> set[Rule]:
             "aws_vpc_security_group_egress_rule",
         ):
             continue
-        if not active(block, mode, test_listener):
+        if not active(block, mode, test_listener, database):
             continue
         assert "description" in block, f"{name} has no description"
         assert unquote(block["ip_protocol"]) == "tcp", f"{name} is not TCP-only"
@@ -111,6 +117,16 @@ def test_security_group_rules_are_exactly_the_intended_ones(
 ) -> None:
     expected = EXPECTED[mode] | ({TEST_LISTENER} if test_listener else set())
     assert rules(modules["networking"].files["main.tf"], mode, test_listener) == expected
+
+
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_without_a_database_the_tasks_reach_no_database_port(
+    mode: str, modules: dict[str, Module]
+) -> None:
+    found = rules(modules["networking"].files["main.tf"], mode, database=False)
+    assert found == EXPECTED[mode] - DATABASE
+    platform = modules["platform"].module_calls["networking"]
+    assert platform["database_enabled"] == "${local.database}"
 
 
 def test_test_listener_ranges_refuse_the_whole_internet(modules: dict[str, Module]) -> None:

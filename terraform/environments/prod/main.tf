@@ -40,8 +40,14 @@ module "platform" {
     memory           = 1024
     health_check     = { path = "/ready" }
     keep_last_images = 50
+    container_health_check = {
+      # Liveness without curl (the slim image has none); /health never touches the database.
+      command = ["CMD", "python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/health\", timeout=2)"]
+    }
   }
   database = {
+    db_name               = "items"
+    username              = "items_admin"
     instance_class        = "db.t4g.small"
     multi_az              = true
     backup_retention_days = 14

@@ -35,8 +35,14 @@ module "platform" {
     name         = "items-api"
     port         = 8000
     health_check = { path = "/ready" }
+    container_health_check = {
+      # Liveness without curl (the slim image has none); /health never touches the database.
+      command = ["CMD", "python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/health\", timeout=2)"]
+    }
   }
   database = {
+    db_name               = "items"
+    username              = "items_admin"
     multi_az              = false
     iam_authentication    = false
     backup_retention_days = 1

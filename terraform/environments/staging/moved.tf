@@ -17,7 +17,7 @@ moved {
 
 moved {
   from = module.rds
-  to   = module.platform.module.rds
+  to   = module.platform.module.rds[0]
 }
 
 moved {

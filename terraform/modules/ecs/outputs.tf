@@ -40,5 +40,5 @@ output "log_group_arn" {
 
 output "container_name" {
   description = "Name of the service's container in the task definitions (the load balancer's target)."
-  value       = local.container_name
+  value       = var.container_name
 }

@@ -257,6 +257,8 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_to_database" {
+  count = var.database_enabled ? 1 : 0
+
   security_group_id            = aws_security_group.tasks.id
   description                  = "PostgreSQL to the database"
   ip_protocol                  = "tcp"
@@ -301,12 +303,25 @@ resource "aws_vpc_security_group_egress_rule" "tasks_to_s3" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
+  count = var.database_enabled ? 1 : 0
+
   security_group_id            = aws_security_group.database.id
   description                  = "PostgreSQL from the tasks only"
   ip_protocol                  = "tcp"
   from_port                    = var.db_port
   to_port                      = var.db_port
   referenced_security_group_id = aws_security_group.tasks.id
+}
+
+# The database rules used to be unconditional: keep them.
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_to_database
+  to   = aws_vpc_security_group_egress_rule.tasks_to_database[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.database_from_tasks
+  to   = aws_vpc_security_group_ingress_rule.database_from_tasks[0]
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_from_tasks" {

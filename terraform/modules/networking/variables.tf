@@ -30,6 +30,12 @@ variable "app_port" {
   type        = number
 }
 
+variable "database_enabled" {
+  description = "Whether the service has a database: only then may the tasks reach db_port on the database security group."
+  type        = bool
+  default     = true
+}
+
 variable "db_port" {
   description = "PostgreSQL port; the only port the tasks may reach on the database."
   type        = number

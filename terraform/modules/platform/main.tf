@@ -5,6 +5,23 @@ data "aws_region" "current" {}
 
 locals {
   test_listener_port = var.test_listener == null ? null : var.test_listener.port
+  database           = var.database != null
+
+  # The database, when there is one, reaches the container as DB_* variables and one secret.
+  database_environment = local.database ? {
+    DB_HOST               = module.rds[0].address
+    DB_PORT               = tostring(module.rds[0].port)
+    DB_NAME               = module.rds[0].db_name
+    DB_USER               = module.rds[0].username
+    DB_PASSWORD_SSM_PARAM = module.rds[0].password_parameter_name
+  } : {}
+  database_secrets = local.database ? { DB_PASSWORD = module.rds[0].password_parameter_arn } : {}
+
+  secrets = merge(var.service.secrets, local.database_secrets)
+  # The service's own secret ARNs are known at plan time: split them by service for IAM.
+  secrets_manager_arns  = [for arn in values(var.service.secrets) : arn if can(regex("^arn:[^:]+:secretsmanager:", arn))]
+  secret_parameter_arns = concat([for arn in values(var.service.secrets) : arn if can(regex("^arn:[^:]+:ssm:", arn))], values(local.database_secrets))
+  secret_kms_key_arns   = concat(var.service.secret_kms_key_arns, local.database ? [module.rds[0].kms_key_arn] : [])
 }
 
 ################################################################################
@@ -21,6 +38,7 @@ module "networking" {
   app_port                 = var.service.port
   test_listener_port       = local.test_listener_port
   test_listener_cidrs      = var.test_listener == null ? [] : var.test_listener.cidrs
+  database_enabled         = local.database
   permissions_boundary_arn = module.cicd.permissions_boundary_arn
   tags                     = var.tags
 }
@@ -52,6 +70,7 @@ module "deploy_state" {
 
 module "rds" {
   source = "../rds"
+  count  = local.database ? 1 : 0
 
   name                                = var.name
   instance_class                      = var.database.instance_class
@@ -100,43 +119,49 @@ module "alb" {
 module "iam" {
   source = "../iam"
 
-  name                      = var.name
-  ecr_repository_arn        = module.ecr.repository_arn
-  log_group_arn             = module.ecs.log_group_arn
-  db_password_parameter_arn = module.rds.password_parameter_arn
-  db_kms_key_arn            = module.rds.kms_key_arn
-  permissions_boundary_arn  = module.cicd.permissions_boundary_arn
-  tags                      = var.tags
+  name                         = var.name
+  ecr_repository_arn           = module.ecr.repository_arn
+  log_group_arn                = module.ecs.log_group_arn
+  secret_parameter_arns        = local.secret_parameter_arns
+  secrets_manager_arns         = local.secrets_manager_arns
+  secret_kms_key_arns          = local.secret_kms_key_arns
+  task_readable_parameter_arns = local.database ? [module.rds[0].password_parameter_arn] : []
+  task_readable_kms_key_arns   = local.database ? [module.rds[0].kms_key_arn] : []
+  task_role_policy_json        = var.service.task_role_policy_json
+  permissions_boundary_arn     = module.cicd.permissions_boundary_arn
+  tags                         = var.tags
 }
 
 module "ecs" {
   source = "../ecs"
 
-  name                          = var.name
-  container_image               = "${module.ecr.repository_url}:initial"
-  app_port                      = var.service.port
-  cpu                           = var.service.cpu
-  memory                        = var.service.memory
-  subnet_ids                    = module.networking.task_subnet_ids
-  security_group_id             = module.networking.tasks_security_group_id
-  assign_public_ip              = module.networking.assign_public_ip
-  blue_target_group_arn         = module.alb.blue_target_group_arn
-  green_target_group_arn        = module.alb.green_target_group_arn
-  alb_arn_suffix                = module.alb.arn_suffix
-  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
-  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
-  task_execution_role_arn       = module.iam.task_execution_role_arn
-  task_role_arn                 = module.iam.task_role_arn
-  db_host                       = module.rds.address
-  db_port                       = module.rds.port
-  db_name                       = module.rds.db_name
-  db_user                       = module.rds.username
-  db_password_parameter_arn     = module.rds.password_parameter_arn
-  db_password_parameter_name    = module.rds.password_parameter_name
-  autoscaling_max_capacity      = var.scaling.max_capacity
-  cpu_target_percent            = var.scaling.cpu_target_percent
-  requests_per_target           = var.scaling.requests_per_target
-  tags                          = var.tags
+  name                              = var.name
+  container_name                    = var.service.container_name
+  container_image                   = coalesce(var.service.image, "${module.ecr.repository_url}:initial")
+  app_port                          = var.service.port
+  command                           = var.service.command
+  environment                       = merge(var.service.environment, local.database_environment)
+  secrets                           = local.secrets
+  container_health_check            = var.service.container_health_check
+  readonly_root_filesystem          = var.service.readonly_root_filesystem
+  cpu                               = var.service.cpu
+  memory                            = var.service.memory
+  cpu_architecture                  = var.service.cpu_architecture
+  health_check_grace_period_seconds = var.service.health_check_grace_period
+  subnet_ids                        = module.networking.task_subnet_ids
+  security_group_id                 = module.networking.tasks_security_group_id
+  assign_public_ip                  = module.networking.assign_public_ip
+  blue_target_group_arn             = module.alb.blue_target_group_arn
+  green_target_group_arn            = module.alb.green_target_group_arn
+  alb_arn_suffix                    = module.alb.arn_suffix
+  blue_target_group_arn_suffix      = module.alb.blue_target_group_arn_suffix
+  green_target_group_arn_suffix     = module.alb.green_target_group_arn_suffix
+  task_execution_role_arn           = module.iam.task_execution_role_arn
+  task_role_arn                     = module.iam.task_role_arn
+  autoscaling_max_capacity          = var.scaling.max_capacity
+  cpu_target_percent                = var.scaling.cpu_target_percent
+  requests_per_target               = var.scaling.requests_per_target
+  tags                              = var.tags
 }
 
 ################################################################################

@@ -97,19 +97,60 @@ variable "tags" {
 ################################################################################
 
 variable "service" {
-  description = "The container to run: name (the ECR repository is <name>/<service name>), port (the one place it is set), cpu/memory (a Fargate size) and the target groups' health_check (path, matcher, interval)."
+  description = <<-EOT
+    The container to run, any image: name (the ECR repository is <name>/<service name>), port (the
+    one place it is set: security groups, target groups, the container and its PORT variable),
+    image (of the first revision; null = <repository>:initial), command, environment, secrets
+    (name => SSM parameter or Secrets Manager ARN) and the customer managed KMS keys they use,
+    health_check (the target groups': path, matcher, interval), container_health_check (a command
+    run in the container, optional), cpu, memory, cpu_architecture (X86_64 or ARM64),
+    readonly_root_filesystem, container_name, health_check_grace_period, task_role_policy_json
+    (what else the service may do in AWS), keep_last_images (ECR).
+  EOT
   type = object({
-    name   = string
-    port   = number
-    cpu    = optional(number, 256)
-    memory = optional(number, 512)
+    name                = string
+    port                = number
+    image               = optional(string)
+    command             = optional(list(string))
+    environment         = optional(map(string), {})
+    secrets             = optional(map(string), {})
+    secret_kms_key_arns = optional(list(string), [])
     health_check = optional(object({
       path     = optional(string, "/health")
       matcher  = optional(string, "200")
       interval = optional(number, 5)
     }), {})
-    keep_last_images = optional(number, 30)
+    container_health_check = optional(object({
+      command      = list(string)
+      interval     = optional(number, 10)
+      timeout      = optional(number, 3)
+      retries      = optional(number, 3)
+      start_period = optional(number, 20)
+    }))
+    cpu                       = optional(number, 256)
+    memory                    = optional(number, 512)
+    cpu_architecture          = optional(string, "X86_64")
+    readonly_root_filesystem  = optional(bool, true)
+    container_name            = optional(string, "app")
+    health_check_grace_period = optional(number, 60)
+    task_role_policy_json     = optional(string)
+    keep_last_images          = optional(number, 30)
   })
+
+  validation {
+    condition     = var.service.port >= 1 && var.service.port <= 65535 && floor(var.service.port) == var.service.port
+    error_message = "service.port must be a port number between 1 and 65535."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.service.environment), keys(var.service.secrets))) == 0
+    error_message = "service.environment and service.secrets must not name the same variable."
+  }
+
+  validation {
+    condition     = var.database == null || length(setintersection(concat(keys(var.service.environment), keys(var.service.secrets)), ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_SSM_PARAM"])) == 0
+    error_message = "With a database, the platform sets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD and DB_PASSWORD_SSM_PARAM: remove them from service.environment and service.secrets."
+  }
 }
 
 variable "scaling" {
@@ -123,15 +164,15 @@ variable "scaling" {
 }
 
 variable "database" {
-  description = "The PostgreSQL database: instance_class, multi_az, backup_retention_days, iam_authentication, engine_major_version, db_name, username."
+  description = "An optional PostgreSQL database (RDS): instance_class, multi_az, backup_retention_days, iam_authentication, engine_major_version, db_name, username. The container then gets DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD_SSM_PARAM and the secret DB_PASSWORD. null: no database, no DB_* variables, no database secret."
   type = object({
     instance_class        = optional(string, "db.t4g.micro")
     multi_az              = optional(bool, true)
     backup_retention_days = optional(number, 7)
     iam_authentication    = optional(bool, true)
     engine_major_version  = optional(string, "16")
-    db_name               = optional(string, "items")
-    username              = optional(string, "items_admin")
+    db_name               = optional(string, "app")
+    username              = optional(string, "app_admin")
   })
-  default = {}
+  default = null
 }

@@ -35,13 +35,13 @@ variable "max_allocated_storage" {
 variable "db_name" {
   description = "Name of the application database."
   type        = string
-  default     = "items"
+  default     = "app"
 }
 
 variable "username" {
   description = "Master user name."
   type        = string
-  default     = "items_admin"
+  default     = "app_admin"
 }
 
 variable "subnet_ids" {
