@@ -53,6 +53,9 @@ module "platform" {
     backup_retention_days = 14
   }
 
+  # No test listener in prod (smoke-test the idle colour in staging); to add one:
+  # test_listener = { port = 9000, cidrs = ["<your ranges>"] }
+
   network = { task_egress = "nat_gateway", single_nat_gateway = false }
   scaling = { max_capacity = 10 }
 

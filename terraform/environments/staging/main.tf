@@ -48,6 +48,10 @@ module "platform" {
     backup_retention_days = 1
   }
 
+  # A listener on the idle colour for `bluegreen deploy --smoke`, reachable from these ranges only
+  # (203.0.113.0/24 is a documentation range: put your office, VPN or runners' ranges here).
+  test_listener = { port = 9000, cidrs = ["203.0.113.0/24"] }
+
   # Low cost, easy to destroy.
   network             = { task_egress = "public_ip" }
   scaling             = { max_capacity = 2 }
