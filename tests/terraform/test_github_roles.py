@@ -92,8 +92,13 @@ def cicd() -> Body:
     return parse((TERRAFORM / "modules" / "cicd" / "main.tf").read_text())
 
 
-def test_terraform_role_trusts_only_jobs_in_protected_environments(cicd: Body) -> None:
-    (statement,) = statements(cicd, "terraform_assume")
+@pytest.fixture(scope="module")
+def terraform_role() -> Body:
+    return parse((TERRAFORM / "modules" / "terraform_role" / "main.tf").read_text())
+
+
+def test_terraform_role_trusts_only_jobs_in_protected_environments(terraform_role: Body) -> None:
+    (statement,) = statements(terraform_role, "terraform_assume")
     sub = conditions(statement)["token.actions.githubusercontent.com:sub"]
     assert unquote(sub["test"]) == "StringEquals"
     assert "ref:" not in str(sub["values"])
@@ -104,8 +109,10 @@ def test_terraform_role_trusts_only_jobs_in_protected_environments(cicd: Body) -
     )
 
 
-def test_terraform_role_cannot_escalate_through_its_own_or_another_role(cicd: Body) -> None:
-    assert escalation_problems(cicd, "${local.terraform_role_arn}") == []
+def test_terraform_role_cannot_escalate_through_its_own_or_another_role(
+    terraform_role: Body,
+) -> None:
+    assert escalation_problems(terraform_role, "${local.terraform_role_arn}") == []
 
 
 def test_escalation_check_flags_the_old_prefix_wide_role_policy() -> None:
@@ -123,8 +130,8 @@ def test_escalation_check_flags_the_old_prefix_wide_role_policy() -> None:
     )
 
 
-def test_own_role_is_the_terraform_role_by_name(cicd: Body) -> None:
-    text = (TERRAFORM / "modules" / "cicd" / "main.tf").read_text()
+def test_own_role_is_the_terraform_role_by_name() -> None:
+    text = (TERRAFORM / "modules" / "terraform_role" / "main.tf").read_text()
     assert re.search(r'terraform_role_arn\s+= "\$\{local\.role_prefix_arn\}terraform"', text)
     assert re.search(r'role_prefix_arn\s+= ".*:role/\$\{var\.name\}-"', text)
     assert 'name                 = "${var.name}-terraform"' in text
@@ -139,21 +146,27 @@ def test_every_stack_role_but_the_terraform_role_carries_the_boundary(
         for type_, role, block in module.each_typed("resource")
         if type_ == "aws_iam_role" and "permissions_boundary" not in block
     ]
-    assert unbounded == ["cicd:terraform"]
+    assert unbounded == ["terraform_role:terraform"]
     # Required where it is a variable, so no caller can forget to wire it.
-    for name in ("iam", "rds", "networking"):
+    for name in ("iam", "rds", "networking", "cicd"):
         assert "default" not in modules[name].variables["permissions_boundary_arn"], name
 
 
-def test_boundary_denies_iam_writes_and_is_out_of_the_workflows_reach(cicd: Body) -> None:
+def test_boundary_denies_iam_writes_and_is_out_of_the_workflows_reach(
+    terraform_role: Body,
+) -> None:
     (deny,) = [
-        s for s in statements(cicd, "permissions_boundary") if unquote(s.get("effect")) == "Deny"
+        s
+        for s in statements(terraform_role, "permissions_boundary")
+        if unquote(s.get("effect")) == "Deny"
     ]
     for action in (*GRANTING, "iam:CreatePolicyVersion", "iam:CreateUser", "iam:CreateAccessKey"):
         assert covers(strings(deny["actions"]), action), action
     assert not covers(strings(deny["actions"]), "iam:PassRole")
     protect = next(
-        s for s in statements(cicd, "terraform") if unquote(s.get("sid")) == "ProtectBoundary"
+        s
+        for s in statements(terraform_role, "terraform")
+        if unquote(s.get("sid")) == "ProtectBoundary"
     )
     assert unquote(protect["effect"]) == "Deny"
     assert "iam:CreatePolicyVersion" in strings(protect["actions"])

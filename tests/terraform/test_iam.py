@@ -77,10 +77,19 @@ def boundary_documents(body: Body) -> set[str]:
             r"data\.aws_iam_policy_document\.(\w+)\.json", str(block.get("policy"))
         )
     }
+    # Used as a boundary: on a role, or as the boundary a role must carry to be written.
     bounds = " ".join(
-        str(block.get("permissions_boundary", ""))
-        for type_, _, block in typed(body, "resource")
-        if type_ == "aws_iam_role"
+        [
+            str(block.get("permissions_boundary", ""))
+            for type_, _, block in typed(body, "resource")
+            if type_ == "aws_iam_role"
+        ]
+        + [
+            str(condition.get("values", ""))
+            for _, statement in policy_statements(body)
+            for condition in sub_blocks(statement, "condition")
+            if unquote(condition.get("variable")) == "iam:PermissionsBoundary"
+        ]
     )
     granting = " ".join(
         f"{block.get('policy', '')} {block.get('policy_arn', '')}"
@@ -255,17 +264,28 @@ def test_pass_role_is_limited_to_the_task_roles_and_ecs_tasks(modules: dict[str,
     assert unquote(condition["variable"]) == "iam:PassedToService"
 
 
-def test_github_roles_trust_exact_subjects_only(modules: dict[str, Module]) -> None:
+@pytest.mark.parametrize(
+    ("module", "document"),
+    [
+        ("cicd", "deploy_assume"),
+        ("cicd", "outputs_reader_assume"),
+        ("terraform_role", "terraform_assume"),
+    ],
+)
+def test_github_roles_trust_exact_subjects_only(
+    module: str, document: str, modules: dict[str, Module]
+) -> None:
+    body = modules[module].files["main.tf"]
+    (statement,) = [s for d, s in policy_statements(body) if d == document]
+    conditions = {str(unquote(c["variable"])): c for c in sub_blocks(statement, "condition")}
+    sub = conditions["token.actions.githubusercontent.com:sub"]
+    assert unquote(sub["test"]) == "StringEquals"
+    assert "*" not in str(sub["values"])
+    assert unquote(conditions["token.actions.githubusercontent.com:aud"]["test"]) == "StringEquals"
+
+
+def test_deploy_role_trusts_the_deploy_environments(modules: dict[str, Module]) -> None:
     body = modules["cicd"].files["main.tf"]
-    for document in ("deploy_assume", "terraform_assume", "outputs_reader_assume"):
-        (statement,) = [s for d, s in policy_statements(body) if d == document]
-        conditions = {str(unquote(c["variable"])): c for c in sub_blocks(statement, "condition")}
-        sub = conditions["token.actions.githubusercontent.com:sub"]
-        assert unquote(sub["test"]) == "StringEquals"
-        assert "*" not in str(sub["values"])
-        assert (
-            unquote(conditions["token.actions.githubusercontent.com:aud"]["test"]) == "StringEquals"
-        )
     deploy = next(s for d, s in policy_statements(body) if d == "deploy_assume")
     deploy_sub = next(c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"]))
     assert deploy_sub["values"] == (

@@ -23,16 +23,6 @@ variable "deploy_environments" {
   }
 }
 
-variable "terraform_environments" {
-  description = "GitHub environments whose jobs may assume the Terraform role (protect them with required reviewers); no branch or pull request is trusted on its own."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.terraform_environments) > 0 && alltrue([for e in var.terraform_environments : can(regex("^[A-Za-z0-9_.-]+$", e))])
-    error_message = "terraform_environments must name at least one GitHub environment, without wildcards."
-  }
-}
-
 variable "outputs_reader_environments" {
   description = "GitHub environments whose jobs may assume the outputs-reader role; null means deploy_environments."
   type        = list(string)
@@ -40,13 +30,17 @@ variable "outputs_reader_environments" {
 }
 
 variable "github_oidc_provider_arn" {
-  description = "ARN of the account's GitHub OIDC provider (terraform/bootstrap creates it); null means arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com."
+  description = "ARN of the account's GitHub OIDC provider (created once per account by terraform/bootstrap)."
   type        = string
-  default     = null
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the roles (the terraform_role module's): the Terraform role may only create or change roles that carry it."
+  type        = string
 }
 
 variable "state_bucket_arn" {
-  description = "ARN of the Terraform state bucket (the Terraform role reads and writes state and lock files there)."
+  description = "ARN of the Terraform state bucket (the outputs reader reads this environment's state there)."
   type        = string
 }
 

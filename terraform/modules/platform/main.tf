@@ -3,7 +3,18 @@
 
 data "aws_region" "current" {}
 
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
 locals {
+  # One provider per account, created by terraform/bootstrap; its ARN follows from its URL, so
+  # nothing needs to look it up (a data source would be read during plan).
+  github_oidc_provider_arn = coalesce(
+    var.github.oidc_provider_arn,
+    "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com",
+  )
+
   test_listener_port = var.test_listener == null ? null : var.test_listener.port
   database           = var.database != null
 
@@ -39,7 +50,7 @@ module "networking" {
   test_listener_port       = local.test_listener_port
   test_listener_cidrs      = var.test_listener == null ? [] : var.test_listener.cidrs
   database_enabled         = local.database
-  permissions_boundary_arn = module.cicd.permissions_boundary_arn
+  permissions_boundary_arn = module.terraform_role.permissions_boundary_arn
   tags                     = var.tags
 }
 
@@ -84,7 +95,7 @@ module "rds" {
   skip_final_snapshot                 = !var.deletion_protection
   iam_database_authentication_enabled = var.database.iam_authentication
   backup_retention_days               = var.database.backup_retention_days
-  permissions_boundary_arn            = module.cicd.permissions_boundary_arn
+  permissions_boundary_arn            = module.terraform_role.permissions_boundary_arn
   tags                                = var.tags
 }
 
@@ -128,7 +139,7 @@ module "iam" {
   task_readable_parameter_arns = local.database ? [module.rds[0].password_parameter_arn] : []
   task_readable_kms_key_arns   = local.database ? [module.rds[0].kms_key_arn] : []
   task_role_policy_json        = var.service.task_role_policy_json
-  permissions_boundary_arn     = module.cicd.permissions_boundary_arn
+  permissions_boundary_arn     = module.terraform_role.permissions_boundary_arn
   tags                         = var.tags
 }
 
@@ -187,13 +198,43 @@ module "observability" {
 # GitHub Actions roles
 ################################################################################
 
+# The Terraform role and the permissions boundary every other role here carries.
+module "terraform_role" {
+  source = "../terraform_role"
+
+  name                     = var.name
+  github_repository        = var.github.repository
+  terraform_environments   = var.github.terraform_environments
+  github_oidc_provider_arn = local.github_oidc_provider_arn
+  state_bucket_arn         = var.state.bucket_arn
+  tags                     = var.tags
+}
+
+# The Terraform role used to live in the cicd module: keep it.
+moved {
+  from = module.cicd.aws_iam_role.terraform
+  to   = module.terraform_role.aws_iam_role.terraform
+}
+
+moved {
+  from = module.cicd.aws_iam_role_policy.terraform
+  to   = module.terraform_role.aws_iam_role_policy.terraform
+}
+
+moved {
+  from = module.cicd.aws_iam_role_policy_attachment.terraform_power_user
+  to   = module.terraform_role.aws_iam_role_policy_attachment.terraform_power_user
+}
+
+# The deploy and outputs-reader roles.
 module "cicd" {
   source = "../cicd"
 
   name                        = var.name
   github_repository           = var.github.repository
+  github_oidc_provider_arn    = local.github_oidc_provider_arn
+  permissions_boundary_arn    = module.terraform_role.permissions_boundary_arn
   deploy_environments         = var.github.deploy_environments
-  terraform_environments      = var.github.terraform_environments
   outputs_reader_environments = var.github.outputs_reader_environments
   state_bucket_arn            = var.state.bucket_arn
   state_key                   = var.state.key

@@ -92,7 +92,7 @@ output "deploy_role_arn" {
 
 output "terraform_role_arn" {
   description = "Role the terraform workflow assumes."
-  value       = module.cicd.terraform_role_arn
+  value       = module.terraform_role.terraform_role_arn
 }
 
 output "outputs_reader_role_arn" {

@@ -13,12 +13,13 @@ variable "name" {
 }
 
 variable "github" {
-  description = "The GitHub repository (owner/name) and the GitHub environments whose jobs may assume each role: deploy_environments (deploy, promote, rollback), terraform_environments (plan and apply), outputs_reader_environments (read the outputs; default: deploy_environments)."
+  description = "The GitHub repository (owner/name) and the GitHub environments whose jobs may assume each role: deploy_environments (deploy, promote, rollback), terraform_environments (plan and apply), outputs_reader_environments (read the outputs; default: deploy_environments); oidc_provider_arn only if the account's provider is not the one terraform/bootstrap creates."
   type = object({
     repository                  = string
     deploy_environments         = list(string)
     terraform_environments      = list(string)
     outputs_reader_environments = optional(list(string))
+    oidc_provider_arn           = optional(string)
   })
 }
 
