@@ -14,18 +14,20 @@ import secrets
 import string
 from typing import Any
 
-from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
-from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2_grpc as pb_grpc
-
 from tests.terraform.offline.cty import Value, decode, encode, is_wholly_known
 from tests.terraform.offline.datasources import Fixtures, NotFoundError, read
 from tests.terraform.offline.planning import ProviderSettings, plan_resource
+from tests.terraform.offline.protocol import pb
 from tests.terraform.offline.schema import provider_schema, schema_message
 
 Context = Any  # grpc.aio.ServicerContext, untyped in grpcio
 
 ENV_ENVIRONMENT = "BLUEGREEN_TF_OFFLINE_ENVIRONMENT"
 ENV_FIRST_PLAN = "BLUEGREEN_TF_OFFLINE_FIRST_PLAN"
+# Space-separated `resource.aws_x` / `data.aws_x` types the configuration declares: the schema
+# served is cut to those (Terraform then decodes a few dozen types, not 2,200, per start). A type
+# not in the provider still fails as "does not support resource type".
+ENV_TYPES = "BLUEGREEN_TF_OFFLINE_TYPES"
 
 
 def _error(summary: str, detail: str = "") -> pb.Diagnostic:
@@ -57,12 +59,12 @@ def _password(config: dict[str, Value]) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(int(config["length"])))
 
 
-class FakeProvider(pb_grpc.ProviderServicer):
+class FakeProvider:
     """One provider process: `name` is aws or random."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.schema = provider_schema(name)
+        self.schema = provider_schema(name, os.environ.get(ENV_TYPES))
         self.settings = ProviderSettings()
         environment = os.environ.get(ENV_ENVIRONMENT, "")
         self._environment = environment
@@ -81,7 +83,7 @@ class FakeProvider(pb_grpc.ProviderServicer):
         return self._fixtures
 
     # ------------------------------------------------------------------ schema
-    async def GetMetadata(self, request: Any, context: Context) -> pb.GetMetadata.Response:
+    def GetMetadata(self, request: Any, context: Context) -> Any:
         return pb.GetMetadata.Response(
             server_capabilities=pb.ServerCapabilities(
                 plan_destroy=True, get_provider_schema_optional=True
@@ -100,9 +102,7 @@ class FakeProvider(pb_grpc.ProviderServicer):
             ],
         )
 
-    async def GetProviderSchema(
-        self, request: Any, context: Context
-    ) -> pb.GetProviderSchema.Response:
+    def GetProviderSchema(self, request: Any, context: Context) -> Any:
         if self._message is None:
             self._message = pb.GetProviderSchema.Response(
                 provider=schema_message(self.schema["provider"]),
@@ -122,26 +122,26 @@ class FakeProvider(pb_grpc.ProviderServicer):
             )
         return self._message
 
-    async def GetResourceIdentitySchemas(self, request: Any, context: Context) -> Any:
+    def GetResourceIdentitySchemas(self, request: Any, context: Context) -> Any:
         return pb.GetResourceIdentitySchemas.Response()
 
-    async def GetFunctions(self, request: Any, context: Context) -> Any:
+    def GetFunctions(self, request: Any, context: Context) -> Any:
         return pb.GetFunctions.Response()
 
     # ------------------------------------------------------------------ validation
-    async def ValidateProviderConfig(self, request: Any, context: Context) -> Any:
+    def ValidateProviderConfig(self, request: Any, context: Context) -> Any:
         return pb.ValidateProviderConfig.Response()
 
-    async def ValidateResourceConfig(self, request: Any, context: Context) -> Any:
+    def ValidateResourceConfig(self, request: Any, context: Context) -> Any:
         return pb.ValidateResourceConfig.Response()
 
-    async def ValidateDataResourceConfig(self, request: Any, context: Context) -> Any:
+    def ValidateDataResourceConfig(self, request: Any, context: Context) -> Any:
         return pb.ValidateDataResourceConfig.Response()
 
-    async def ValidateEphemeralResourceConfig(self, request: Any, context: Context) -> Any:
+    def ValidateEphemeralResourceConfig(self, request: Any, context: Context) -> Any:
         return pb.ValidateEphemeralResourceConfig.Response()
 
-    async def ConfigureProvider(self, request: Any, context: Context) -> Any:
+    def ConfigureProvider(self, request: Any, context: Context) -> Any:
         config = _value(request.config) or {}
         default_tags = config.get("default_tags") or []
         tags = default_tags[0].get("tags") if default_tags else None
@@ -152,18 +152,18 @@ class FakeProvider(pb_grpc.ProviderServicer):
             )
         return pb.ConfigureProvider.Response()
 
-    async def StopProvider(self, request: Any, context: Context) -> Any:
+    def StopProvider(self, request: Any, context: Context) -> Any:
         return pb.StopProvider.Response()
 
     # ------------------------------------------------------------------ resources
-    async def UpgradeResourceState(self, request: Any, context: Context) -> Any:
+    def UpgradeResourceState(self, request: Any, context: Context) -> Any:
         raw = request.raw_state.json or b"null"
         return pb.UpgradeResourceState.Response(upgraded_state=_dynamic(json.loads(raw)))
 
-    async def ReadResource(self, request: Any, context: Context) -> Any:
+    def ReadResource(self, request: Any, context: Context) -> Any:
         return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
 
-    async def PlanResourceChange(self, request: Any, context: Context) -> Any:
+    def PlanResourceChange(self, request: Any, context: Context) -> Any:
         block = self._block("resource_schemas", request.type_name)
         planned = plan_resource(
             request.type_name,
@@ -174,18 +174,18 @@ class FakeProvider(pb_grpc.ProviderServicer):
         )
         return pb.PlanResourceChange.Response(planned_state=_dynamic(planned))
 
-    async def ApplyResourceChange(self, request: Any, context: Context) -> Any:
+    def ApplyResourceChange(self, request: Any, context: Context) -> Any:
         return pb.ApplyResourceChange.Response(
             diagnostics=[_error("The offline fake AWS provider only plans", "It cannot apply.")]
         )
 
-    async def ImportResourceState(self, request: Any, context: Context) -> Any:
+    def ImportResourceState(self, request: Any, context: Context) -> Any:
         return pb.ImportResourceState.Response(
             diagnostics=[_error("The offline fake AWS provider cannot import")]
         )
 
     # ------------------------------------------------------------------ data sources
-    async def ReadDataSource(self, request: Any, context: Context) -> Any:
+    def ReadDataSource(self, request: Any, context: Context) -> Any:
         block = self._block("data_source_schemas", request.type_name)
         config = _value(request.config) or {}
         try:
@@ -195,7 +195,7 @@ class FakeProvider(pb_grpc.ProviderServicer):
         return pb.ReadDataSource.Response(state=_dynamic(state))
 
     # ------------------------------------------------------------------ ephemeral resources
-    async def OpenEphemeralResource(self, request: Any, context: Context) -> Any:
+    def OpenEphemeralResource(self, request: Any, context: Context) -> Any:
         config = _value(request.config) or {}
         result = {**config, "result": _password(config), "bcrypt_hash": None}
         for name in ("special", "upper", "lower", "numeric", "number"):
@@ -204,8 +204,8 @@ class FakeProvider(pb_grpc.ProviderServicer):
             result[name] = config.get(name) if config.get(name) is not None else 0
         return pb.OpenEphemeralResource.Response(result=_dynamic(result))
 
-    async def RenewEphemeralResource(self, request: Any, context: Context) -> Any:
+    def RenewEphemeralResource(self, request: Any, context: Context) -> Any:
         return pb.RenewEphemeralResource.Response()
 
-    async def CloseEphemeralResource(self, request: Any, context: Context) -> Any:
+    def CloseEphemeralResource(self, request: Any, context: Context) -> Any:
         return pb.CloseEphemeralResource.Response()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.terraform.offline.provider import ENV_ENVIRONMENT, ENV_FIRST_PLAN
+from tests.terraform.offline.provider import ENV_ENVIRONMENT, ENV_FIRST_PLAN, ENV_TYPES
 
 REPO = Path(__file__).resolve().parents[3]
 TERRAFORM = REPO / "terraform"
@@ -30,7 +30,17 @@ TERRAFORM = REPO / "terraform"
 PROVIDER_VERSIONS = {"aws": "6.25.0", "random": "3.7.2"}
 COMMAND_TIMEOUT = 240  # seconds; a hung provider must fail the run, not the CI job
 _IGNORED = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate", "*.tfstate.*")
+_DECLARED = re.compile(r'^\s*(resource|data)\s+"(\w+)"', re.M)
 _BACKEND_OVERRIDE = 'terraform {\n  backend "local" {\n    path = "terraform.tfstate"\n  }\n}\n'
+
+
+def declared_types(root: Path) -> set[str]:
+    """`resource.<type>` and `data.<type>` of every block the .tf files under root declare."""
+    found: set[str] = set()
+    for tf in root.rglob("*.tf"):
+        for kind, type_ in _DECLARED.findall(tf.read_text()):
+            found.add(f"{kind}.{type_}")
+    return found
 
 
 def terraform_command() -> list[str]:
@@ -110,6 +120,7 @@ class Workspace:
             "PYTHONPATH": str(REPO),
             ENV_ENVIRONMENT: environment,
             ENV_FIRST_PLAN: "1" if first_plan else "0",
+            ENV_TYPES: " ".join(sorted(declared_types(self.root))),
         }
         for name in ("TF_DATA_DIR", "TF_PLUGIN_CACHE_DIR", "TF_LOG", "TF_WORKSPACE"):
             env.pop(name, None)

@@ -13,9 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pyvider.protocols.tfprotov6.protobuf import tfplugin6_pb2 as pb
-
 from tests.terraform.offline.cty import Block
+from tests.terraform.offline.protocol import pb
 
 AWS_SCHEMA_FILE = Path(__file__).resolve().parent / "aws_schema.json.gz"
 
@@ -68,9 +67,22 @@ def aws_schema() -> ProviderSchema:
     return loaded
 
 
-def provider_schema(name: str) -> ProviderSchema:
+def provider_schema(name: str, types: str | None = None) -> ProviderSchema:
+    """A provider's schema; `types` ("resource.aws_x data.aws_y ...") keeps only those."""
     if name == "aws":
-        return aws_schema()
+        full = aws_schema()
+        if not types:
+            return full
+        wanted = set(types.split())
+        return {
+            **full,
+            "resource_schemas": {
+                t: s for t, s in full["resource_schemas"].items() if f"resource.{t}" in wanted
+            },
+            "data_source_schemas": {
+                t: s for t, s in full["data_source_schemas"].items() if f"data.{t}" in wanted
+            },
+        }
     if name == "random":
         return RANDOM_SCHEMA
     raise ValueError(f"no fake provider named {name!r} (aws, random)")
@@ -85,7 +97,7 @@ _NESTING = {
 }
 
 
-def block_message(block: Block) -> pb.Schema.Block:
+def block_message(block: Block) -> Any:
     attributes = [
         pb.Schema.Attribute(
             name=name,
@@ -111,5 +123,5 @@ def block_message(block: Block) -> pb.Schema.Block:
     return pb.Schema.Block(attributes=attributes, block_types=nested)
 
 
-def schema_message(spec: dict[str, Any]) -> pb.Schema:
+def schema_message(spec: dict[str, Any]) -> Any:
     return pb.Schema(version=spec.get("version", 0), block=block_message(spec["block"]))
