@@ -20,25 +20,39 @@ from tests.terraform.offline.cty import (
     is_wholly_known,
     map_block,
 )
+from tests.terraform.offline.settled import placeholder
 
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """What ConfigureProvider told us that plans depend on."""
+    """What ConfigureProvider told us that plans depend on, and how to plan."""
 
     region: str | None = None
     default_tags: dict[str, Value] = field(default_factory=dict)
+    # Settled mode (settled.py): computed values as apply would leave them, not unknown.
+    settled_in: dict[str, str] | None = None  # partition, region, account_id
 
 
 Rule = Callable[[dict[str, Value], ProviderSettings], dict[str, Value]]
 
 
-def _unknown_computed(obj: dict[str, Value], block: Block) -> dict[str, Value]:
-    def rule(_name: str, attribute: dict[str, Any], value: Value) -> Value:
+def _computed(
+    type_name: str, name: str, type_: Any, obj: dict[str, Value], settings: ProviderSettings
+) -> Value:
+    """A value only apply will know: unknown, or in settled mode a placeholder for it."""
+    if settings.settled_in is None:
+        return UNKNOWN
+    return placeholder(type_name, name, type_, obj, settings.settled_in)
+
+
+def _unknown_computed(
+    type_name: str, obj: dict[str, Value], block: Block, settings: ProviderSettings
+) -> dict[str, Value]:
+    def rule(name: str, attribute: dict[str, Any], value: Value) -> Value:
         if attribute.get("write_only"):
             return None  # never in a plan or state
         if value is None and attribute.get("computed"):
-            return UNKNOWN
+            return _computed(type_name, name, attribute["type"], obj, settings)
         return value
 
     return map_block(obj, block, rule)
@@ -64,21 +78,21 @@ def _region(planned: dict[str, Value], settings: ProviderSettings) -> dict[str, 
     return planned
 
 
-def _acm_validation_options(planned: dict[str, Value], _: ProviderSettings) -> dict[str, Value]:
+def _acm_validation_options(
+    planned: dict[str, Value], settings: ProviderSettings
+) -> dict[str, Value]:
     """The provider plans one option per domain name; only the DNS record is unknown."""
     sans = planned.get("subject_alternative_names")
     named = [planned.get("domain_name"), *(sans if isinstance(sans, list) else [])]
     domains = [d for d in named if isinstance(d, str)]
     if len(domains) != len(named):
         return planned
+    record = {
+        name: _computed("aws_acm_certificate", name, "string", planned, settings)
+        for name in ("resource_record_name", "resource_record_type", "resource_record_value")
+    }
     planned["domain_validation_options"] = [
-        {
-            "domain_name": domain,
-            "resource_record_name": UNKNOWN,
-            "resource_record_type": UNKNOWN,
-            "resource_record_value": UNKNOWN,
-        }
-        for domain in sorted(set(domains))
+        {"domain_name": domain, **record} for domain in sorted(set(domains))
     ]
     if is_unknown(sans):
         planned["subject_alternative_names"] = sorted(set(domains) - {planned["domain_name"]})
@@ -99,8 +113,8 @@ def plan_resource(
     if proposed is None:  # destroy
         return None
     if prior is not None:  # update: the proposal already carries the prior computed values
-        return _unknown_computed(proposed, block)
-    planned = _unknown_computed(proposed, block)
+        return _unknown_computed(type_name, proposed, block, settings)
+    planned = _unknown_computed(type_name, proposed, block, settings)
     for rule in [*COMMON_RULES, *RULES.get(type_name, [])]:
         planned = rule(planned, settings)
     return planned

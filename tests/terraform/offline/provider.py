@@ -28,6 +28,7 @@ ENV_FIRST_PLAN = "BLUEGREEN_TF_OFFLINE_FIRST_PLAN"
 # served is cut to those (Terraform then decodes a few dozen types, not 2,200, per start). A type
 # not in the provider still fails as "does not support resource type".
 ENV_TYPES = "BLUEGREEN_TF_OFFLINE_TYPES"
+ENV_SETTLED = "BLUEGREEN_TF_OFFLINE_SETTLED"  # "1": computed values planned as known (settled.py)
 
 
 def _error(summary: str, detail: str = "") -> pb.Diagnostic:
@@ -69,6 +70,7 @@ class FakeProvider:
         environment = os.environ.get(ENV_ENVIRONMENT, "")
         self._environment = environment
         self._first_plan = os.environ.get(ENV_FIRST_PLAN) == "1"
+        self._settled = os.environ.get(ENV_SETTLED) == "1"
         self._fixtures: Fixtures | None = None
         self._message: pb.GetProviderSchema.Response | None = None
 
@@ -145,7 +147,13 @@ class FakeProvider:
         config = _value(request.config) or {}
         default_tags = config.get("default_tags") or []
         tags = default_tags[0].get("tags") if default_tags else None
-        self.settings = ProviderSettings(region=config.get("region"), default_tags=tags or {})
+        fx = self.fixtures()
+        where = {"partition": fx.partition, "region": fx.region, "account_id": fx.account_id}
+        self.settings = ProviderSettings(
+            region=config.get("region"),
+            default_tags=tags or {},
+            settled_in=where if self._settled else None,
+        )
         if self.name == "aws" and not is_wholly_known(config.get("region")):
             return pb.ConfigureProvider.Response(
                 diagnostics=[_error("region is unknown at plan time")]

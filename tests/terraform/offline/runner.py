@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.terraform.offline.provider import ENV_ENVIRONMENT, ENV_FIRST_PLAN, ENV_TYPES
+from tests.terraform.offline.provider import (
+    ENV_ENVIRONMENT,
+    ENV_FIRST_PLAN,
+    ENV_SETTLED,
+    ENV_TYPES,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 TERRAFORM = REPO / "terraform"
@@ -75,6 +80,10 @@ def write_plugin_mirror(directory: Path) -> Path:
     return directory
 
 
+def _plan_file(*, settled: bool) -> str:
+    return "tfplan-settled" if settled else "tfplan"
+
+
 @dataclass
 class Outcome:
     command: str
@@ -110,7 +119,9 @@ class Workspace:
     def environments(self) -> list[str]:
         return sorted(p.name for p in (self.root / "environments").iterdir() if p.is_dir())
 
-    def run(self, environment: str, *args: str, first_plan: bool = False) -> Outcome:
+    def run(
+        self, environment: str, *args: str, first_plan: bool = False, settled: bool = False
+    ) -> Outcome:
         env = {
             **os.environ,
             "TF_CLI_CONFIG_FILE": str(self.cli_config),
@@ -120,6 +131,7 @@ class Workspace:
             "PYTHONPATH": str(REPO),
             ENV_ENVIRONMENT: environment,
             ENV_FIRST_PLAN: "1" if first_plan else "0",
+            ENV_SETTLED: "1" if settled else "0",
             ENV_TYPES: " ".join(sorted(declared_types(self.root))),
         }
         for name in ("TF_DATA_DIR", "TF_PLUGIN_CACHE_DIR", "TF_LOG", "TF_WORKSPACE"):
@@ -151,19 +163,20 @@ class Workspace:
     def validate(self, environment: str) -> Outcome:
         return self.run(environment, "validate", "-no-color")
 
-    def plan(self, environment: str, *, first_plan: bool = False) -> Outcome:
+    def plan(self, environment: str, *, first_plan: bool = False, settled: bool = False) -> Outcome:
         return self.run(
             environment,
             "plan",
             "-input=false",
             "-no-color",
             "-lock=false",
-            "-out=tfplan",
+            f"-out={_plan_file(settled=settled)}",
             first_plan=first_plan,
+            settled=settled,
         )
 
-    def show(self, environment: str) -> dict[str, Any]:
-        outcome = self.run(environment, "show", "-json", "-no-color", "tfplan")
+    def show(self, environment: str, *, settled: bool = False) -> dict[str, Any]:
+        outcome = self.run(environment, "show", "-json", "-no-color", _plan_file(settled=settled))
         if not outcome.ok:
             raise RuntimeError(f"terraform show -json failed:\n{outcome.output}")
         shown: dict[str, Any] = json.loads(outcome.output.strip().splitlines()[-1])
@@ -202,7 +215,7 @@ class EnvironmentPlan:
 
 
 def plan_environment(
-    workspace: Workspace, environment: str, *, first_plan: bool = False
+    workspace: Workspace, environment: str, *, first_plan: bool = False, settled: bool = False
 ) -> EnvironmentPlan:
     """init, validate, plan (stopping at the first failure), then the plan as JSON."""
     steps: list[Outcome] = []
@@ -212,7 +225,7 @@ def plan_environment(
         elif command == "validate":
             steps.append(workspace.validate(environment))
         else:
-            steps.append(workspace.plan(environment, first_plan=first_plan))
+            steps.append(workspace.plan(environment, first_plan=first_plan, settled=settled))
         if not steps[-1].ok:
             return EnvironmentPlan(environment, steps, None)
-    return EnvironmentPlan(environment, steps, workspace.show(environment))
+    return EnvironmentPlan(environment, steps, workspace.show(environment, settled=settled))
