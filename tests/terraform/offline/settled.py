@@ -40,6 +40,21 @@ _ARN = {
     "aws_db_instance": ("rds", "db:{name}"),
     "aws_acm_certificate": ("acm", "certificate/{digest}"),
 }
+_EC2_IDS = {  # EC2 IDs have a prefix per kind, and their ARNs name the kind
+    "aws_vpc": "vpc",
+    "aws_subnet": "subnet",
+    "aws_security_group": "sg",
+    "aws_default_security_group": "sg",
+    "aws_internet_gateway": "igw",
+    "aws_nat_gateway": "nat",
+    "aws_route_table": "rtb",
+    "aws_eip": "eipalloc",
+    "aws_vpc_endpoint": "vpce",
+    "aws_flow_log": "fl",
+    "aws_vpc_security_group_ingress_rule": "sgr",
+    "aws_vpc_security_group_egress_rule": "sgr",
+}
+_EC2_KINDS = {"sg": "security-group", "sgr": "security-group-rule", "fl": "vpc-flow-log"}
 _GLOBAL = {"iam", "s3"}  # ARNs without a region (and for S3 without an account)
 _NAME_KEYS = ("name", "identifier", "family", "bucket", "url", "name_prefix")
 
@@ -59,6 +74,13 @@ def _name(config: dict[str, Value], digest: str) -> str:
 
 def arn(type_name: str, config: dict[str, Value], where: dict[str, str]) -> str:
     digest = _digest(type_name, config)
+    if type_name in _EC2_IDS:
+        prefix = _EC2_IDS[type_name]
+        kind = _EC2_KINDS.get(prefix, type_name.removeprefix("aws_").replace("_", "-"))
+        return (
+            f"arn:{where['partition']}:ec2:{where['region']}:{where['account_id']}:"
+            f"{kind}/{prefix}-{digest[:17]}"
+        )
     service, resource = _ARN.get(
         type_name, (type_name.split("_")[1], type_name.split("_", 2)[-1] + "/{name}")
     )
@@ -71,22 +93,35 @@ def arn(type_name: str, config: dict[str, Value], where: dict[str, str]) -> str:
     return f"arn:{where['partition']}:{service}:{region}:{account}:{path}"
 
 
+def _identifier(type_name: str, config: dict[str, Value], where: dict[str, str]) -> str:
+    digest = _digest(type_name, config)
+    if type_name == "aws_ssm_parameter":
+        return _name(config, digest)
+    if type_name in _EC2_IDS:
+        return f"{_EC2_IDS[type_name]}-{digest[:17]}"
+    full = arn(type_name, config, where)
+    if ":elasticloadbalancing:" in full:
+        return full  # load balancers, listeners and target groups are known by their ARN
+    return f"{type_name.removeprefix('aws_').split('_')[0]}-{digest}"
+
+
 def placeholder(
     type_name: str, attribute: str, type_: Any, config: dict[str, Value], where: dict[str, str]
 ) -> Value:
     """What apply would leave in a computed attribute (strings), or null (anything else)."""
     if type_ != "string":
         return None
-    digest = _digest(type_name, config)
-    if attribute == "arn":
-        return arn(type_name, config, where)
-    if attribute == "arn_suffix":
-        return arn(type_name, config, where).split(":", 5)[5].removeprefix("loadbalancer/")
-    if attribute == "id" and type_name == "aws_ssm_parameter":
-        return _name(config, digest)
-    if attribute == "repository_url":
-        return (
-            f"{where['account_id']}.dkr.ecr.{where['region']}.amazonaws.com/{_name(config, digest)}"
-        )
-    short = type_name.removeprefix("aws_").split("_")[0]
-    return f"{short}-{digest}" if attribute == "id" else f"{attribute}-{digest}"
+    derived = {
+        "arn": lambda: arn(type_name, config, where),
+        "arn_suffix": lambda: (
+            arn(type_name, config, where).split(":", 5)[5].removeprefix("loadbalancer/")
+        ),
+        "id": lambda: _identifier(type_name, config, where),
+        "repository_url": lambda: (
+            f"{where['account_id']}.dkr.ecr.{where['region']}.amazonaws.com/"
+            f"{_name(config, _digest(type_name, config))}"
+        ),
+    }
+    if attribute in derived:
+        return derived[attribute]()
+    return f"{attribute}-{_digest(type_name, config)}"
