@@ -14,7 +14,7 @@ import secrets
 import string
 from typing import Any
 
-from tests.terraform.offline.cty import Value, decode, encode, is_wholly_known
+from tests.terraform.offline.cty import Value, decode, encode
 from tests.terraform.offline.datasources import Fixtures, NotFoundError, read
 from tests.terraform.offline.planning import ProviderSettings, plan_resource
 from tests.terraform.offline.protocol import pb
@@ -147,17 +147,24 @@ class FakeProvider:
         config = _value(request.config) or {}
         default_tags = config.get("default_tags") or []
         tags = default_tags[0].get("tags") if default_tags else None
+        region = config.get("region") or os.environ.get("AWS_REGION")
+        region = region or os.environ.get("AWS_DEFAULT_REGION")
+        if self.name == "aws" and not region:
+            return pb.ConfigureProvider.Response(
+                diagnostics=[
+                    _error(
+                        "Missing required argument",
+                        'The argument "region" is required, but no definition was found.',
+                    )
+                ]
+            )
         fx = self.fixtures()
         where = {"partition": fx.partition, "region": fx.region, "account_id": fx.account_id}
         self.settings = ProviderSettings(
-            region=config.get("region"),
+            region=region,
             default_tags=tags or {},
             settled_in=where if self._settled else None,
         )
-        if self.name == "aws" and not is_wholly_known(config.get("region")):
-            return pb.ConfigureProvider.Response(
-                diagnostics=[_error("region is unknown at plan time")]
-            )
         return pb.ConfigureProvider.Response()
 
     def StopProvider(self, request: Any, context: Context) -> Any:

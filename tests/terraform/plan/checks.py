@@ -40,14 +40,17 @@ def _color(values: dict[str, Any]) -> str | None:
 
 
 def listener_problems(plan: Plan, live_color: str | None) -> list[str]:
-    """The HTTPS listener forwards to both colours' target groups, all weight on one colour
-    (`live_color` when the configuration reads the live colour, else either)."""
+    """The production listener (HTTPS on 443; a test listener elsewhere is not it) forwards to
+    both colours' target groups, all weight on one colour (`live_color` when the configuration
+    reads the live colour, else either)."""
     groups = {v.get("arn"): _color(v) for _, _, v in created(plan, "aws_lb_target_group")}
     listeners = [
-        (a, v) for a, _, v in created(plan, "aws_lb_listener") if v.get("protocol") == "HTTPS"
+        (a, v)
+        for a, _, v in created(plan, "aws_lb_listener")
+        if v.get("protocol") == "HTTPS" and v.get("port") == 443
     ]
     if not listeners:
-        return ["no HTTPS listener"]
+        return ["no HTTPS listener on 443"]
     problems: list[str] = []
     for address, values in listeners:
         forwards = [

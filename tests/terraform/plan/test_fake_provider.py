@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import grpc
@@ -165,20 +166,18 @@ def test_ssm_parameter_in_the_fixtures_is_read() -> None:
     )
 
 
-def test_oidc_provider_lookup_without_one_fails_as_no_such_entity() -> None:
-    fixtures = Fixtures.load("prod")
+def test_oidc_provider_is_found_in_the_account_or_fails_as_no_such_entity() -> None:
+    found = Fixtures.load("prod")
     config = proposed(
         "data_source_schemas",
         "aws_iam_openid_connect_provider",
         url="https://token.actions.githubusercontent.com",
     )
+    schema = block("data_source_schemas", "aws_iam_openid_connect_provider")
+    state = read(found, "aws_iam_openid_connect_provider", config, schema)
+    assert state["arn"].endswith(":oidc-provider/token.actions.githubusercontent.com")
     with pytest.raises(NotFoundError) as missing:
-        read(
-            fixtures,
-            "aws_iam_openid_connect_provider",
-            config,
-            block("data_source_schemas", "aws_iam_openid_connect_provider"),
-        )
+        read(replace(found, records={}), "aws_iam_openid_connect_provider", config, schema)
     assert "NoSuchEntity" in missing.value.detail
 
 
