@@ -215,9 +215,14 @@ class EnvironmentPlan:
 
 
 def plan_environment(
-    workspace: Workspace, environment: str, *, first_plan: bool = False, settled: bool = False
+    workspace: Workspace,
+    environment: str,
+    *,
+    first_plan: bool = False,
+    settled: bool = False,
+    show: bool = True,
 ) -> EnvironmentPlan:
-    """init, validate, plan (stopping at the first failure), then the plan as JSON."""
+    """init, validate, plan (stopping at the first failure), then the plan as JSON (`show`)."""
     steps: list[Outcome] = []
     for command in ("init", "validate", "plan"):
         if command == "init":
@@ -228,4 +233,5 @@ def plan_environment(
             steps.append(workspace.plan(environment, first_plan=first_plan, settled=settled))
         if not steps[-1].ok:
             return EnvironmentPlan(environment, steps, None)
-    return EnvironmentPlan(environment, steps, workspace.show(environment, settled=settled))
+    shown = workspace.show(environment, settled=settled) if show else {}
+    return EnvironmentPlan(environment, steps, shown)
