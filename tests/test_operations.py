@@ -2,14 +2,32 @@
 
 import pytest
 
-from bluegreen.deployment import DeployRequest
 from bluegreen.errors import ConfigError, DeployError
-from bluegreen.journal import SilentProgress
 from bluegreen.model import Release, Weights
 from bluegreen.operations import rollback
+from bluegreen.progress import SilentProgress
+from bluegreen.records import DeploymentRecord, Outcome, Side
+from bluegreen.request import RollbackRequest
 from tests.support.memory import MemoryProvider
 
-TEMPLATE = DeployRequest(release=Release("unused"), tasks=2, reason="why")
+TEMPLATE = RollbackRequest(tasks=2, reason="why")
+
+
+def _record(old: str, outcome: Outcome) -> DeploymentRecord:
+    return DeploymentRecord(
+        id="x",
+        operation="deploy",
+        target="memory",
+        who="me",
+        started_at=0.0,
+        finished_at=1.0,
+        duration_s=1.0,
+        old=Side(old, Release("1.0.0")),  # type: ignore[arg-type]  # a colour literal
+        new=Side(),
+        strategy="canary",
+        weights_before=None,
+        outcome=outcome,
+    )
 
 
 def test_rollback_of_split_traffic_with_no_deployment_running_restores_the_old_colour() -> None:
@@ -17,7 +35,7 @@ def test_rollback_of_split_traffic_with_no_deployment_running_restores_the_old_c
     platform.seed("green", "2.0.0")
     platform.seed("blue", "1.0.0")
     platform.weights = Weights(70, 30)  # an undo that could not finish
-    platform.state.records.append({"id": "x", "from": {"color": "blue"}, "outcome": "rolled_back"})
+    platform.state.records.append(_record("blue", Outcome.ROLLED_BACK))
     record = rollback(platform, TEMPLATE, SilentProgress())
     assert platform.weights == Weights(100, 0)
     assert platform.calls == [
@@ -25,8 +43,9 @@ def test_rollback_of_split_traffic_with_no_deployment_running_restores_the_old_c
         ("record_live", "blue"),
         ("stop", "green"),
     ]
-    assert record["outcome"] == "succeeded"
-    assert record["request_reason"] == "why"
+    assert record is not None
+    assert record.outcome is Outcome.SUCCEEDED
+    assert record.request_reason == "why"
     assert platform.state.lock is None
     assert platform.state.records[-1] == record
 

@@ -10,8 +10,7 @@ import pytest
 from bluegreen.aws.outputs import resolve_aws_resources
 from bluegreen.config import AwsSettings
 from bluegreen.errors import ConfigError
-
-from .conftest import terraform_output_json
+from tests.support.aws_stack import terraform_output_json
 
 OUTPUTS: dict[str, Any] = {
     "aws_region": "eu-west-1",

@@ -20,17 +20,16 @@ counter, dry-run). What each method asks of AWS:
   provider was created) up to now, which gives counters that only grow, as the analysis expects;
   late minutes show up in a later reading, so a breach is seen late rather than missed. p99 is
   the latest minute's TargetResponseTime p99.
-- `direct_url(color)`: the public URL when `color` takes all production traffic; otherwise the
-  test listener (`test_listener_arn`), which is pointed at `color` first and reached on the
-  app URL's host at the test listener's port. Without a test listener there is no way to reach
-  an idle colour from outside, and a smoke test through the public URL would test the live
-  colour instead, so that is a ConfigError rather than a false pass.
+- `route_test_listener(color)`: the public URL when `color` takes all production traffic;
+  otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
+  reached on the app URL's host at the test listener's port. Without a test listener there is
+  no way to reach an idle colour from outside, and a smoke test through the public URL would
+  test the live colour instead, so that is a ConfigError rather than a false pass.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +63,7 @@ from bluegreen.aws.responses import (
     weights_from_actions,
 )
 from bluegreen.aws.retry import BOTO_CONFIG, AwsCaller, RetryPolicy
+from bluegreen.clock import Clock, SystemClock
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError
 from bluegreen.model import (
@@ -97,8 +97,7 @@ class AwsProvider:
         dry_run: bool = False,
         retry: RetryPolicy | None = None,
         echo: Callable[[str], None] | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
         migration_timeout: float = 1800.0,
         resources: AwsResources | None = None,
     ) -> None:
@@ -120,14 +119,13 @@ class AwsProvider:
         )
         self.dry_run = DryRunLog(echo) if dry_run and echo else (DryRunLog() if dry_run else None)
         self._call = AwsCaller(retry, self.dry_run)
+        self._clock: Clock = clock or SystemClock()
         self._state = DynamoStateStore(
-            self.resources.table, dynamodb, caller=self._call, clock=clock
+            self.resources.table, dynamodb, caller=self._call, clock=self._clock
         )
-        self._clock = clock
-        self._sleep = sleep
         self._migration_timeout = migration_timeout
         # CloudWatch counters count from this minute on (see the module docstring).
-        self._traffic_origin = math.floor(clock() / 60) * 60
+        self._traffic_origin = math.floor(self._clock.time() / 60) * 60
         self._task_definitions: dict[str, dict[str, Any]] = {}
         self._revisions: dict[tuple[Color, str, str], str] = {}
         self._load_balancer_arn: str | None = None
@@ -196,21 +194,14 @@ class AwsProvider:
             },
         )
 
-    def migrate(self, release: Release) -> None:
+    def migrate(self, release: Release, color: Color) -> None:
         """Register the release's revision and run its migration as a one-off task; wait for exit 0.
 
-        The revision is derived from the idle colour (the one without production traffic), the
-        colour `start` will run it on, and cached for `start`.
+        The revision is derived from `color`'s service (the colour the procedure starts the
+        release on next) and cached for `start`.
         """
-        weights = self._weights()
-        idle = next((c for c in COLORS if weights.of(c) == 0), None)
-        if idle is None:
-            raise DeployError(
-                f"traffic is split {weights.blue}/{weights.green}: no idle colour to migrate from",
-                hint="finish or roll back the interrupted deployment first (`bluegreen status`)",
-            )
-        service = self._services()[self.resources.services[idle]]
-        revision = self._revision(idle, release, current=str(service["taskDefinition"]))
+        service = self._services()[self.resources.services[color]]
+        revision = self._revision(color, release, current=str(service["taskDefinition"]))
         container = app_container_name(self._task_definition(revision), self._container_name)
         command = release.migrate_command or self._settings.aws.migrate_command
         if not command:
@@ -285,7 +276,7 @@ class AwsProvider:
                 self.resources.listener_arn, weights, self.resources.target_groups
             ),
         )
-        now = self._clock()
+        now = self._clock.time()
         for color in COLORS:
             if weights.of(color) == 0:
                 if color not in self._never_served:
@@ -302,7 +293,7 @@ class AwsProvider:
 
     def traffic(self, color: Color) -> TrafficCounters:
         """Requests, 5xx and p99 of `color`'s target group from CloudWatch, since the origin."""
-        now = self._clock()
+        now = self._clock.time()
         end = math.ceil(now / 60) * 60 + 60  # include the minute in progress
         request = target_group_metrics_request(
             target_group_arn=self.resources.target_groups[color],
@@ -329,7 +320,7 @@ class AwsProvider:
         """Names of `color`'s alarms in state ALARM."""
         return self._firing_alarms((color,))[color]
 
-    def direct_url(self, color: Color) -> str:
+    def route_test_listener(self, color: Color) -> str:
         """A URL that reaches `color` alone (see the module docstring)."""
         if self._weights().of(color) == 100:
             return self.resources.app_url
@@ -372,11 +363,11 @@ class AwsProvider:
         elif left_at is None:
             remaining = delay
         else:
-            remaining = max(0.0, left_at + delay - self._clock())
+            remaining = max(0.0, left_at + delay - self._clock.time())
         if self.dry_run is not None:
             self.dry_run.note(f"would wait {remaining:.0f}s (deregistration delay) before scaling")
         elif remaining > 0:
-            self._sleep(remaining)
+            self._clock.sleep(remaining)
         self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,
@@ -485,7 +476,7 @@ class AwsProvider:
 
     def _wait_for_one_off(self, task_arn: str, container: str, release: Release) -> None:
         """Poll the migration task with backoff (2 s doubling to 30 s) until STOPPED or deadline."""
-        deadline = self._clock() + self._migration_timeout
+        deadline = self._clock.time() + self._migration_timeout
         wait = 2.0
         while True:
             response = self._call(
@@ -505,13 +496,13 @@ class AwsProvider:
                     f"the migration of {release.version} failed: {outcome.detail}",
                     hint="see the task's logs in CloudWatch Logs; no traffic was moved",
                 )
-            if self._clock() + wait > deadline:
+            if self._clock.time() + wait > deadline:
                 raise DeployError(
                     f"the migration task {task_arn} of {release.version} did not stop within "
                     f"{self._migration_timeout:.0f}s (last status {outcome.detail})",
                     hint="it is still running: check it in the ECS console before retrying",
                 )
-            self._sleep(wait)
+            self._clock.sleep(wait)
             wait = min(wait * 2, 30.0)
 
     def _stopped_tasks(self, service_name: str) -> list[dict[str, Any]]:
@@ -542,13 +533,12 @@ class AwsProvider:
                 self._cloudwatch.describe_alarms,
                 AlarmNames=names[start : start + 100],
                 StateValue="ALARM",
-                AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+                # Only metric alarms: Terraform creates no composite ones, and the deploy role
+                # scopes DescribeAlarms to the alarms' ARNs, which AWS refuses for composites.
+                AlarmTypes=["MetricAlarm"],
             )
             # StateValue is also checked here: the filter is the API's, the decision is ours.
-            alarms = [
-                *(response.get("MetricAlarms") or []),
-                *(response.get("CompositeAlarms") or []),
-            ]
+            alarms = response.get("MetricAlarms") or []
             firing.update(a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM")
         return {c: [n for n in self.resources.alarm_names[c] if n in firing] for c in colors}
 

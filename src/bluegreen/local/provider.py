@@ -163,16 +163,13 @@ class LocalProvider:
             errors_5xx=sum(s.hrsp_5xx for s in stats),
         )
 
-    def server_stats(self, color: Color) -> list[ServerStat]:
-        """`show stat` of `color`'s servers on the public backend (latency averages too)."""
-        return [s for s in self._stats() if s.backend == BACKEND and _color_of(s) == color]
-
     def alarms(self, color: Color) -> Sequence[str]:
         """No alarms locally."""
         return []
 
-    def direct_url(self, color: Color) -> str:
-        """The test listener of `color`: it reaches only that colour, whatever the weights."""
+    def route_test_listener(self, color: Color) -> str:
+        """The test listener of `color` (one per colour locally, so nothing to re-point): it
+        reaches only that colour, whatever the weights."""
         return f"http://127.0.0.1:{self.platform.test_ports[color]}"
 
     def snapshot(self) -> Snapshot:
@@ -202,7 +199,7 @@ class LocalProvider:
             colors=colors,
             extra={
                 "state_dir": str(self.platform.state_dir),
-                "direct_urls": {c: self.direct_url(c) for c in COLORS},
+                "direct_urls": {c: self.route_test_listener(c) for c in COLORS},
                 "server_weights": actual,
             },
         )
@@ -215,8 +212,11 @@ class LocalProvider:
                 hint="run `bluegreen up`",
             )
 
-    def migrate(self, release: Release) -> None:
-        """Run the release's migration command with the DB settings; DeployError on failure."""
+    def migrate(self, release: Release, color: Color) -> None:
+        """Run the release's migration command with the DB settings; DeployError on failure.
+
+        Locally every colour shares one database, so `color` changes nothing here.
+        """
         if not release.migrate_command:
             return
         env = task_env(
