@@ -20,14 +20,8 @@ from bluegreen.errors import DeployError, HealthCheckError
 from bluegreen.events import Kind
 from bluegreen.journal import Journal
 from bluegreen.lifecycle import Run
-from bluegreen.migrations import (
-    EXPAND_CONTRACT_HINT,
-    Revision,
-    contract_problems,
-    new_revisions,
-    read_chain,
-    versions_dir,
-)
+from bluegreen.migration_files import read_chain, versions_dir
+from bluegreen.migrations import EXPAND_CONTRACT_HINT, Revision, contract_problems, new_revisions
 from bluegreen.model import Color, Health, Release
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider

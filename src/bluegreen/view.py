@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bluegreen import event_codec, events
 from bluegreen.events import DeploymentEvent, Kind
 from bluegreen.model import Color, Weights
-from bluegreen.state import JournalEntry
+
+if TYPE_CHECKING:
+    from bluegreen.state import JournalEntry
 
 E = TypeVar("E", bound=DeploymentEvent)
 

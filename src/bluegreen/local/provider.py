@@ -17,7 +17,7 @@ from pathlib import Path
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.local.files import FileStateStore
-from bluegreen.local.haproxy import BACKEND, ServerStat, server_name, server_weights
+from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.local.tasks import pick_port, task_env
 from bluegreen.model import (

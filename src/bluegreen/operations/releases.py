@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError
-from bluegreen.model import Release
+from bluegreen.model import Release, image_tag
 
 
 def parse_env(pairs: Sequence[str]) -> dict[str, str]:
@@ -25,15 +25,6 @@ def parse_env(pairs: Sequence[str]) -> dict[str, str]:
             )
         env[key] = value
     return env
-
-
-def image_tag(image: str) -> str | None:
-    """The tag of an image URI (`repo/name:tag` -> `tag`); None when it has none.
-
-    A registry port (`host:5000/name`) is not a tag: only the last path segment is looked at.
-    """
-    last = image.rsplit("/", 1)[-1]
-    return last.rsplit(":", 1)[-1] if ":" in last else None
 
 
 def resolve_release(

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bluegreen import events as ev
 from bluegreen.model import Release
 from bluegreen.records import DeploymentRecord
 from bluegreen.report.labels import marker_text
-from bluegreen.state import JournalEntry
 from bluegreen.view import DeploymentView, Recorded
+
+if TYPE_CHECKING:
+    from bluegreen.state import JournalEntry
 
 # Events that open a phase of the deployment, with the kind of marker they draw. Events not
 # listed (shifted, smoke-done, baked, live, stopped, restore(d), verdict, signals) close a phase
@@ -140,7 +142,8 @@ def _t(at: float, origin: float) -> float:
     return round(at - origin, 3)
 
 
-Journal = DeploymentView | Sequence[JournalEntry]
+# A view, or the stored entries of one journal (read into a view here).
+Journal: TypeAlias = "DeploymentView | Sequence[JournalEntry]"
 
 
 def _view(journal: Journal) -> DeploymentView:
