@@ -66,8 +66,14 @@ class Provider(Protocol):
         without the weighted production listener (readiness checks and smoke tests)."""
         ...
 
+    def drain_delay(self, color: Color) -> float:
+        """Seconds the load balancer keeps serving requests already routed to `color` after its
+        weight went to 0 (AWS: the target group's deregistration delay). The procedure waits
+        it out before `stop`; providers keep no timing state of their own."""
+        ...
+
     def stop(self, color: Color) -> None:
-        """Stop every task of `color` (after traffic has left it)."""
+        """Stop every task of `color` at once (the procedure has drained it first)."""
         ...
 
     def record_live(self, color: Color) -> None:

@@ -8,7 +8,7 @@ new colour when the old one is gone, then stops the other, closes the history an
 from __future__ import annotations
 
 from bluegreen import journal
-from bluegreen.clock import Clock
+from bluegreen.clock import Clock, SystemClock
 from bluegreen.lifecycle import operation_lifecycle
 from bluegreen.model import Color, Snapshot, Weights, other
 from bluegreen.plan import describe_weights
@@ -18,8 +18,16 @@ from bluegreen.records import DeploymentRecord, Outcome, Side
 from bluegreen.state import LockInfo
 
 
-def settle_on(provider: Provider, snapshot: Snapshot, keep: Color, progress: Progress) -> None:
-    """All traffic on `keep` (which is healthy), recorded as live; the other colour stopped."""
+def settle_on(
+    provider: Provider,
+    snapshot: Snapshot,
+    keep: Color,
+    progress: Progress,
+    clock: Clock | None = None,
+) -> None:
+    """All traffic on `keep` (which is healthy), recorded as live; the other colour stopped
+    once the load balancer's drain delay has passed (the whole delay: when traffic left it
+    before is not known here)."""
     weights = Weights.all_on(keep)
     if snapshot.weights != weights:
         provider.set_weights(weights)
@@ -27,6 +35,10 @@ def settle_on(provider: Provider, snapshot: Snapshot, keep: Color, progress: Pro
     provider.record_live(keep)
     stale = other(keep)
     if snapshot.colors[stale].health.running or snapshot.colors[stale].health.desired:
+        delay = provider.drain_delay(stale)
+        if delay > 0:
+            progress.info(f"waiting {delay:.0f} s for requests routed to {stale} to finish")
+            (clock or SystemClock()).sleep(delay)
         progress.info(f"stopping {stale}")
         provider.stop(stale)
 
@@ -64,6 +76,6 @@ def recover(
             f"recovered to {keep or 'no healthy colour'}"
         )
         if keep is not None:
-            settle_on(provider, snapshot, keep, progress)
+            settle_on(provider, snapshot, keep, progress, clock)
     assert run.record is not None  # noqa: S101 - the lifecycle always writes it
     return run.record

@@ -98,7 +98,7 @@ class Shift:
             if final and ctx.request.approve:
                 self._await_approval(ctx)
             ctx.journal.record(events.Shift(weights=weights, step=index, of=len(steps)))
-            ctx.provider.set_weights(weights)
+            ctx.set_weights(weights)
             ctx.journal.record(events.Shifted(weights=weights, step=index, of=len(steps)))
             ctx.progress.info(f"traffic: {describe_weights(weights)}")
             if not final and ctx.request.strategy.interval > 0:
@@ -132,7 +132,7 @@ class Shift:
             return
         weights = Weights.all_on(ctx.old)
         ctx.journal.record(events.Restore(weights=weights))
-        ctx.provider.set_weights(weights)
+        ctx.set_weights(weights)
         ctx.journal.record(events.Restored(weights=weights))
         ctx.progress.info(f"traffic restored: {describe_weights(weights)}")
 
@@ -186,7 +186,7 @@ class Drain:
             return
         ctx.journal.record(events.Stop(color=old))
         ctx.progress.info(f"stopping {old}")
-        ctx.provider.stop(old)
+        ctx.stop(old)
         ctx.journal.record(events.Stopped(color=old))
 
     def undo(self, ctx: Context) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
@@ -22,7 +22,8 @@ from bluegreen.journal import Journal
 from bluegreen.lifecycle import Run
 from bluegreen.migration_files import read_chain, versions_dir
 from bluegreen.migrations import EXPAND_CONTRACT_HINT, Revision, contract_problems, new_revisions
-from bluegreen.model import Color, Health, Release
+from bluegreen.model import COLORS, Color, Health, Release, Weights
+from bluegreen.plan import drain_wait
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.request import DeployRequest
@@ -42,11 +43,39 @@ class Context:
     old_release: Release | None
     readiness: Callable[[str], str | None]
     reused: bool = False
+    # Drain timing is the procedure's: when each colour's weight went to 0, and which colours
+    # never served (started at weight 0 and never given any) during this deployment.
+    weight_left_at: dict[Color, float] = field(default_factory=dict)
+    never_served: set[Color] = field(default_factory=set)
 
     @property
     def journal(self) -> Journal:
         """The deployment's journal."""
         return self.run.journal
+
+    def set_weights(self, weights: Weights) -> None:
+        """One change at the load balancer, remembering when traffic left each colour."""
+        self.provider.set_weights(weights)
+        now = self.clock.time()
+        for color in COLORS:
+            if weights.of(color) > 0:
+                self.weight_left_at.pop(color, None)
+                self.never_served.discard(color)
+            elif color not in self.never_served:
+                self.weight_left_at.setdefault(color, now)
+
+    def stop(self, color: Color) -> None:
+        """Wait out what is left of the load balancer's drain delay, then stop `color`."""
+        wait = drain_wait(
+            self.provider.drain_delay(color),
+            left_at=self.weight_left_at.get(color),
+            served=color not in self.never_served,
+            now=self.clock.time(),
+        )
+        if wait > 0:
+            self.progress.info(f"waiting {wait:.0f} s for requests routed to {color} to finish")
+            self.clock.sleep(wait)
+        self.provider.stop(color)
 
     def checkpoint(self) -> None:
         """Between polls: renew the lease when half of it is gone; obey an operator's abort."""
@@ -158,7 +187,8 @@ class StartIdle:
 
     def run(self, ctx: Context) -> None:
         """Start the tasks; return at once (WaitHealthy waits)."""
-        state = ctx.provider.snapshot().colors[ctx.new]
+        snapshot = ctx.provider.snapshot()
+        state = snapshot.colors[ctx.new]
         warm = (
             ctx.request.operation == "rollback"
             and state.release is not None
@@ -178,6 +208,8 @@ class StartIdle:
         ctx.progress.info(
             f"starting {ctx.request.tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
         )
+        if snapshot.weights.of(ctx.new) == 0:
+            ctx.never_served.add(ctx.new)
         ctx.provider.start(ctx.new, ctx.request.release, ctx.request.tasks)
 
     def undo(self, ctx: Context) -> None:
@@ -186,7 +218,7 @@ class StartIdle:
             return
         ctx.journal.record(events.Stop(color=ctx.new))
         ctx.progress.info(f"stopping {ctx.new}")
-        ctx.provider.stop(ctx.new)
+        ctx.stop(ctx.new)
         ctx.journal.record(events.Stopped(color=ctx.new))
 
 

@@ -202,7 +202,6 @@ def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
         "elasticloadbalancing:ModifyListener",
         "elasticloadbalancing:ModifyListener",
         "ssm:PutParameter",
-        "would",
         "ecs:UpdateService",
         "dynamodb:DeleteItem",
     ]

@@ -535,7 +535,6 @@ def test_a_dry_run_prints_every_change_in_order_without_waiting_and_changes_noth
         "elasticloadbalancing:ModifyListener",  # 90/10
         "elasticloadbalancing:ModifyListener",  # 0/100
         "ssm:PutParameter",
-        "would",  # wait out the deregistration delay
         "ecs:UpdateService",  # blue to 0
         "dynamodb:DeleteItem",  # the lock, given back
     ]

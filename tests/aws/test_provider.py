@@ -227,14 +227,14 @@ def test_route_test_listener_without_a_test_listener_refuses_rather_than_testing
         provider.route_test_listener("green")
 
 
-def test_stop_waits_out_the_deregistration_delay_then_scales_to_zero(
+def test_stop_scales_to_zero_at_once_and_the_drain_delay_is_the_target_groups(
     provider: AwsProvider, recorder: RequestRecorder, clock: FakeClock, stack: dict[str, Any]
 ) -> None:
     provider.start("green", NEW, 2)
     provider.set_weights(Weights.all_on("green"))
-    clock.now += 2
+    assert provider.drain_delay("blue") == DEREGISTRATION_DELAY
     provider.stop("blue")
-    assert clock.slept == [DEREGISTRATION_DELAY - 2]
+    assert clock.slept == []  # the procedure waits out the delay, not the provider
     assert recorder.named("ecs:UpdateService")[-1] == {
         "cluster": "app",
         "service": "app-blue",
@@ -392,14 +392,13 @@ def test_dry_run_prints_every_mutating_call_in_order_and_changes_nothing(
         "dynamodb:PutItem",
         "elasticloadbalancing:ModifyListener",
         "ssm:PutParameter",
-        "would",  # "would wait 5s (deregistration delay) before scaling"
         "ecs:UpdateService",
         "dynamodb:PutItem",  # history
         "dynamodb:DeleteItem",  # unlock
     ]
     assert '"desiredCount": 2' in printed[6]
     assert '"Weight": 10' in printed[8]
-    assert printed[-5] == "[dry-run] ssm:PutParameter " + json.dumps(
+    assert printed[-4] == "[dry-run] ssm:PutParameter " + json.dumps(
         {"Name": "/app/live-color", "Overwrite": True, "Type": "String", "Value": "green"},
         sort_keys=True,
     )

@@ -161,6 +161,9 @@ class MemoryProvider:
     def route_test_listener(self, color: Color) -> str:
         return f"http://memory/{color}"
 
+    def drain_delay(self, color: Color) -> float:
+        return 0.0
+
     def stop(self, color: Color) -> None:
         self.calls.append(("stop", color))
         self.colors[color] = FakeColor()

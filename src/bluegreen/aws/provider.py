@@ -11,10 +11,9 @@ counter, dry-run). What each method asks of AWS:
 - in flight: the ALB has no per-target-group active-request figure with low latency
   (ActiveConnectionCount is per load balancer and reaches CloudWatch a minute late). We report
   the targets in `draining` state: the ALB keeps them only while requests to them may still be
-  running, up to the deregistration delay. `stop()` therefore also waits out that delay, counted
-  from the moment this provider took the colour's weight to 0 (the whole delay when it does not
-  know when that was; none for a colour it started at weight 0 and never gave traffic, such as a
-  release that never turned healthy).
+  running, up to the deregistration delay. `drain_delay()` reads that delay; the procedure waits
+  it out before `stop()`, counted from the moment it took the colour's weight to 0 (none for a
+  colour it started at weight 0 and never gave traffic, see `plan.drain_wait`).
 - `traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. We sum the
   per-minute RequestCount and HTTPCode_Target_5XX_Count from a fixed origin (the minute this
   provider was created) up to now, which gives counters that only grow, as the analysis expects;
@@ -129,10 +128,6 @@ class AwsProvider:
         self._task_definitions: dict[str, dict[str, Any]] = {}
         self._revisions: dict[tuple[Color, str, str], str] = {}
         self._load_balancer_arn: str | None = None
-        self._weight_left_at: dict[Color, float] = {}
-        # Colours this provider started while they had no weight and never gave any since:
-        # nothing can be in flight to them, so `stop` need not wait out the delay.
-        self._never_served: set[Color] = set()
         # Dry-run overlay: what the printed calls would have changed.
         self._planned_weights: Weights | None = None
         self._planned_desired: dict[Color, int] = {}
@@ -229,8 +224,6 @@ class AwsProvider:
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
-        if self._weights().of(color) == 0 and color not in self._weight_left_at:
-            self._never_served.add(color)
         service = self._services()[self.resources.services[color]]
         revision = self._revision(color, release, current=str(service["taskDefinition"]))
         self._call(
@@ -276,14 +269,6 @@ class AwsProvider:
                 self.resources.listener_arn, weights, self.resources.target_groups
             ),
         )
-        now = self._clock.time()
-        for color in COLORS:
-            if weights.of(color) == 0:
-                if color not in self._never_served:
-                    self._weight_left_at.setdefault(color, now)
-            else:
-                self._weight_left_at.pop(color, None)
-                self._never_served.discard(color)
         if self.dry_run is not None:
             self._planned_weights = weights
 
@@ -344,30 +329,22 @@ class AwsProvider:
         scheme = "https" if listener.get("Protocol") == "HTTPS" else "http"
         return f"{scheme}://{public.hostname}:{listener.get('Port')}"
 
-    def stop(self, color: Color) -> None:
-        """Wait out the deregistration delay since traffic left `color`, then scale it to 0."""
-        if self._weights().of(color) > 0:
-            raise DeployError(
-                f"refusing to stop {color}: the production listener still sends it traffic"
-            )
+    def drain_delay(self, color: Color) -> float:
+        """The deregistration delay of `color`'s target group (the procedure waits it out)."""
         target_group = self.resources.target_groups[color]
         attributes = self._call(
             f"target group {target_group}",
             self._elb.describe_target_group_attributes,
             TargetGroupArn=target_group,
         )
-        delay = deregistration_delay(attributes.get("Attributes") or [])
-        left_at = self._weight_left_at.get(color)
-        if color in self._never_served:
-            remaining = 0.0  # started idle by us and never given traffic: nothing to drain
-        elif left_at is None:
-            remaining = delay
-        else:
-            remaining = max(0.0, left_at + delay - self._clock.time())
-        if self.dry_run is not None:
-            self.dry_run.note(f"would wait {remaining:.0f}s (deregistration delay) before scaling")
-        elif remaining > 0:
-            self._clock.sleep(remaining)
+        return deregistration_delay(attributes.get("Attributes") or [])
+
+    def stop(self, color: Color) -> None:
+        """Scale `color` to 0 tasks; refused while the production listener sends it traffic."""
+        if self._weights().of(color) > 0:
+            raise DeployError(
+                f"refusing to stop {color}: the production listener still sends it traffic"
+            )
         self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,

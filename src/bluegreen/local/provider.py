@@ -296,6 +296,10 @@ class LocalProvider:
         current = {s.server: s.weight for s in self._stats() if s.backend == BACKEND}
         self.platform.api.set_weights(current, wanted)
 
+    def drain_delay(self, color: Color) -> float:
+        """0: HAProxy's own counts of requests in flight (`in_flight`) cover the drain."""
+        return 0.0
+
     def stop(self, color: Color) -> None:
         """Put `color`'s slots in maintenance, then stop its processes."""
         current = self.platform.tasks.load(color)

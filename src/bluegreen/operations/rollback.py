@@ -97,7 +97,7 @@ def _unsplit(
         run.weights_before = snapshot.weights
         run.request_reason = request.reason
         progress.info(f"traffic is split; moving all of it to {color}")
-        settle_on(provider, snapshot, color, progress)
+        settle_on(provider, snapshot, color, progress, clock)
         run.reason = f"traffic was split with no deployment running: all of it moved to {color}"
     assert run.record is not None  # noqa: S101 - the lifecycle always writes it
     return run.record
