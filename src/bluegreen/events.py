@@ -56,6 +56,34 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
+class _OnColor:
+    """An event about one colour."""
+
+    color: Color
+
+
+@dataclass(frozen=True)
+class _ShiftStep:
+    """Step `step` of `of` of a shift, with its weights."""
+
+    weights: Weights
+    step: int
+    of: int
+
+    @property
+    def final(self) -> bool:
+        """The step that puts all traffic on the new colour."""
+        return self.step == self.of
+
+
+@dataclass(frozen=True)
+class _AllBack:
+    """All traffic back on the old colour: these weights."""
+
+    weights: Weights
+
+
+@dataclass(frozen=True)
 class Begin:
     """The deployment took the lock: what it moves from and to."""
 
@@ -154,33 +182,17 @@ class SmokeDone:
 
 
 @dataclass(frozen=True)
-class Shift:
-    """About to set the weights of shift step `step` of `of`."""
+class Shift(_ShiftStep):
+    """About to set the weights of a shift step."""
 
     kind: ClassVar[Kind] = Kind.SHIFT
-    weights: Weights
-    step: int
-    of: int
-
-    @property
-    def final(self) -> bool:
-        """The step that puts all traffic on the new colour."""
-        return self.step == self.of
 
 
 @dataclass(frozen=True)
-class Shifted:
-    """The load balancer applied the weights of step `step` of `of`."""
+class Shifted(_ShiftStep):
+    """The load balancer applied the weights of a shift step."""
 
     kind: ClassVar[Kind] = Kind.SHIFTED
-    weights: Weights
-    step: int
-    of: int
-
-    @property
-    def final(self) -> bool:
-        """All traffic is on the new colour."""
-        return self.step == self.of
 
 
 @dataclass(frozen=True)
@@ -228,43 +240,38 @@ class Baked:
 
 
 @dataclass(frozen=True)
-class Live:
+class Live(_OnColor):
     """`color` is recorded as live."""
 
     kind: ClassVar[Kind] = Kind.LIVE
-    color: Color
 
 
 @dataclass(frozen=True)
-class Drain:
+class Drain(_OnColor):
     """Waiting for the old colour's requests in flight to finish."""
 
     kind: ClassVar[Kind] = Kind.DRAIN
-    color: Color
 
 
 @dataclass(frozen=True)
-class DrainTimeout:
+class DrainTimeout(_OnColor):
     """The old colour still had requests in flight: left running."""
 
     kind: ClassVar[Kind] = Kind.DRAIN_TIMEOUT
-    color: Color
 
 
 @dataclass(frozen=True)
-class Stop:
+class Stop(_OnColor):
     """About to stop the tasks of `color`."""
 
     kind: ClassVar[Kind] = Kind.STOP
-    color: Color
 
 
 @dataclass(frozen=True)
-class Stopped:
+class Stopped(_OnColor):
     """The tasks of `color` are stopped."""
 
     kind: ClassVar[Kind] = Kind.STOPPED
-    color: Color
 
 
 @dataclass(frozen=True)
@@ -285,19 +292,17 @@ class UndoFailed:
 
 
 @dataclass(frozen=True)
-class Restore:
+class Restore(_AllBack):
     """About to put all traffic back on the old colour."""
 
     kind: ClassVar[Kind] = Kind.RESTORE
-    weights: Weights
 
 
 @dataclass(frozen=True)
-class Restored:
+class Restored(_AllBack):
     """All traffic is back on the old colour."""
 
     kind: ClassVar[Kind] = Kind.RESTORED
-    weights: Weights
 
 
 @dataclass(frozen=True)

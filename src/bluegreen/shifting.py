@@ -6,6 +6,8 @@ a breach raises AnalysisError and the runner puts traffic back on the old colour
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bluegreen import events
 from bluegreen.analysis import Verdict, judge, window_start
 from bluegreen.clock import poll
@@ -65,15 +67,7 @@ class Watch:
         return verdict
 
     def _keep(self, verdict: Verdict) -> None:
-        event = events.Verdict(
-            during=self.label,
-            ok=verdict.ok,
-            requests=verdict.requests,
-            errors=verdict.errors,
-            error_rate=verdict.error_rate,
-            p99_ms=verdict.p99_ms,
-            reason=verdict.reason,
-        )
+        event = events.Verdict(during=self.label, **asdict(verdict))
         self.ctx.run.verdicts.append(event)
         self.ctx.journal.record(event)
 
