@@ -9,13 +9,18 @@ from pathlib import Path
 import pytest
 
 from bluegreen.config import AnalysisSettings
-from bluegreen.deployment import Deployment, DeployRequest
+from bluegreen.deployment import Deployment
 from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
-from bluegreen.journal import SIGNAL_ABORT, SIGNAL_PROMOTE, SilentProgress
+from bluegreen.events import SignalAbort, SignalPromote
+from bluegreen.journal import send_signal
 from bluegreen.model import Release, Weights
 from bluegreen.plan import Strategy
-from bluegreen.state import Event, LockInfo
-from tests.support.memory import FakeClock, MemoryProvider
+from bluegreen.progress import SilentProgress
+from bluegreen.records import DeploymentRecord, Outcome, Side
+from bluegreen.request import DeployRequest
+from bluegreen.state import LockInfo
+from tests.support.clock import FakeClock
+from tests.support.memory import MemoryProvider
 
 
 @pytest.fixture
@@ -30,15 +35,11 @@ def platform(clock: FakeClock) -> MemoryProvider:
     return provider
 
 
-def run(provider: MemoryProvider, clock: FakeClock, **kwargs: object) -> dict[str, object]:
+def run(provider: MemoryProvider, clock: FakeClock, **kwargs: object) -> DeploymentRecord:
     release = kwargs.pop("release", Release("2.0.0", migrate_command=("migrate",)))
     readiness = kwargs.pop("readiness", lambda _url: None)
     request = DeployRequest(release=release, tasks=2, **kwargs)  # type: ignore[arg-type]  # test-only kwargs
-    return (
-        Deployment(provider, request, SilentProgress(), clock=clock, readiness=readiness)  # type: ignore[arg-type]  # test-only kwargs
-        .run()
-        .record
-    )
+    return Deployment(provider, request, SilentProgress(), clock=clock, readiness=readiness).run()  # type: ignore[arg-type]  # test-only kwargs
 
 
 def test_successful_deploy_moves_traffic_then_stops_the_old_colour(
@@ -52,19 +53,16 @@ def test_successful_deploy_moves_traffic_then_stops_the_old_colour(
         ("record_live", "green"),
         ("stop", "blue"),
     ]
-    assert record["outcome"] == "succeeded"
-    assert record["from"] == {
-        "color": "blue",
-        "version": "1.0.0",
-        "release": Release("1.0.0").to_dict(),
-    }
+    assert record.outcome is Outcome.SUCCEEDED
+    assert record.old == Side("blue", Release("1.0.0"))
+    assert platform.state.records == [record]
     assert platform.state.lock is None
     assert platform.violations == []
 
 
 def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock: FakeClock) -> None:
     record = run(platform, clock)
-    steps = [e.step for e in platform.state.events(str(record["id"]))]
+    steps = [e.step for e in platform.state.events(record.id)]
     assert steps == [
         "begin",
         "migrate",
@@ -91,7 +89,7 @@ def test_release_that_never_turns_healthy_is_aborted_with_old_colour_untouched(
     assert platform.weights == Weights(100, 0)
     assert ("stop", "green") in platform.calls
     assert not any(c[0] == "weights" and c[1]["green"] > 0 for c in platform.calls)
-    assert platform.state.records[-1]["outcome"] == "rolled_back"
+    assert platform.state.records[-1].outcome is Outcome.ROLLED_BACK
     assert platform.state.lock is None
 
 
@@ -128,8 +126,9 @@ def test_canary_breach_rolls_back_traffic_before_stopping_the_new_colour(
         ("stop", "green"),
     ]
     record = platform.state.records[-1]
-    assert record["outcome"] == "rolled_back"
-    assert "5xx rate" in str(record["reason"])
+    assert record.outcome is Outcome.ROLLED_BACK
+    assert "5xx rate" in str(record.reason)
+    assert [v.during for v in record.verdicts] == ["step 1/2"]
 
 
 def test_linear_sets_every_planned_weight_in_order(
@@ -144,7 +143,7 @@ def test_first_deploy_goes_all_at_once_to_blue(clock: FakeClock) -> None:
     empty = MemoryProvider(clock=clock)
     record = run(empty, clock, strategy=Strategy("canary", 10, interval=30))
     assert [c for c in empty.calls if c[0] == "weights"] == [("weights", {"blue": 100, "green": 0})]
-    assert record["to"]["color"] == "blue"  # type: ignore[index]  # record is JSON-like
+    assert record.new.color == "blue"
 
 
 def test_bake_keeps_the_old_colour_running_until_it_ends(
@@ -166,7 +165,7 @@ def test_abort_signal_during_bake_restores_the_old_colour(
     def abort_once_baking(_now: float) -> None:
         deployment = platform.state.lock
         if deployment and platform.weights == Weights(0, 100):
-            platform.state.append_event(Event(deployment.deployment_id, 0, clock.now, SIGNAL_ABORT))
+            send_signal(platform.state, deployment.deployment_id, SignalAbort(), clock)
 
     clock.on_sleep.append(abort_once_baking)
     with pytest.raises(DeployError, match="rollback requested"):
@@ -185,7 +184,7 @@ def test_approval_pauses_before_the_final_shift_until_promoted(
         deployment = platform.state.lock
         if deployment and now - deployment.acquired_at > 30:
             weights_when_waiting.append(platform.weights)
-            platform.state.append_event(Event(deployment.deployment_id, 0, now, SIGNAL_PROMOTE))
+            send_signal(platform.state, deployment.deployment_id, SignalPromote(), clock)
 
     clock.on_sleep.append(promote_after_a_while)
     run(platform, clock, strategy=Strategy("canary", 10, interval=1), approve=True)
@@ -221,6 +220,10 @@ def test_split_traffic_is_refused_before_any_change(
         run(platform, clock)
     assert platform.calls == []
     assert platform.state.lock is None
+    # refused, and the history says so (with why), so the evidence is kept
+    [record] = platform.state.records
+    assert record.outcome is Outcome.REFUSED
+    assert "traffic is split" in str(record.reason)
 
 
 def test_analysis_uses_configured_window_and_threshold(
@@ -259,7 +262,7 @@ def test_migration_is_skipped_when_the_live_code_already_has_every_revision(
     platform.colors["blue"].release = Release("1.0.0", workdir=workdir)
     record = run(platform, clock, release=Release("2.0.0", migrate_command=("m",), workdir=workdir))
     assert ("migrate", "2.0.0") not in platform.calls
-    assert "migrate-skipped" in [e.step for e in platform.state.events(str(record["id"]))]
+    assert "migrate-skipped" in [e.step for e in platform.state.events(record.id)]
 
 
 def test_one_missed_health_check_is_a_blip_but_two_in_a_row_roll_back(
@@ -281,3 +284,36 @@ def test_one_missed_health_check_is_a_blip_but_two_in_a_row_roll_back(
     with pytest.raises(AnalysisError, match=r"1 target\(s\) failed the health check"):
         run(platform, clock, strategy=Strategy("canary", 10, interval=5))
     assert platform.weights == Weights(0, 100)  # back on green, the old colour
+
+
+def test_ctrl_c_mid_deployment_restores_traffic_and_writes_exactly_one_record(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    def interrupt_while_canary(_now: float) -> None:
+        if platform.weights == Weights(90, 10):
+            raise KeyboardInterrupt
+
+    clock.on_sleep.append(interrupt_while_canary)
+    with pytest.raises(DeployError, match="interrupted by the operator"):
+        run(platform, clock, strategy=Strategy("canary", 10, interval=30))
+    assert platform.weights == Weights(100, 0)
+    [record] = platform.state.records
+    assert record.outcome is Outcome.ROLLED_BACK
+    assert platform.state.lock is None
+    kinds = [e.step for e in platform.state.events(record.id)]
+    assert kinds[-1] == "end"
+    assert kinds.count("end") == 1
+
+
+def test_the_history_record_round_trips_through_its_json_form(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    record = run(platform, clock, strategy=Strategy("canary", 10, interval=5))
+    data = record.to_dict()
+    assert data["from"]["version"] == "1.0.0"
+    assert data["to"] == {
+        "color": "green",
+        "version": "2.0.0",
+        "release": Release("2.0.0", migrate_command=("migrate",)).to_dict(),
+    }
+    assert DeploymentRecord.from_dict(data) == record

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from bluegreen.errors import ConfigError
-from bluegreen.migrations import contract_problems, new_revisions, read_chain
+from bluegreen.migration_files import read_chain
+from bluegreen.migrations import contract_problems, new_revisions
 
 
 def revision(

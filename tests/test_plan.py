@@ -1,7 +1,14 @@
 """The pure deployment decisions: idle colour, weight steps, live-state problems."""
 
 from bluegreen.model import ColorState, Health, Release, Snapshot, Weights
-from bluegreen.plan import Strategy, idle_color, live_state_problems, shift_steps, unsplit_color
+from bluegreen.plan import (
+    Strategy,
+    drain_wait,
+    idle_color,
+    live_state_problems,
+    shift_steps,
+    unsplit_color,
+)
 
 
 def snapshot(
@@ -75,3 +82,10 @@ def test_split_traffic_goes_back_to_the_last_old_colour_when_it_is_healthy() -> 
     only_blue = snapshot(Weights(90, 10), green=(2, 0))
     assert unsplit_color(only_blue, "green") == "blue"
     assert unsplit_color(snapshot(Weights(50, 50), blue=(2, 0), green=(2, 1)), None) is None
+
+
+def test_drain_wait_counts_from_when_the_weight_left_and_skips_a_colour_that_never_served() -> None:
+    assert drain_wait(300, left_at=1000.0, served=True, now=1100.0) == 200
+    assert drain_wait(300, left_at=1000.0, served=True, now=1400.0) == 0
+    assert drain_wait(300, left_at=None, served=True, now=1100.0) == 300  # unknown: all of it
+    assert drain_wait(300, left_at=None, served=False, now=1100.0) == 0

@@ -6,202 +6,28 @@ error, nothing changed; 3 another deployment holds the lock; 4 platform error.
 
 from __future__ import annotations
 
-import json
-import shlex
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from bluegreen import __version__, operations
-from bluegreen.config import Settings, load_settings
+from bluegreen.cli_support import common_options, interrupt_on_sigterm, load, show_error, with_probe
+from bluegreen.clock import DryRunClock
+from bluegreen.config import Settings
 from bluegreen.console import RichProgress
-from bluegreen.deployment import DeployRequest
-from bluegreen.errors import BluegreenError, ConfigError, DeployError
-from bluegreen.journal import DryRunClock
-from bluegreen.model import Release
-from bluegreen.plan import Strategy
-from bluegreen.probe import Probe, ProbeReport
+from bluegreen.errors import BluegreenError, DeployError
+from bluegreen.operations.probing import probing
+from bluegreen.operations.releases import parse_env, resolve_release
+from bluegreen.output import emit, err_console, print_history, print_probe, print_status
+from bluegreen.probe import Probe
 from bluegreen.provider import Provider
+from bluegreen.records import DeploymentRecord
+from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import new_deployment_id
-
-F = TypeVar("F", bound=Callable[..., Any])
-# Off a terminal (CI logs, pipes) rich would wrap at 80 columns; tables read better wider.
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-out_console = Console(width=None if sys.stdout.isatty() else 160)
-
-
-def common_options(func: F) -> F:
-    """--target and --config, on every command."""
-    func = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="BLUEGREEN_CONFIG",
-        help="Configuration file (default: $BLUEGREEN_CONFIG, else ./bluegreen.toml if present).",
-    )(func)
-    return click.option(
-        "--target",
-        type=click.Choice(["local", "aws"]),
-        help="Platform to act on (default: `target` in bluegreen.toml, else local).",
-    )(func)
-
-
-def _settings(target: str | None, config_path: Path | None, **sections: Any) -> Settings:
-    overrides: dict[str, Any] = {"target": target}
-    overrides.update({k: v for k, v in sections.items() if v})
-    return load_settings(config_path, overrides)
-
-
-def _provider(settings: Settings, *, dry_run: bool = False) -> Provider:
-    if settings.target == "aws":
-        from bluegreen.providers.aws import AwsProvider  # noqa: PLC0415 - boto3 only for aws
-
-        return AwsProvider(settings, dry_run=dry_run)
-    if dry_run:
-        raise ConfigError("--dry-run is for --target aws; the local platform is a rehearsal")
-    from bluegreen.providers.local import LocalProvider  # noqa: PLC0415 - lazy like aws
-
-    return LocalProvider(settings)
-
-
-def _parse_env(pairs: Sequence[str]) -> dict[str, str]:
-    env = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not key.replace("_", "a").isalnum():
-            raise ConfigError(
-                f"--env {pair!r}: expected KEY=VALUE with a KEY of letters, digits, _"
-            )
-        env[key] = value
-    return env
-
-
-def _release(
-    settings: Settings,
-    *,
-    version: str | None,
-    image: str | None,
-    command: str | None,
-    env: dict[str, str],
-    ref: str | None = None,
-) -> Release:
-    if settings.target == "aws":
-        if not image:
-            raise ConfigError("--image is required with --target aws (an image URI with a tag)")
-        tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else None
-        resolved = version or tag
-        if not resolved:
-            raise ConfigError("--version is required when the image has no tag")
-        return Release(
-            version=resolved,
-            image=image,
-            env=env,
-            migrate_command=settings.aws.migrate_command,
-            source=image,
-        )
-    if image:
-        raise ConfigError("--image is for --target aws; locally use --version (and --command)")
-    if ref:
-        from bluegreen.local.releases import release_from_ref  # noqa: PLC0415
-
-        return release_from_ref(settings, ref, version=version, env=env)
-    if not version:
-        raise ConfigError("--version is required (the version the release reports)")
-    from bluegreen.providers.local import default_release  # noqa: PLC0415
-
-    parsed = tuple(shlex.split(command)) if command else None
-    return default_release(settings, version, command=parsed, env=env)
-
-
-def _request(
-    settings: Settings, release: Release, reason: str | None = None, *, dry_run: bool = False
-) -> DeployRequest:
-    d = settings.deploy
-    return DeployRequest(
-        release=release,
-        tasks=d.tasks,
-        strategy=Strategy.from_settings(d),
-        bake=d.bake,
-        approve=d.approve,
-        approve_timeout=d.approve_timeout,
-        health_timeout=d.health_timeout,
-        drain_timeout=d.drain_timeout,
-        smoke=d.smoke,
-        analysis=settings.analysis,
-        lock_lease=d.lock_lease,
-        reason=reason,
-        dry_run=dry_run,
-    )
-
-
-def _emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, default=str))
-    else:
-        human()
-
-
-@contextmanager
-def _probing(
-    provider: Provider, rps: float | None, deployment_id: str, settings: Settings
-) -> Iterator[list[ProbeReport]]:
-    """Run the probe around an operation when asked; the report lands in the yielded list."""
-    reports: list[ProbeReport] = []
-    if not rps:
-        yield reports
-        return
-    probe = Probe(provider.snapshot().url, rps).start()
-    try:
-        yield reports
-    finally:
-        report = probe.stop()
-        reports.append(report)
-        _save_probe(provider, report, deployment_id, settings)
-
-
-def _save_probe(
-    provider: Provider, report: ProbeReport, deployment_id: str, settings: Settings
-) -> dict[str, Any]:
-    events = provider.state.events(deployment_id)
-    begin = next((e.data for e in events if e.step == "begin"), {})
-    finals = [e for e in events if e.step == "shift" and e.data.get("step") == e.data.get("of")]
-    finals += [e for e in events if e.step == "restore"]
-    cutover: dict[str, Any] = {}
-    if finals and begin:
-        old, new = begin.get("old"), begin.get("new")
-        last = finals[-1]
-        if last.step == "restore":
-            old, new = new, old
-        if new:
-            cutover = report.cutover(last.at, old, new)
-    extra = {"deployment_id": deployment_id, "cutover": cutover}
-    report.save(settings.local.state_dir / "probes" / f"{deployment_id}.json", extra)
-    return {**report.summary(), **extra}
-
-
-def _print_probe(report: ProbeReport, cutover: dict[str, Any] | None = None) -> None:
-    s = report.summary()
-    versions = ", ".join(f"{v}: {n}" for v, n in sorted(s["by_version"].items()))
-    err_console.print(
-        f"probe: {s['sent']} requests, [bold]{s['failed']} failed[/bold], {versions}; "
-        f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms",
-        highlight=False,
-    )
-    if cutover:
-        err_console.print(
-            f"cutover: first response from the new version {cutover['to_first_new_ms']} ms after "
-            f"the switch, last from the old {cutover['to_last_old_ms']} ms after",
-            highlight=False,
-        )
-
 
 # ---------------------------------------------------------------------------- commands
 
@@ -245,28 +71,24 @@ def up(
     env_pairs: tuple[str, ...],
 ) -> None:
     """Start the local platform and deploy the first release as blue at 100%."""
-    settings = _settings(target, config_path, deploy={"tasks": tasks})
-    if settings.target != "local":
-        raise ConfigError("`up` starts the local platform; on AWS, Terraform creates it")
-    env = _parse_env(env_pairs)
-    from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415
-
-    progress = RichProgress(err_console)
-    started = LocalPlatform(settings).up()
-    provider = _provider(settings)
-    snapshot = provider.snapshot()
-    if not started and snapshot.live is not None:
-        live = snapshot.colors[snapshot.live].release
+    settings = load(target, config_path, deploy={"tasks": tasks})
+    result = operations.up(
+        settings,
+        RichProgress(err_console),
+        version=version,
+        command=command,
+        env=parse_env(env_pairs),
+        ref=ref,
+    )
+    if result.record is None:
         err_console.print(
-            f"already up: {snapshot.live} runs {live.version if live else '?'} at {snapshot.url} "
+            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
             "(nothing changed)",
             highlight=False,
         )
         return
-    release = _release(settings, version=version, image=None, command=command, env=env, ref=ref)
-    operations.deploy(provider, _request(settings, release), progress)
-    err_console.print(f"up: {release.version} is live at {snapshot.url}", highlight=False)
-    click.echo(snapshot.url)
+    err_console.print(f"up: {result.version} is live at {result.url}", highlight=False)
+    click.echo(result.url)
 
 
 @cli.command()
@@ -274,12 +96,7 @@ def up(
 @click.option("--purge", is_flag=True, help="Also delete .bluegreen/ (database, history, logs).")
 def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless --purge."""
-    settings = _settings(target, config_path)
-    if settings.target != "local":
-        raise ConfigError("`down` stops the local platform; on AWS use `terraform destroy`")
-    from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415
-
-    LocalPlatform(settings).down(purge=purge)
+    operations.down(load(target, config_path), purge=purge)
     err_console.print("down" + (" (state purged)" if purge else " (state kept in .bluegreen/)"))
 
 
@@ -315,68 +132,47 @@ def deploy(
     ref: str | None,
     command: str | None,
     env_pairs: tuple[str, ...],
-    tasks: int | None,
-    strategy: str | None,
-    canary_percent: int | None,
-    step_percent: int | None,
-    interval: float | None,
-    bake: float | None,
-    approve: bool | None,
-    approve_timeout: float | None,
-    smoke: str | None,
-    health_timeout: float | None,
     probe_rps: float | None,
     write_report: bool,
     dry_run: bool,
     as_json: bool,
+    **deploy_flags: Any,  # the [deploy] settings given as flags (--tasks ... --health-timeout)
 ) -> None:
     """Deploy a release to the idle colour and move traffic to it, or roll back on failure."""
-    flags = {
-        "tasks": tasks,
-        "strategy": strategy,
-        "canary_percent": canary_percent,
-        "step_percent": step_percent,
-        "interval": interval,
-        "bake": bake,
-        "approve": approve,
-        "approve_timeout": approve_timeout,
-        "smoke": smoke,
-        "health_timeout": health_timeout,
-    }
-    settings = _settings(
-        target, config_path, deploy={k: v for k, v in flags.items() if v is not None}
+    flags = {k: v for k, v in deploy_flags.items() if v is not None}
+    settings = load(target, config_path, deploy=flags)
+    release = resolve_release(
+        settings, version=version, image=image, command=command, env=parse_env(env_pairs), ref=ref
     )
-    env = _parse_env(env_pairs)
-    release = _release(settings, version=version, image=image, command=command, env=env, ref=ref)
-    provider = _provider(settings, dry_run=dry_run)
-    progress = RichProgress(err_console)
+    provider = operations.provider_for(settings, dry_run=dry_run)
     deployment_id = new_deployment_id()
     error: DeployError | None = None
-    with _probing(provider, probe_rps, deployment_id, settings) as reports:
+    record: DeploymentRecord | None = None
+    with probing(provider, probe_rps) as probe:
         try:
-            outcome = operations.deploy(
+            record = operations.deploy(
                 provider,
-                _request(settings, release, dry_run=dry_run),
-                progress,
+                DeployRequest.from_settings(settings, release, dry_run=dry_run),
+                RichProgress(err_console),
                 deployment_id=deployment_id,
                 clock=DryRunClock() if dry_run else None,
             )
         except DeployError as exc:  # report what the users saw before exiting 1
             error = exc
-    summary = _save_probe(provider, reports[0], deployment_id, settings) if reports else None
-    if reports and summary and not as_json:
-        _print_probe(reports[0], summary.get("cutover"))
+    summary = probe.save(provider.state, settings.local.state_dir, deployment_id)
+    if summary and not as_json:
+        print_probe(summary)
     if write_report:
         _write_report(settings, provider, deployment_id)
-    if error is not None:
-        raise error
-    record = {**outcome.record, "probe": summary}
-    _emit(
+    if error is not None or record is None:
+        raise error or DeployError("the deployment ended without a record")
+    done = record
+    emit(
         as_json,
-        record,
+        with_probe(done, summary),
         lambda: err_console.print(
-            f"[green]deployed[/green] {record['to']['version']} to {record['to']['color']} "
-            f"in {record['duration_s']:.1f} s",
+            f"[green]deployed[/green] {done.new.version} to {done.new.color} "
+            f"in {done.duration_s:.1f} s",
             highlight=False,
         ),
     )
@@ -403,25 +199,28 @@ def rollback(
     as_json: bool,
 ) -> None:
     """Put traffic back on the previous release (instantly while it still runs)."""
-    settings = _settings(target, config_path)
-    provider = _provider(settings)
-    progress = RichProgress(err_console)
-    template = _request(settings, Release(version="unused"), reason=reason)
-    deployment_id = new_deployment_id()
-    with _probing(provider, probe_rps, deployment_id, settings) as reports:
-        record = operations.rollback(provider, template, progress, deployment_id=deployment_id)
-    if reports:
-        summary = _save_probe(provider, reports[0], str(record.get("id", deployment_id)), settings)
-        record = {**record, "probe": summary}
-        if not as_json:
-            _print_probe(reports[0], summary.get("cutover"))
-    live = record.get("to") or {}
-    _emit(
+    settings = load(target, config_path)
+    provider = operations.provider_for(settings)
+    with probing(provider, probe_rps) as probe:
+        record = operations.rollback(
+            provider,
+            RollbackRequest.from_settings(settings, reason=reason),
+            RichProgress(err_console),
+        )
+    if record is None:
+        raise DeployError(
+            "the deployment told to roll back ended without a history record",
+            hint="run `bluegreen status` and `bluegreen history`",
+        )
+    summary = probe.save(provider.state, settings.local.state_dir, record.id)
+    if summary and not as_json:
+        print_probe(summary)
+    emit(
         as_json,
-        record,
+        with_probe(record, summary),
         lambda: err_console.print(
-            f"[green]rolled back[/green]: {record.get('outcome')}; "
-            f"live: {live.get('color')} {live.get('version')}",
+            f"[green]rolled back[/green]: {record.outcome.value}; "
+            f"live: {record.new.color} {record.new.version}",
             highlight=False,
         ),
     )
@@ -437,8 +236,8 @@ def rollback(
 )
 def promote(*, target: str | None, config_path: Path | None, wait: float) -> None:
     """Let a deployment paused by --approve make its final shift."""
-    settings = _settings(target, config_path)
-    deployment_id = operations.promote(_provider(settings), wait=wait)
+    settings = load(target, config_path)
+    deployment_id = operations.promote(operations.provider_for(settings), wait=wait)
     err_console.print(f"promoted {deployment_id}")
 
 
@@ -447,37 +246,9 @@ def promote(*, target: str | None, config_path: Path | None, wait: float) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(*, target: str | None, config_path: Path | None, as_json: bool) -> None:
     """Live colour, weights, versions, health, and any deployment in progress or interrupted."""
-    settings = _settings(target, config_path)
-    data = operations.status(_provider(settings))
-    _emit(as_json, data, lambda: _print_status(data))
-
-
-def _print_status(data: dict[str, Any]) -> None:
-    table = Table(title=f"{data['target']}: {data['url']}  live: {data['live']}")
-    for column in ("colour", "weight", "version", "tasks", "healthy", "in flight"):
-        table.add_column(column)
-    for color, info in data["colors"].items():
-        table.add_row(
-            color,
-            f"{data['weights'][color]}%",
-            str(info["version"] or "-"),
-            str(info["tasks"]),
-            str(info["healthy"]),
-            str(info.get("in_flight", 0)),
-        )
-    out_console.print(table)
-    deployment = data.get("deployment")
-    if deployment:
-        out_console.print(
-            f"deployment {deployment['id']}: {deployment['state']} at step {deployment['step']}",
-            highlight=False,
-        )
-        if deployment.get("hint"):
-            out_console.print(f"  hint: {deployment['hint']}", highlight=False)
-    last = data.get("last_deployment")
-    if last:
-        reason = f" ({last['reason']})" if last.get("reason") else ""
-        out_console.print(f"last: {last['operation']} {last['id']} {last['outcome']}{reason}")
+    settings = load(target, config_path)
+    data = operations.status(operations.provider_for(settings))
+    emit(as_json, data, lambda: print_status(data))
 
 
 @cli.command()
@@ -486,27 +257,9 @@ def _print_status(data: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def history(*, target: str | None, config_path: Path | None, limit: int, as_json: bool) -> None:
     """Past deployments and rollbacks, newest first."""
-    settings = _settings(target, config_path)
-    records = list(_provider(settings).state.history(limit=limit))
-    _emit(as_json, records, lambda: _print_history(records))
-
-
-def _print_history(records: list[Any]) -> None:
-    table = Table(title="history")
-    for column in ("id", "operation", "who", "from", "to", "strategy", "outcome", "seconds"):
-        table.add_column(column)
-    for r in records:
-        table.add_row(
-            r["id"],
-            r["operation"],
-            r.get("who") or "",
-            f"{r['from']['color'] or '-'} {r['from']['version'] or ''}",
-            f"{r['to']['color'] or '-'} {r['to']['version'] or ''}",
-            str(r.get("strategy") or ""),
-            r["outcome"] + (f": {r['reason']}" if r.get("reason") else ""),
-            f"{r.get('duration_s') or 0:.1f}",
-        )
-    out_console.print(table)
+    settings = load(target, config_path)
+    records = operations.history(operations.provider_for(settings), limit=limit)
+    emit(as_json, [r.to_dict() for r in records], lambda: print_history(records))
 
 
 @cli.command()
@@ -527,10 +280,10 @@ def probe(
     as_json: bool,
 ) -> None:
     """Send constant-rate requests and report failures, versions and latency."""
-    settings = _settings(target, config_path)
-    base = url or _provider(settings).snapshot().url
+    settings = load(target, config_path)
+    base = url or operations.provider_for(settings).snapshot().url
     report = Probe(base, rps, path=path).run_for(duration)
-    _emit(as_json, report.summary(), lambda: _print_probe(report))
+    emit(as_json, report.summary(), lambda: print_probe(report.summary()))
     if report.failed:
         sys.exit(1)
 
@@ -559,8 +312,8 @@ def report(
     """Write the self-contained HTML report of a deployment (the last one by default)."""
     from bluegreen.report import write_report  # noqa: PLC0415 - matplotlib is slow to import
 
-    settings = _settings(target, config_path)
-    provider = _provider(settings)
+    settings = load(target, config_path)
+    provider = operations.provider_for(settings)
     path = write_report(settings, provider, deployment_id, out=out, png=png, markdown=markdown)
     click.echo(str(path))
     if open_page:
@@ -574,31 +327,17 @@ def report(
 @click.option("--force", is_flag=True, help="Also break a lock whose holder looks alive.")
 def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None:
     """Clear a deploy lock left behind (prefer `rollback`, which also restores traffic)."""
-    settings = _settings(target, config_path)
-    provider = _provider(settings)
-    holder = provider.state.lock_holder()
+    settings = load(target, config_path)
+    holder = operations.unlock(operations.provider_for(settings), force=force)
     if holder is None:
         err_console.print("the lock is free")
         return
-    if provider.state.holder_alive(holder) and not force:
-        raise ConfigError(
-            f"deployment {holder.deployment_id} is still running (pid {holder.pid} on "
-            f"{holder.host})",
-            hint="wait for it, or pass --force if you know it is gone",
-        )
-    provider.state.break_lock(holder.deployment_id)
     err_console.print(f"lock of {holder.deployment_id} cleared")
-
-
-def _interrupt_on_sigterm(_signum: int, _frame: object) -> None:
-    # A cancelled CI job sends SIGTERM: treat it like Ctrl-C, so a deployment in progress puts
-    # traffic back and releases its lock instead of dying half-way.
-    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one message and an exit code."""
-    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    signal.signal(signal.SIGTERM, interrupt_on_sigterm)
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
@@ -612,8 +351,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return 2
     except BluegreenError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {escape(exc.message)}", highlight=False)
-        if exc.hint:
-            err_console.print(f"  hint: {escape(exc.hint)}", highlight=False)
+        show_error(exc)
         return exc.exit_code
     return 0

@@ -72,24 +72,45 @@ class LocalSettings(_Frozen):
     migrate_command: tuple[str, ...] | None = None
 
 
-class AwsSettings(_Frozen):
-    """Names of the AWS resources (the Terraform outputs), or where to read them."""
+def _output(description: str, *, required: bool = True) -> Any:
+    """A Terraform output of the contract (marked required or optional for the resolver)."""
+    return Field(default=None, description=description, json_schema_extra={"required": required})
+
+
+class TerraformOutputs(_Frozen):
+    """The contract between Terraform and the controller, written once: every environment
+    outputs these names, and `[aws]` in bluegreen.toml accepts the same keys."""
+
+    aws_region: str | None = _output("region of every resource")
+    app_url: str | None = _output("the public URL of the production listener")
+    ecs_cluster_name: str | None = _output("the ECS cluster of both services")
+    blue_service_name: str | None = _output("the blue ECS service")
+    green_service_name: str | None = _output("the green ECS service")
+    listener_arn: str | None = _output("the production listener (weighted forward)")
+    test_listener_arn: str | None = _output("the test listener (smoke tests)", required=False)
+    blue_target_group_arn: str | None = _output("blue's target group")
+    green_target_group_arn: str | None = _output("green's target group")
+    blue_alarm_names: tuple[str, ...] | None = _output("blue's alarms", required=False)
+    green_alarm_names: tuple[str, ...] | None = _output("green's alarms", required=False)
+    deploy_table_name: str | None = _output("the DynamoDB table: lock, journal, history")
+    live_color_parameter: str | None = _output("the SSM parameter with the live colour")
+    container_name: str | None = _output("the app container's name", required=False)
+
+
+def contract_keys(*, required: bool) -> tuple[str, ...]:
+    """The names of the contract's required (or optional) outputs, in declaration order."""
+    return tuple(
+        name
+        for name, field in TerraformOutputs.model_fields.items()
+        if isinstance(field.json_schema_extra, dict)
+        and field.json_schema_extra.get("required") is required
+    )
+
+
+class AwsSettings(TerraformOutputs):
+    """The Terraform outputs (or where to read them) and the controller's own AWS settings."""
 
     terraform_outputs: Path | None = None
-    aws_region: str | None = None
-    app_url: str | None = None
-    ecs_cluster_name: str | None = None
-    blue_service_name: str | None = None
-    green_service_name: str | None = None
-    listener_arn: str | None = None
-    test_listener_arn: str | None = None
-    blue_target_group_arn: str | None = None
-    green_target_group_arn: str | None = None
-    blue_alarm_names: tuple[str, ...] = ()
-    green_alarm_names: tuple[str, ...] = ()
-    deploy_table_name: str | None = None
-    live_color_parameter: str | None = None
-    container_name: str | None = None
     migrate_command: tuple[str, ...] = ("alembic", "upgrade", "head")
 
 

@@ -13,9 +13,8 @@ from rich.markup import escape
 class RichProgress:
     """`Progress` on a rich console (stderr), each line stamped with the seconds since start."""
 
-    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+    def __init__(self, console: Console) -> None:
         self.console = console
-        self.quiet = quiet
         self.started = time.monotonic()
 
     def _stamp(self) -> str:
@@ -23,15 +22,11 @@ class RichProgress:
 
     def info(self, message: str) -> None:
         """Print one step line."""
-        if not self.quiet:
-            self.console.print(f"{self._stamp()} {escape(message)}", highlight=False)
+        self.console.print(f"{self._stamp()} {escape(message)}", highlight=False)
 
     @contextmanager
     def waiting(self, label: str) -> Iterator[Callable[[str], None]]:
         """A spinner with `label` and a detail the caller updates; a closing line after."""
-        if self.quiet:
-            yield lambda _detail: None
-            return
         began = time.monotonic()
         last = [""]
         with self.console.status(escape(label)) as status:

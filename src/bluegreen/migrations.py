@@ -4,15 +4,14 @@ Both colours share one database, so a migration runs while the old release still
 revision declares `bluegreen_change = "expand"` (adds: safe for older code) or `"contract"`
 (drops, renames, tightens: breaks code that still uses what it removes). A contracting revision
 may also declare `bluegreen_safe_after = "<revision>"`: the revision of the release whose code
-stopped using what it removes. The revision files are read as text (never imported: the
-controller does not run the app's code).
+stopped using what it removes. Pure: `migration_files` reads the revision files as text (never
+imported: the controller does not run the app's code) and hands them to `parse_revision`.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 
 from bluegreen.errors import ConfigError
 
@@ -32,7 +31,7 @@ class Revision:
     @property
     def slug(self) -> str:
         """The file name without the revision prefix and extension."""
-        name = Path(self.path).stem
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
         return name.split("_", 1)[1] if "_" in name else name
 
 
@@ -50,9 +49,9 @@ def _constant(tree: ast.Module, name: str) -> object:
     return None
 
 
-def read_revision(path: Path) -> Revision:
-    """Parse one revision file; ConfigError when it lacks a valid `bluegreen_change`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+def parse_revision(text: str, path: str) -> Revision:
+    """Parse one revision file's text; ConfigError when it lacks a valid `bluegreen_change`."""
+    tree = ast.parse(text, filename=path)
     revision = _constant(tree, "revision")
     down = _constant(tree, "down_revision")
     change = _constant(tree, "bluegreen_change")
@@ -69,15 +68,15 @@ def read_revision(path: Path) -> Revision:
     if down is not None and not isinstance(down, str):
         raise ConfigError(f"{path}: merge revisions are not supported (down_revision {down!r})")
     return Revision(
-        revision, down, str(change), safe_after if isinstance(safe_after, str) else None, str(path)
+        revision, down, str(change), safe_after if isinstance(safe_after, str) else None, path
     )
 
 
-def read_chain(versions_dir: Path) -> list[Revision]:
-    """Every revision in `versions_dir`, ordered from the first to the head."""
-    revisions = {r.id: r for r in map(read_revision, sorted(versions_dir.glob("*.py")))}
+def order_chain(revisions: list[Revision], where: str) -> list[Revision]:
+    """The revisions ordered from the first to the head; ConfigError on a branch or a gap."""
+    by_id = {r.id: r for r in revisions}
     children: dict[str | None, list[Revision]] = {}
-    for rev in revisions.values():
+    for rev in by_id.values():
         children.setdefault(rev.down, []).append(rev)
     chain: list[Revision] = []
     parent: str | None = None
@@ -85,20 +84,12 @@ def read_chain(versions_dir: Path) -> list[Revision]:
         nxt = children[parent]
         if len(nxt) > 1:
             names = ", ".join(r.id for r in nxt)
-            raise ConfigError(f"{versions_dir}: revisions {names} branch from {parent}: merge them")
+            raise ConfigError(f"{where}: revisions {names} branch from {parent}: merge them")
         chain.append(nxt[0])
         parent = nxt[0].id
-    if len(chain) != len(revisions):
-        raise ConfigError(f"{versions_dir}: some revisions are not reachable from the first one")
+    if len(chain) != len(by_id):
+        raise ConfigError(f"{where}: some revisions are not reachable from the first one")
     return chain
-
-
-def versions_dir(workdir: str | None) -> Path | None:
-    """Where a release keeps its Alembic revisions (None when it has none we can read)."""
-    if workdir is None:
-        return None
-    path = Path(workdir) / "migrations" / "versions"
-    return path if path.is_dir() else None
 
 
 def new_revisions(new: list[Revision], live: list[Revision]) -> list[Revision]:

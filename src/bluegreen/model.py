@@ -26,6 +26,15 @@ def parse_color(value: str) -> Color:
     return value
 
 
+def image_tag(image: str) -> str | None:
+    """`repo/app:2.0.0` -> `2.0.0`; digests and untagged images have none (a registry
+    port, `host:5000/app`, is not a tag: only the last path segment is read)."""
+    if "@" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
 @dataclass(frozen=True)
 class Weights:
     """Traffic weights in percent; they always add up to 100."""

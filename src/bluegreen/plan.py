@@ -81,3 +81,18 @@ def unsplit_color(snapshot: Snapshot, last_old: Color | None) -> Color | None:
     if last_old in healthy:
         return last_old
     return healthy[0] if len(healthy) == 1 else None
+
+
+def drain_wait(delay: float, *, left_at: float | None, served: bool, now: float) -> float:
+    """Seconds still to wait before stopping a colour whose weight is 0.
+
+    The load balancer lets requests already routed to it finish for `delay` seconds after the
+    weight left (AWS: the deregistration delay). A colour that never served (started at weight
+    0 and never given any) has nothing in flight; when the moment the weight left is unknown
+    (a recovery), the whole delay is waited.
+    """
+    if not served:
+        return 0.0
+    if left_at is None:
+        return delay
+    return max(0.0, left_at + delay - now)

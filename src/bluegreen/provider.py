@@ -32,8 +32,9 @@ class Provider(Protocol):
         """Live weights and, per colour, release, tasks, health and requests in flight."""
         ...
 
-    def migrate(self, release: Release) -> None:
-        """Run the release's one-off migration; raise DeployError when it fails."""
+    def migrate(self, release: Release, color: Color) -> None:
+        """Run the release's one-off migration as `color` would run it (the colour the
+        procedure is about to start it on); raise DeployError when it fails."""
         ...
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
@@ -60,12 +61,19 @@ class Provider(Protocol):
         """Names of the alarms of `color` that are firing now (empty where there are none)."""
         ...
 
-    def direct_url(self, color: Color) -> str:
-        """A URL that reaches `color` without going through the weighted listener (smoke tests)."""
+    def route_test_listener(self, color: Color) -> str:
+        """Point the test listener at `color` and return its URL: a way to reach `color` alone,
+        without the weighted production listener (readiness checks and smoke tests)."""
+        ...
+
+    def drain_delay(self, color: Color) -> float:
+        """Seconds the load balancer keeps serving requests already routed to `color` after its
+        weight went to 0 (AWS: the target group's deregistration delay). The procedure waits
+        it out before `stop`; providers keep no timing state of their own."""
         ...
 
     def stop(self, color: Color) -> None:
-        """Stop every task of `color` (after traffic has left it)."""
+        """Stop every task of `color` at once (the procedure has drained it first)."""
         ...
 
     def record_live(self, color: Color) -> None:

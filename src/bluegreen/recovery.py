@@ -7,18 +7,27 @@ new colour when the old one is gone, then stops the other, closes the history an
 
 from __future__ import annotations
 
-from typing import Any
-
-from bluegreen.journal import Progress, SystemClock, last_step
-from bluegreen.model import Color, Release, Snapshot, Weights, other, parse_color
+from bluegreen import journal
+from bluegreen.clock import Clock, SystemClock
+from bluegreen.lifecycle import operation_lifecycle
+from bluegreen.model import Color, Snapshot, Weights, other
 from bluegreen.plan import describe_weights
+from bluegreen.progress import Progress
 from bluegreen.provider import Provider
-from bluegreen.records import history_record
-from bluegreen.state import Event, LockInfo
+from bluegreen.records import DeploymentRecord, Outcome, Side
+from bluegreen.state import LockInfo
 
 
-def settle_on(provider: Provider, snapshot: Snapshot, keep: Color, progress: Progress) -> None:
-    """All traffic on `keep` (which is healthy), recorded as live; the other colour stopped."""
+def settle_on(
+    provider: Provider,
+    snapshot: Snapshot,
+    keep: Color,
+    progress: Progress,
+    clock: Clock | None = None,
+) -> None:
+    """All traffic on `keep` (which is healthy), recorded as live; the other colour stopped
+    once the load balancer's drain delay has passed (the whole delay: when traffic left it
+    before is not known here)."""
     weights = Weights.all_on(keep)
     if snapshot.weights != weights:
         provider.set_weights(weights)
@@ -26,49 +35,47 @@ def settle_on(provider: Provider, snapshot: Snapshot, keep: Color, progress: Pro
     provider.record_live(keep)
     stale = other(keep)
     if snapshot.colors[stale].health.running or snapshot.colors[stale].health.desired:
+        delay = provider.drain_delay(stale)
+        if delay > 0:
+            progress.info(f"waiting {delay:.0f} s for requests routed to {stale} to finish")
+            (clock or SystemClock()).sleep(delay)
         progress.info(f"stopping {stale}")
         provider.stop(stale)
 
 
-def recover(provider: Provider, holder: LockInfo, progress: Progress) -> dict[str, Any]:
+def recover(
+    provider: Provider, holder: LockInfo, progress: Progress, *, clock: Clock | None = None
+) -> DeploymentRecord:
     """Bring the platform back to one healthy live colour and close the interrupted deployment."""
-    clock = SystemClock()
-    events: list[Event] = list(provider.state.events(holder.deployment_id))
-    begin = last_step(events, "begin") or {}
-    old = parse_color(begin["old"]) if begin.get("old") else None
-    new = parse_color(begin["new"]) if begin.get("new") else None
+    view = journal.read(provider.state, holder.deployment_id)
+    begin = view.begin
+    old = begin.old if begin else None
+    new = begin.new if begin else None
     snapshot = provider.snapshot()
     keep: Color | None = None
     if old is not None and snapshot.colors[old].health.ready:
         keep = old
     elif new is not None and snapshot.colors[new].health.ready:
         keep = new
+    last = view.last_kind.value if view.last_kind else None
     progress.info(
         f"recovering interrupted {holder.operation} {holder.deployment_id} "
-        f"(last step: {events[-1].step if events else 'none'})"
+        f"(last step: {last or 'none'})"
     )
-    if keep is not None:
-        settle_on(provider, snapshot, keep, progress)
-    now = clock.time()
-    old_release, new_release = begin.get("old_release"), begin.get("new_release")
-    last = events[-1].step if events else "begin"
-    record = history_record(
-        deployment_id=holder.deployment_id,
-        operation=holder.operation,
-        target=provider.target,
-        who=holder.owner,
-        started_at=holder.acquired_at,
-        finished_at=now,
-        duration_s=now - holder.acquired_at,
-        old=(old, Release.from_dict(old_release) if old_release else None),
-        new=(new, Release.from_dict(new_release) if new_release else None),
-        strategy=begin.get("strategy"),
-        weights_before=begin.get("weights"),
-        outcome="interrupted",
-        reason=f"controller stopped during step '{last}'; "
-        f"recovered to {keep or 'no healthy colour'}",
-        request_reason=begin.get("reason"),
-    )
-    provider.state.save_record(record)
-    provider.state.break_lock(holder.deployment_id)
-    return record
+    with operation_lifecycle(
+        provider, holder.operation, lease=0.0, clock=clock, adopt=holder
+    ) as run:
+        run.old = Side(old, begin.old_release if begin else None)
+        run.new = Side(new, begin.new_release if begin else None)
+        run.strategy = begin.strategy if begin else None
+        run.weights_before = begin.weights if begin else None
+        run.request_reason = begin.reason if begin else None
+        run.outcome = Outcome.INTERRUPTED
+        run.reason = (
+            f"controller stopped during step '{last or 'begin'}'; "
+            f"recovered to {keep or 'no healthy colour'}"
+        )
+        if keep is not None:
+            settle_on(provider, snapshot, keep, progress, clock)
+    assert run.record is not None  # noqa: S101 - the lifecycle always writes it
+    return run.record

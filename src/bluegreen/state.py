@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from bluegreen.records import DeploymentRecord
+
 
 def new_deployment_id(now: float | None = None) -> str:
     """Sortable, unique id: UTC timestamp plus a random suffix, e.g. 20261127T134501-3fa2."""
@@ -68,7 +70,7 @@ class LockInfo:
 
 
 @dataclass(frozen=True)
-class Event:
+class JournalEntry:
     """One step of one deployment: what is about to happen or has happened, with its data."""
 
     deployment_id: str
@@ -88,7 +90,7 @@ class Event:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+    def from_dict(cls, data: Mapping[str, Any]) -> JournalEntry:
         """Inverse of `to_dict`."""
         return cls(
             deployment_id=str(data["deployment_id"]),
@@ -126,15 +128,15 @@ class StateStore(Protocol):
         """Whether the holder still runs (its process exists, or its lease has not expired)."""
         ...
 
-    def append_event(self, event: Event) -> None:
+    def append_event(self, event: JournalEntry) -> None:
         """Add to the journal of `event.deployment_id` (append-only)."""
         ...
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         """The journal of one deployment, in order."""
         ...
 
-    def save_record(self, record: Mapping[str, Any]) -> None:
+    def save_record(self, record: DeploymentRecord) -> None:
         """Append the final history record of a deployment (id, who, when, from/to, outcome, …).
 
         Called once per deployment, when it ends (or when an interrupted one is recovered):
@@ -142,10 +144,10 @@ class StateStore(Protocol):
         """
         ...
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         """History records, newest first."""
         ...
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
         """One history record, or None."""
         ...

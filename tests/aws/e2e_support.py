@@ -16,7 +16,8 @@ from typing import Any
 
 import boto3
 
-from .conftest import RecordedCall, RequestRecorder, make_session
+from tests.support.aws_doubles import RecordedCall, RequestRecorder
+from tests.support.aws_stack import make_session
 
 
 class _Ready(BaseHTTPRequestHandler):

@@ -9,14 +9,16 @@ import pytest
 
 from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.errors import LockError, PlatformError
-from bluegreen.state import Event, LockInfo
-
-from .conftest import REGION, FakeClock  # the fixtures' own module
+from bluegreen.records import Outcome
+from bluegreen.state import JournalEntry, LockInfo
+from tests.support.aws_stack import REGION
+from tests.support.clock import FakeClock
+from tests.support.records import make_record
 
 
 def _store(stack: dict[str, Any], clock: FakeClock) -> DynamoStateStore:
     client = boto3.Session(region_name=REGION).client("dynamodb")
-    return DynamoStateStore(stack["deploy_table_name"], client, clock=clock.time)
+    return DynamoStateStore(stack["deploy_table_name"], client, clock=clock)
 
 
 def _lock(deployment_id: str, clock: FakeClock, lease: float = 300.0) -> LockInfo:
@@ -87,15 +89,17 @@ def test_release_only_removes_our_own_lock(stack: dict[str, Any], clock: FakeClo
 def test_the_journal_is_ordered_and_append_only(stack: dict[str, Any], clock: FakeClock) -> None:
     store = _store(stack, clock)
     events = [
-        Event("d1", seq, clock.now + seq, step, {"weights": {"blue": 90, "green": 10}, "at": 1.5})
+        JournalEntry(
+            "d1", seq, clock.now + seq, step, {"weights": {"blue": 90, "green": 10}, "at": 1.5}
+        )
         for seq, step in [(1, "start"), (2, "shift"), (10, "done")]
     ]
     for event in reversed(events):
         store.append_event(event)
-    store.append_event(Event("d2", 1, clock.now, "start"))
+    store.append_event(JournalEntry("d2", 1, clock.now, "start"))
     assert list(store.events("d1")) == events
     with pytest.raises(PlatformError, match="append-only"):
-        store.append_event(Event("d1", 2, clock.now, "again"))
+        store.append_event(JournalEntry("d1", 2, clock.now, "again"))
 
 
 def test_history_is_newest_first_and_records_can_be_loaded(
@@ -103,17 +107,12 @@ def test_history_is_newest_first_and_records_can_be_loaded(
 ) -> None:
     store = _store(stack, clock)
     for n in range(1, 4):
-        store.save_record(
-            {"id": f"20261127T10000{n}-abcd", "outcome": "succeeded", "duration": 1.25 * n}
-        )
-    store.save_record({"id": "20261127T100003-abcd", "outcome": "rolled back", "duration": 9.0})
-    assert [r["id"] for r in store.history(limit=2)] == [
+        store.save_record(make_record(f"20261127T10000{n}-abcd", duration_s=1.25 * n))
+    last = make_record("20261127T100003-abcd", Outcome.ROLLED_BACK, duration_s=9.0)
+    store.save_record(last)
+    assert [r.id for r in store.history(limit=2)] == [
         "20261127T100003-abcd",
         "20261127T100002-abcd",
     ]
-    assert store.load_record("20261127T100003-abcd") == {
-        "id": "20261127T100003-abcd",
-        "outcome": "rolled back",
-        "duration": 9.0,
-    }
+    assert store.load_record("20261127T100003-abcd") == last
     assert store.load_record("nope") is None

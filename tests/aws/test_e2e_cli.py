@@ -21,8 +21,8 @@ import pytest
 
 from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
+from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
-from .conftest import REPO, MotoServer, make_session, terraform_output_json
 from .e2e_support import app_endpoint, world
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
@@ -151,7 +151,7 @@ def test_deploy_status_history_and_rollback_through_the_cli_against_moto_server(
     assert (rolled_back["to"]["color"], rolled_back["to"]["version"]) == ("blue", "1.0.0")
     store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
     newest = store.history()[0]
-    assert (newest["id"], newest["request_reason"]) == (rolled_back["id"], "why")
+    assert (newest.id, newest.request_reason) == (rolled_back["id"], "why")
     assert store.lock_holder() is None
 
     final = world(stack)
@@ -202,7 +202,6 @@ def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
         "elasticloadbalancing:ModifyListener",
         "elasticloadbalancing:ModifyListener",
         "ssm:PutParameter",
-        "would",
         "ecs:UpdateService",
         "dynamodb:DeleteItem",
     ]

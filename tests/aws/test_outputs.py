@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from bluegreen.aws.outputs import resolve_aws_resources
-from bluegreen.config import AwsSettings
+from bluegreen.config import AwsSettings, TerraformOutputs, contract_keys
 from bluegreen.errors import ConfigError
-
-from .conftest import terraform_output_json
+from tests.support.aws_stack import terraform_output_json
 
 OUTPUTS: dict[str, Any] = {
     "aws_region": "eu-west-1",
@@ -93,3 +92,23 @@ def test_an_unreadable_outputs_file_is_a_config_error(tmp_path: Path) -> None:
     broken.write_text("not json")
     with pytest.raises(ConfigError, match="not the JSON"):
         resolve_aws_resources(AwsSettings(terraform_outputs=broken))
+
+
+def test_the_contract_is_declared_once_and_the_test_doubles_follow_it(
+    stack: dict[str, Any],
+) -> None:
+    required, optional = contract_keys(required=True), contract_keys(required=False)
+    assert set(required).isdisjoint(optional)
+    assert set(required) | set(optional) == set(TerraformOutputs.model_fields)
+    # [aws] accepts every output under the same name
+    assert set(TerraformOutputs.model_fields) <= set(AwsSettings.model_fields)
+    # the seeded moto stack outputs what a Terraform environment must (and only known keys)
+    assert set(required) <= set(stack)
+    assert set(stack) - set(required) - set(optional) <= {"ecr_repository_url"}
+    assert set(required) <= set(OUTPUTS)
+
+
+def test_a_missing_required_output_is_named_in_the_contracts_order() -> None:
+    partial = {k: v for k, v in OUTPUTS.items() if k not in ("listener_arn", "app_url")}
+    with pytest.raises(ConfigError, match=r"aws\.app_url: missing .*also missing: listener_arn"):
+        resolve_aws_resources(AwsSettings.model_validate(partial))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,21 +10,16 @@ import boto3
 import pytest
 
 from bluegreen.aws.outputs import resolve_aws_resources
+from bluegreen.aws.provider import AwsProvider
+from bluegreen.clock import SystemClock
 from bluegreen.config import AwsSettings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.model import Release, Weights
-from bluegreen.providers.aws import AwsProvider
-from bluegreen.state import Event, LockInfo
-
-from .conftest import (
-    DEREGISTRATION_DELAY,
-    REPO,
-    EcsAgentDouble,
-    FakeClock,
-    FaultInjector,
-    RequestRecorder,
-    make_session,
-)
+from bluegreen.state import JournalEntry, LockInfo
+from tests.support.aws_doubles import EcsAgentDouble, FaultInjector, RequestRecorder
+from tests.support.aws_stack import DEREGISTRATION_DELAY, REPO, make_session
+from tests.support.clock import FakeClock
+from tests.support.records import make_record
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef
@@ -74,7 +68,7 @@ def test_snapshot_reads_weights_tasks_health_versions_and_alarms(
 def test_migration_registers_a_revision_and_runs_it_with_the_service_network_and_command(
     provider: AwsProvider, recorder: RequestRecorder, stack: dict[str, Any]
 ) -> None:
-    provider.migrate(NEW)
+    provider.migrate(NEW, "green")
     [registered] = recorder.named("ecs:RegisterTaskDefinition")
     assert registered["family"] == "app-green"
     assert registered["containerDefinitions"][0]["image"] == "registry.example/app:2.0.0"
@@ -95,7 +89,7 @@ def test_migration_registers_a_revision_and_runs_it_with_the_service_network_and
 def test_start_reuses_the_migrated_revision_and_scales_the_idle_service(
     provider: AwsProvider, recorder: RequestRecorder, stack: dict[str, Any]
 ) -> None:
-    provider.migrate(NEW)
+    provider.migrate(NEW, "green")
     provider.start("green", NEW, 3)
     assert len(recorder.named("ecs:RegisterTaskDefinition")) == 1
     [update] = recorder.named("ecs:UpdateService")
@@ -119,7 +113,7 @@ def test_a_failing_migration_raises_deploy_error_with_the_stop_reason_and_starts
 ) -> None:
     agent.fail_migrations(3, "Essential container in task exited")
     with pytest.raises(DeployError, match="Essential container in task exited; exit code 3"):
-        provider.migrate(NEW)
+        provider.migrate(NEW, "green")
     assert recorder.named("ecs:UpdateService") == []
 
 
@@ -135,7 +129,7 @@ def test_the_migration_wait_polls_with_backoff_until_its_deadline(
     session.events.register("after-call.ecs.DescribeTasks", still_running)
     provider = make_provider(migration_timeout=60)
     with pytest.raises(DeployError, match="did not stop within 60s"):
-        provider.migrate(NEW)
+        provider.migrate(NEW, "green")
     assert clock.slept == [2.0, 4.0, 8.0, 16.0, 30.0]
 
 
@@ -186,7 +180,7 @@ def test_alarms_lists_only_the_colours_alarms_in_alarm_state(
 def test_traffic_sums_cloudwatch_minutes_of_the_colours_target_group(
     make_provider: Callable[..., AwsProvider], stack: dict[str, Any]
 ) -> None:
-    provider = make_provider(clock=time.time)  # CloudWatch data is stamped with real time
+    provider = make_provider(clock=SystemClock())  # CloudWatch data is stamped with real time
     elb = make_session().client("elbv2")
     load_balancer = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0][
         "LoadBalancerArn"
@@ -209,11 +203,11 @@ def test_traffic_sums_cloudwatch_minutes_of_the_colours_target_group(
     assert provider.traffic("blue").requests == 0
 
 
-def test_direct_url_is_the_app_url_for_the_live_colour_and_the_test_listener_otherwise(
+def test_route_test_listener_is_the_app_url_for_the_live_colour_and_the_test_listener_otherwise(
     provider: AwsProvider, recorder: RequestRecorder, stack: dict[str, Any]
 ) -> None:
-    assert provider.direct_url("blue") == "https://app.example.com"
-    assert provider.direct_url("green") == "http://app.example.com:8443"
+    assert provider.route_test_listener("blue") == "https://app.example.com"
+    assert provider.route_test_listener("green") == "http://app.example.com:8443"
     [pin] = recorder.named("elbv2:ModifyListener")
     assert pin["ListenerArn"] == stack["test_listener_arn"]
     assert [g["Weight"] for g in pin["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]] == [
@@ -222,7 +216,7 @@ def test_direct_url_is_the_app_url_for_the_live_colour_and_the_test_listener_oth
     ]
 
 
-def test_direct_url_without_a_test_listener_refuses_rather_than_testing_the_live_colour(
+def test_route_test_listener_without_a_test_listener_refuses_rather_than_testing_the_live_colour(
     make_provider: Callable[..., AwsProvider], stack: dict[str, Any]
 ) -> None:
     resources = resolve_aws_resources(
@@ -230,17 +224,17 @@ def test_direct_url_without_a_test_listener_refuses_rather_than_testing_the_live
     )
     provider = make_provider(resources=resources)
     with pytest.raises(ConfigError, match="test_listener_arn"):
-        provider.direct_url("green")
+        provider.route_test_listener("green")
 
 
-def test_stop_waits_out_the_deregistration_delay_then_scales_to_zero(
+def test_stop_scales_to_zero_at_once_and_the_drain_delay_is_the_target_groups(
     provider: AwsProvider, recorder: RequestRecorder, clock: FakeClock, stack: dict[str, Any]
 ) -> None:
     provider.start("green", NEW, 2)
     provider.set_weights(Weights.all_on("green"))
-    clock.now += 2
+    assert provider.drain_delay("blue") == DEREGISTRATION_DELAY
     provider.stop("blue")
-    assert clock.slept == [DEREGISTRATION_DELAY - 2]
+    assert clock.slept == []  # the procedure waits out the delay, not the provider
     assert recorder.named("ecs:UpdateService")[-1] == {
         "cluster": "app",
         "service": "app-blue",
@@ -337,22 +331,22 @@ def _deploy(provider: AwsProvider, release: Release = NEW) -> None:
     lock = LockInfo("d1", "ci", "deploy", 0.0, 10_000_000_000.0)
     state.acquire_lock(lock)
     seq = iter(range(1, 100))
-    state.append_event(Event("d1", next(seq), 0.0, "preflight"))
+    state.append_event(JournalEntry("d1", next(seq), 0.0, "preflight"))
     before = provider.snapshot()
     assert before.live == "blue"
-    provider.migrate(release)
-    state.append_event(Event("d1", next(seq), 0.0, "start"))
+    provider.migrate(release, "green")
+    state.append_event(JournalEntry("d1", next(seq), 0.0, "start"))
     provider.start("green", release, 2)
     assert provider.health("green").ready
     for green in (10, 100):
-        state.append_event(Event("d1", next(seq), 0.0, "shift", {"green": green}))
+        state.append_event(JournalEntry("d1", next(seq), 0.0, "shift", {"green": green}))
         provider.set_weights(Weights.split("green", green))
         provider.traffic("green")
         provider.alarms("green")
     provider.record_live("green")
     provider.in_flight("blue")
     provider.stop("blue")
-    state.save_record({"id": "d1", "outcome": "succeeded"})
+    state.save_record(make_record("d1"))
     state.release_lock("d1")
 
 
@@ -398,14 +392,13 @@ def test_dry_run_prints_every_mutating_call_in_order_and_changes_nothing(
         "dynamodb:PutItem",
         "elasticloadbalancing:ModifyListener",
         "ssm:PutParameter",
-        "would",  # "would wait 5s (deregistration delay) before scaling"
         "ecs:UpdateService",
         "dynamodb:PutItem",  # history
         "dynamodb:DeleteItem",  # unlock
     ]
     assert '"desiredCount": 2' in printed[6]
     assert '"Weight": 10' in printed[8]
-    assert printed[-5] == "[dry-run] ssm:PutParameter " + json.dumps(
+    assert printed[-4] == "[dry-run] ssm:PutParameter " + json.dumps(
         {"Name": "/app/live-color", "Overwrite": True, "Type": "String", "Value": "green"},
         sort_keys=True,
     )
@@ -442,7 +435,7 @@ def test_every_operation_of_a_deploy_and_rollback_is_in_the_deploy_roles_action_
         pytest.skip(f"{CONTROLLER_ACTIONS.relative_to(REPO)} does not exist yet (Terraform's part)")
     _deploy(provider)
     _rollback(provider)
-    provider.direct_url("green")
+    provider.route_test_listener("green")
     used = set(provider.calls)
     used |= {a for action in list(used) for a in IMPLIED_ACTIONS.get(action, [])}
     allowed = _declared_actions(json.loads(CONTROLLER_ACTIONS.read_text(encoding="utf-8")))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bluegreen.aws.provider import AwsProvider
 from bluegreen.aws.retry import RetryPolicy
 from bluegreen.config import AwsSettings, Settings
 from bluegreen.model import Release, Weights
-from bluegreen.providers.aws import AwsProvider
-
-from .conftest import make_session
+from tests.support.aws_stack import make_session
 
 
 def test_a_provider_on_moto_server_sees_the_agent_register_the_started_colour(

@@ -10,8 +10,8 @@ import pytest
 
 from bluegreen.config import LocalSettings, Settings
 from bluegreen.local.platform import LocalPlatform
+from bluegreen.local.provider import LocalProvider
 from bluegreen.model import COLORS
-from bluegreen.providers.local import LocalProvider
 from tests.support.platform import free_port_run, make_short_dir
 
 

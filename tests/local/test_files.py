@@ -14,7 +14,9 @@ import pytest
 
 from bluegreen.errors import LockError
 from bluegreen.local.files import FileStateStore
-from bluegreen.state import Event, LockInfo
+from bluegreen.records import Outcome
+from bluegreen.state import JournalEntry, LockInfo
+from tests.support.records import make_record
 
 
 def lock(deployment_id: str, *, pid: int | None = None, lease: float = 300.0) -> LockInfo:
@@ -109,7 +111,7 @@ def test_lock_holders_on_another_host_are_judged_by_their_lease(tmp_path: Path) 
 def test_the_journal_keeps_events_in_order_and_skips_a_torn_last_line(tmp_path: Path) -> None:
     store = FileStateStore(tmp_path)
     for seq, step in enumerate(["preflight", "start", "switch"]):
-        store.append_event(Event("d1", seq, time.time(), step, {"color": "green"}))
+        store.append_event(JournalEntry("d1", seq, time.time(), step, {"color": "green"}))
     with (tmp_path / "deployments" / "d1.jsonl").open("a") as fh:
         fh.write('{"deployment_id": "d1", "se')
     events = store.events("d1")
@@ -120,17 +122,16 @@ def test_the_journal_keeps_events_in_order_and_skips_a_torn_last_line(tmp_path: 
 
 def test_history_keeps_the_last_save_of_each_record_newest_first(tmp_path: Path) -> None:
     store = FileStateStore(tmp_path)
-    store.save_record({"id": "20261127T100000-aaaa", "outcome": "running"})
-    store.save_record({"id": "20261127T110000-bbbb", "outcome": "running"})
-    store.save_record({"id": "20261127T100000-aaaa", "outcome": "succeeded"})
-    assert [(r["id"], r["outcome"]) for r in store.history()] == [
-        ("20261127T110000-bbbb", "running"),
-        ("20261127T100000-aaaa", "succeeded"),
+    store.save_record(make_record("20261127T100000-aaaa", Outcome.INTERRUPTED))
+    store.save_record(make_record("20261127T110000-bbbb", Outcome.INTERRUPTED))
+    store.save_record(make_record("20261127T100000-aaaa", Outcome.SUCCEEDED))
+    assert [(r.id, r.outcome) for r in store.history()] == [
+        ("20261127T110000-bbbb", Outcome.INTERRUPTED),
+        ("20261127T100000-aaaa", Outcome.SUCCEEDED),
     ]
-    assert store.history(limit=1)[0]["id"] == "20261127T110000-bbbb"
+    assert store.history(limit=1)[0].id == "20261127T110000-bbbb"
     record = store.load_record("20261127T100000-aaaa")
-    assert record is not None
-    assert record["outcome"] == "succeeded"
+    assert record == make_record("20261127T100000-aaaa", Outcome.SUCCEEDED)
     assert store.load_record("nope") is None
     lines = (tmp_path / "history.jsonl").read_text().splitlines()
     assert len(lines) == 3  # append-only
@@ -139,8 +140,8 @@ def test_history_keeps_the_last_save_of_each_record_newest_first(tmp_path: Path)
 def test_state_files_are_private(tmp_path: Path) -> None:
     store = FileStateStore(tmp_path / "new")
     store.acquire_lock(lock("d1"))
-    store.append_event(Event("d1", 0, time.time(), "start"))
-    store.save_record({"id": "d1"})
+    store.append_event(JournalEntry("d1", 0, time.time(), "start"))
+    store.save_record(make_record("d1"))
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
     for path in ("lock.json", "history.jsonl", "deployments/d1.jsonl"):
         assert stat.S_IMODE((tmp_path / "new" / path).stat().st_mode) == 0o600

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.local.haproxy import (
+from bluegreen.local.haproxy_config import (
     ServerSlot,
     parse_stat,
     render_config,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from bluegreen.local.provider import LocalProvider
 from bluegreen.model import Release, Weights
-from bluegreen.providers.local import LocalProvider
 from tests.fakes import command
 from tests.support.platform import wait_until
 

@@ -11,8 +11,8 @@ import pytest
 from bluegreen.errors import DeployError, PlatformError
 from bluegreen.local.files import pid_alive
 from bluegreen.local.platform import LocalPlatform
+from bluegreen.local.provider import LocalProvider, default_release
 from bluegreen.model import Color, Release, Weights
-from bluegreen.providers.local import LocalProvider, default_release
 from tests.fakes import WRONG_PORT_ENV, command
 from tests.support.platform import wait_until
 
@@ -50,11 +50,13 @@ def test_set_weights_switches_traffic_and_test_urls_reach_their_colour(
     start_ready(provider, "blue", "1.0.0")
     provider.set_weights(Weights.all_on("blue"))
     start_ready(provider, "green", "2.0.0")
-    assert served_by(provider.direct_url("green") + "/") == "green"  # before any user traffic
+    assert (
+        served_by(provider.route_test_listener("green") + "/") == "green"
+    )  # before any user traffic
     assert served_by(provider.url + "/") == "blue"
     provider.set_weights(Weights.all_on("green"))
     assert {served_by(provider.url + "/") for _ in range(6)} == {"green"}
-    assert served_by(provider.direct_url("blue") + "/") == "blue"
+    assert served_by(provider.route_test_listener("blue") + "/") == "blue"
     assert provider.snapshot().weights == Weights.all_on("green")
 
 
@@ -152,13 +154,13 @@ def test_migrate_runs_with_the_database_url_and_reports_failures(
         "url = os.environ['DATABASE_URL'].replace('+psycopg', ''); "
         "psycopg.connect(url).close(); print('migrated', os.environ['APP_VERSION'])"
     )
-    provider.migrate(Release("1.0.0", migrate_command=(sys.executable, "-c", script)))
+    provider.migrate(Release("1.0.0", migrate_command=(sys.executable, "-c", script)), "green")
     failing = Release("2.0.0", migrate_command=(sys.executable, "-c", "print('boom'); exit(5)"))
     with pytest.raises(DeployError, match=r"(?s)failed \(exit 5\).*boom") as info:
-        provider.migrate(failing)
+        provider.migrate(failing, "green")
     assert info.value.exit_code == 1
     with pytest.raises(DeployError, match="could not run"):
-        provider.migrate(Release("3", migrate_command=("/nonexistent/alembic",)))
+        provider.migrate(Release("3", migrate_command=("/nonexistent/alembic",)), "green")
 
 
 def test_default_release_runs_the_reference_service_from_the_repository(

@@ -6,14 +6,15 @@ what lets the series tests compare whole structures with `==`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bluegreen.config import LocalSettings, Settings
-from bluegreen.state import Event
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import JournalEntry
 
 Row = tuple[float, str, dict[str, Any]]
 
@@ -25,14 +26,14 @@ V2 = {"version": "2.0.0", "command": ["gunicorn"], "env": {}}
 BREACH = "5xx rate 10.0% over 50 requests exceeds 1.0%"
 
 
-def journal(deployment_id: str, rows: Sequence[Row]) -> list[Event]:
+def journal(deployment_id: str, rows: Sequence[Row]) -> list[JournalEntry]:
     """Events numbered like Journal.record numbers them (signals from others carry seq 0)."""
     events, seq = [], 0
     for at, step, data in rows:
         if not step.startswith("signal:"):
             seq += 1
         events.append(
-            Event(deployment_id, 0 if step.startswith("signal:") else seq, at, step, data)
+            JournalEntry(deployment_id, 0 if step.startswith("signal:") else seq, at, step, data)
         )
     return events
 
@@ -135,8 +136,8 @@ APPROVAL: list[Row] = [
 ]
 
 
-def record(deployment_id: str, rows: Sequence[Row], **changes: Any) -> dict[str, Any]:
-    """The history record Deployment._record would save for `rows`."""
+def record(deployment_id: str, rows: Sequence[Row], **changes: Any) -> DeploymentRecord:
+    """The history record the deployment's lifecycle would save for `rows`."""
     end = rows[-1][2]
     base: dict[str, Any] = {
         "id": deployment_id,
@@ -156,7 +157,7 @@ def record(deployment_id: str, rows: Sequence[Row], **changes: Any) -> dict[str,
         "notes": [],
         "request_reason": None,
     }
-    return {**base, **changes}
+    return DeploymentRecord.from_dict({**base, **changes})
 
 
 def probe_file(deployment_id: str, started_at: float) -> dict[str, Any]:
@@ -200,8 +201,8 @@ class MemoryRecords:
     """The state store, as far as the report reads it, in memory."""
 
     def __init__(self) -> None:
-        self.journals: dict[str, list[Event]] = {}
-        self.records: dict[str, Mapping[str, Any]] = {}
+        self.journals: dict[str, list[JournalEntry]] = {}
+        self.records: dict[str, DeploymentRecord] = {}
 
     def add(self, deployment_id: str, rows: Sequence[Row], *, closed: bool = True) -> None:
         """A deployment's journal and (when `closed`) its history record."""
@@ -209,15 +210,15 @@ class MemoryRecords:
         if closed:
             self.records[deployment_id] = record(deployment_id, rows)
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         """The journal, or [] (as the file store answers for an unknown id)."""
         return self.journals.get(deployment_id, [])
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         """Newest first, by id (ids sort by start time)."""
         return [self.records[k] for k in sorted(self.records, reverse=True)][:limit]
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
         """One record, or None."""
         return self.records.get(deployment_id)
 

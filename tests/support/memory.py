@@ -7,7 +7,7 @@ provider's integration tests run those for real. Here every call is logged, and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,9 @@ from bluegreen.model import (
     TrafficCounters,
     Weights,
 )
-from bluegreen.state import Event, LockInfo
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import JournalEntry, LockInfo
+from tests.support.clock import FakeClock
 
 
 class MemoryState:
@@ -30,8 +32,8 @@ class MemoryState:
 
     def __init__(self) -> None:
         self.lock: LockInfo | None = None
-        self.journal: dict[str, list[Event]] = {}
-        self.records: list[dict[str, Any]] = []
+        self.journal: dict[str, list[JournalEntry]] = {}
+        self.records: list[DeploymentRecord] = []
         self.alive = True
 
     def acquire_lock(self, info: LockInfo) -> None:
@@ -56,20 +58,20 @@ class MemoryState:
     def holder_alive(self, info: LockInfo) -> bool:
         return self.alive
 
-    def append_event(self, event: Event) -> None:
+    def append_event(self, event: JournalEntry) -> None:
         self.journal.setdefault(event.deployment_id, []).append(event)
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         return list(self.journal.get(deployment_id, []))
 
-    def save_record(self, record: Mapping[str, Any]) -> None:
-        self.records.append(dict(record))
+    def save_record(self, record: DeploymentRecord) -> None:
+        self.records.append(record)
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         return list(reversed(self.records))[:limit]
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
-        return next((r for r in self.records if r["id"] == deployment_id), None)
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
+        return next((r for r in self.records if r.id == deployment_id), None)
 
 
 @dataclass
@@ -118,7 +120,7 @@ class MemoryProvider:
         }
         return Snapshot(self.target, "http://memory", self.weights, states)
 
-    def migrate(self, release: Release) -> None:
+    def migrate(self, release: Release, color: Color) -> None:
         self.calls.append(("migrate", release.version))
         if self.fail_migration:
             raise DeployError("migration failed: boom")
@@ -156,8 +158,11 @@ class MemoryProvider:
     def alarms(self, color: Color) -> Sequence[str]:
         return ()
 
-    def direct_url(self, color: Color) -> str:
+    def route_test_listener(self, color: Color) -> str:
         return f"http://memory/{color}"
+
+    def drain_delay(self, color: Color) -> float:
+        return 0.0
 
     def stop(self, color: Color) -> None:
         self.calls.append(("stop", color))
@@ -166,24 +171,3 @@ class MemoryProvider:
     def record_live(self, color: Color) -> None:
         self.calls.append(("record_live", color))
         self.live_recorded = color
-
-
-class FakeClock:
-    """A clock whose sleep advances time at once, so minutes of bake take no time in tests."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-        self.on_sleep: list[Any] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        for hook in self.on_sleep:
-            hook(self.now)

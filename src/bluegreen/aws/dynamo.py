@@ -13,7 +13,7 @@ The lock's lease is `expires_at` (epoch seconds), also the table's TTL attribute
 stops renewing is "not alive" once it passes (`holder_alive`), and DynamoDB removes the item
 some time later. Until then `acquire_lock` refuses and names the holder, so a dead holder is
 reported, never silently replaced; after TTL removal the dead deployment's journal still tells
-`status` it was interrupted. Event data and records are stored as JSON strings (`data`,
+`status` it was interrupted. JournalEntry data and records are stored as JSON strings (`data`,
 `record`) so floats and nested values round-trip exactly (DynamoDB numbers would be Decimals).
 """
 
@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from bluegreen.aws.retry import AwsCaller
+from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import LockError, PlatformError
-from bluegreen.state import Event, LockInfo
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import JournalEntry, LockInfo
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -92,12 +94,12 @@ class DynamoStateStore:
         client: DynamoDBClient,
         *,
         caller: AwsCaller | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
     ) -> None:
         self.table = table
         self._client = client
         self._call = caller or AwsCaller()
-        self._clock = clock
+        self._clock: Clock = clock or SystemClock()
 
     @property
     def _where(self) -> str:
@@ -200,9 +202,9 @@ class DynamoStateStore:
 
     def holder_alive(self, info: LockInfo) -> bool:
         """Whether the holder's lease is still running (a live controller renews it)."""
-        return info.expires_at > self._clock()
+        return info.expires_at > self._clock.time()
 
-    def append_event(self, event: Event) -> None:
+    def append_event(self, event: JournalEntry) -> None:
         """Add to the journal of `event.deployment_id`; a repeated seq is refused."""
         try:
             self._call(
@@ -226,7 +228,7 @@ class DynamoStateStore:
                 "is append-only"
             ) from None
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         """The journal of one deployment, in order."""
         items = self._query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
@@ -235,11 +237,11 @@ class DynamoStateStore:
                 ":prefix": {"S": "EVENT#"},
             },
         )
-        return [Event.from_dict(json.loads(item["event"]["S"])) for item in items]
+        return [JournalEntry.from_dict(json.loads(item["event"]["S"])) for item in items]
 
-    def save_record(self, record: Mapping[str, Any]) -> None:
+    def save_record(self, record: DeploymentRecord) -> None:
         """Write (or rewrite) the history record of a deployment."""
-        deployment_id = str(record["id"])
+        deployment_id = record.id
         self._call(
             self._where,
             self._client.put_item,
@@ -247,12 +249,12 @@ class DynamoStateStore:
             Item={
                 "pk": {"S": HISTORY_PK},
                 "sk": {"S": deployment_id},
-                "outcome": {"S": str(record.get("outcome", ""))},
-                "record": {"S": json.dumps(dict(record), sort_keys=True, default=str)},
+                "outcome": {"S": record.outcome.value},
+                "record": {"S": json.dumps(record.to_dict(), sort_keys=True, default=str)},
             },
         )
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         """History records, newest first."""
         items = self._query(
             KeyConditionExpression="pk = :pk",
@@ -260,9 +262,9 @@ class DynamoStateStore:
             ScanIndexForward=False,
             limit=limit,
         )
-        return [json.loads(item["record"]["S"]) for item in items]
+        return [DeploymentRecord.from_dict(json.loads(item["record"]["S"])) for item in items]
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
         """One history record, or None."""
         response = self._call(
             self._where,
@@ -271,7 +273,7 @@ class DynamoStateStore:
             Key={"pk": {"S": HISTORY_PK}, "sk": {"S": deployment_id}},
         )
         item = response.get("Item")
-        return json.loads(item["record"]["S"]) if item else None
+        return DeploymentRecord.from_dict(json.loads(item["record"]["S"])) if item else None
 
     def _query(self, *, limit: int | None = None, **params: Any) -> list[dict[str, Any]]:
         """All items of one query, following pages (up to `limit` items)."""

@@ -1,10 +1,10 @@
 """Where the AWS provider finds its resources: `[aws]` keys and/or Terraform outputs.
 
-One contract between Terraform and the controller: each environment outputs the names below and
-`bluegreen.toml` `[aws]` accepts the same keys. `terraform_outputs` points at a saved
-`terraform output -json` file, or at an environment directory where `terraform output -json`
-is run. Keys given explicitly in `[aws]` win over the outputs (an operator can point one
-command elsewhere without editing Terraform).
+One contract between Terraform and the controller, declared once in `config.TerraformOutputs`:
+each environment outputs those names and `bluegreen.toml` `[aws]` accepts the same keys.
+`terraform_outputs` points at a saved `terraform output -json` file, or at an environment
+directory where `terraform output -json` is run. Keys given explicitly in `[aws]` win over the
+outputs (an operator can point one command elsewhere without editing Terraform).
 """
 
 from __future__ import annotations
@@ -17,23 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bluegreen.config import AwsSettings
+from bluegreen.config import AwsSettings, contract_keys
 from bluegreen.errors import ConfigError
 from bluegreen.model import Color
 
-REQUIRED_KEYS = (
-    "aws_region",
-    "app_url",
-    "ecs_cluster_name",
-    "blue_service_name",
-    "green_service_name",
-    "listener_arn",
-    "blue_target_group_arn",
-    "green_target_group_arn",
-    "deploy_table_name",
-    "live_color_parameter",
-)
-OPTIONAL_KEYS = ("test_listener_arn", "container_name", "blue_alarm_names", "green_alarm_names")
+# The contract is declared once, in `config.TerraformOutputs`.
+REQUIRED_KEYS = contract_keys(required=True)
+OPTIONAL_KEYS = contract_keys(required=False)
 
 TerraformRunner = Callable[[Path], str]
 

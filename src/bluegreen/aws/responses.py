@@ -12,7 +12,7 @@ from typing import Any
 
 from bluegreen.aws.requests import APP_VERSION, METRIC_QUERY_IDS, app_container_name
 from bluegreen.errors import ConfigError, PlatformError
-from bluegreen.model import Color, Release, TrafficCounters, Weights
+from bluegreen.model import Color, Release, TrafficCounters, Weights, image_tag
 
 
 def weights_from_actions(
@@ -61,14 +61,6 @@ def release_from_task_definition(
     env = {str(e["name"]): str(e["value"]) for e in container.get("environment") or []}
     version = env.get(APP_VERSION) or image_tag(image) or "unknown"
     return Release(version=version, image=image, source=task_definition.get("taskDefinitionArn"))
-
-
-def image_tag(image: str) -> str | None:
-    """`repo/app:2.0.0` -> `2.0.0`; digests and untagged images have none."""
-    if "@" in image:
-        return None
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
 
 
 def services_by_name(

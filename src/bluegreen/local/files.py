@@ -14,12 +14,13 @@ import json
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bluegreen.errors import LockError, PlatformError
-from bluegreen.state import Event, LockInfo
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import JournalEntry, LockInfo
 
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
@@ -180,35 +181,34 @@ class FileStateStore:
             raise ValueError(f"invalid deployment id {deployment_id!r}")
         return self.journal_dir / f"{deployment_id}.jsonl"
 
-    def append_event(self, event: Event) -> None:
+    def append_event(self, event: JournalEntry) -> None:
         """Add to the journal of `event.deployment_id` (append-only, fsynced)."""
         self._ensure_dirs()
         append_line(self._journal(event.deployment_id), json.dumps(event.to_dict()))
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         """The journal of one deployment, in order (a torn last line is skipped)."""
-        return [Event.from_dict(d) for d in _read_jsonl(self._journal(deployment_id))]
+        return [JournalEntry.from_dict(d) for d in _read_jsonl(self._journal(deployment_id))]
 
     # ---------------------------------------------------------------- history
-    def save_record(self, record: Mapping[str, Any]) -> None:
+    def save_record(self, record: DeploymentRecord) -> None:
         """Append the record; the last record saved for an id is the one that counts."""
-        if "id" not in record:
-            raise ValueError("a history record needs an 'id'")
         self._ensure_dirs()
-        append_line(self.history_path, json.dumps(dict(record), default=str))
+        append_line(self.history_path, json.dumps(record.to_dict(), default=str))
 
-    def _latest(self) -> dict[str, Mapping[str, Any]]:
-        latest: dict[str, Mapping[str, Any]] = {}
-        for record in _read_jsonl(self.history_path):
-            latest[str(record["id"])] = record  # the last save of an id wins
+    def _latest(self) -> dict[str, DeploymentRecord]:
+        latest: dict[str, DeploymentRecord] = {}
+        for data in _read_jsonl(self.history_path):
+            if "id" in data:
+                latest[str(data["id"])] = DeploymentRecord.from_dict(data)  # the last save wins
         return latest
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         """History records, newest first (by the id, which sorts by start time)."""
-        records = sorted(self._latest().values(), key=lambda r: str(r["id"]), reverse=True)
+        records = sorted(self._latest().values(), key=lambda r: r.id, reverse=True)
         return records[:limit]
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
         """One history record, or None."""
         return self._latest().get(deployment_id)
 

@@ -29,13 +29,8 @@ import time
 from bluegreen.config import Settings
 from bluegreen.errors import PlatformError
 from bluegreen.local.files import pid_alive, read_json, write_atomic
-from bluegreen.local.haproxy import (
-    DEFAULT_SLOTS,
-    RuntimeApi,
-    ServerSlot,
-    render_config,
-    server_weights,
-)
+from bluegreen.local.haproxy import RuntimeApi
+from bluegreen.local.haproxy_config import DEFAULT_SLOTS, ServerSlot, render_config, server_weights
 from bluegreen.local.postgres import PostgresError, PostgresServer
 from bluegreen.local.tasks import TaskRunner
 from bluegreen.model import COLORS, Color, Weights

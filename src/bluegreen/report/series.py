@@ -8,34 +8,38 @@ panels of the figure share one x axis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from bluegreen.state import Event
+from bluegreen import events as ev
+from bluegreen.model import Release
+from bluegreen.records import DeploymentRecord
+from bluegreen.report.labels import marker_text
+from bluegreen.view import DeploymentView, Recorded
 
-# Journal steps that open a phase of the deployment, with the kind of marker they draw.
-# Steps not listed (shifted, smoke-done, baked, live, stopped, restore(d), verdict, signals)
-# close a phase or carry data; they appear through the next marker, the weights or the verdicts.
-MARKER_KINDS: Mapping[str, str] = {
-    "migrate": "migrate",
-    "start": "start",
-    "reuse": "reuse",
-    "healthy": "healthy",
-    "smoke": "smoke",
-    "shift": "shift",
-    "awaiting-approval": "approval",
-    "promoted": "promote",
-    "bake": "bake",
-    "failed": "rollback",
-    "drain": "drain",
-    "drain-timeout": "drain-timeout",
-    "stop": "stop",
-    "end": "end",
+if TYPE_CHECKING:
+    from bluegreen.state import JournalEntry
+
+# Events that open a phase of the deployment, with the kind of marker they draw. Events not
+# listed (shifted, smoke-done, baked, live, stopped, restore(d), verdict, signals) close a phase
+# or carry data; they appear through the next marker, the weights or the verdicts.
+MARKER_KINDS: Mapping[ev.Kind, str] = {
+    ev.Kind.MIGRATE: "migrate",
+    ev.Kind.START: "start",
+    ev.Kind.REUSE: "reuse",
+    ev.Kind.HEALTHY: "healthy",
+    ev.Kind.SMOKE: "smoke",
+    ev.Kind.SHIFT: "shift",
+    ev.Kind.AWAITING_APPROVAL: "approval",
+    ev.Kind.PROMOTED: "promote",
+    ev.Kind.BAKE: "bake",
+    ev.Kind.FAILED: "rollback",
+    ev.Kind.DRAIN: "drain",
+    ev.Kind.DRAIN_TIMEOUT: "drain-timeout",
+    ev.Kind.STOP: "stop",
+    ev.Kind.END: "end",
 }
-
-# The events after which the load balancer's weights are what their data says.
-WEIGHT_STEPS = ("shifted", "restored")
 
 
 @dataclass(frozen=True)
@@ -138,126 +142,64 @@ def _t(at: float, origin: float) -> float:
     return round(at - origin, 3)
 
 
-def _steps(events: Sequence[Event]) -> list[Event]:
-    # Signals are appended by other processes with seq 0; they are not steps of the deployment.
-    return [e for e in events if not e.step.startswith("signal:")]
+# A view, or the stored entries of one journal (read into a view here).
+Journal: TypeAlias = "DeploymentView | Sequence[JournalEntry]"
 
 
-def _weights(data: Mapping[str, Any]) -> tuple[int, int] | None:
-    weights = data.get("weights")
-    if not isinstance(weights, Mapping):
-        return None
-    return int(weights.get("blue", 0)), int(weights.get("green", 0))
+def _view(journal: Journal) -> DeploymentView:
+    if isinstance(journal, DeploymentView):
+        return journal
+    return DeploymentView.of(journal[0].deployment_id if journal else "", journal)
 
 
-def weight_timeline(events: Sequence[Event]) -> tuple[WeightPoint, ...]:
+def _begun(view: DeploymentView) -> tuple[tuple[Recorded, ...], ev.Begin | None]:
+    """The steps, and the `begin` event when the journal starts with one."""
+    steps = view.steps
+    if not steps or not isinstance(steps[0].event, ev.Begin):
+        return steps, None
+    return steps, steps[0].event
+
+
+def weight_timeline(journal: Journal) -> tuple[WeightPoint, ...]:
     """The step function of the weights: `begin.weights` at 0, then each change, then the end.
 
     The last point repeats the last weights at the time of the last event, so the function is
     drawn up to the end of the deployment.
     """
-    steps = _steps(events)
-    if not steps or steps[0].step != "begin":
+    view = _view(journal)
+    steps, begin = _begun(view)
+    if begin is None:
         return ()
     origin = steps[0].at
-    start = _weights(steps[0].data) or (0, 0)
-    points = [WeightPoint(0.0, *start)]
-    for event in steps[1:]:
-        weights = _weights(event.data) if event.step in WEIGHT_STEPS else None
-        if weights is None or weights == (points[-1].blue, points[-1].green):
+    start = begin.weights or None
+    points = [WeightPoint(0.0, start.blue if start else 0, start.green if start else 0)]
+    for at, weights in view.weights:
+        if (weights.blue, weights.green) == (points[-1].blue, points[-1].green):
             continue
-        points.append(WeightPoint(_t(event.at, origin), *weights))
+        points.append(WeightPoint(_t(at, origin), weights.blue, weights.green))
     end = _t(steps[-1].at, origin)
     points.append(WeightPoint(end, points[-1].blue, points[-1].green))
     return tuple(points)
 
 
-def _version(release: Any) -> str | None:
-    if isinstance(release, Mapping) and release.get("version") is not None:
-        return str(release["version"])
-    return None
-
-
-def _shift_text(d: Mapping[str, Any], new: str | None) -> tuple[str, str]:
-    raw = d.get("weights")
-    weights: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    share = weights.get(new, "?") if new else "?"
-    return (
-        f"shift {d.get('step', '?')}/{d.get('of', '?')}",
-        f"{new or 'new colour'} to {share}% (blue {weights.get('blue', '?')}% / "
-        f"green {weights.get('green', '?')}%)",
-    )
-
-
-def _end_text(d: Mapping[str, Any]) -> str:
-    reason = f": {d['reason']}" if d.get("reason") else ""
-    return f"{d.get('outcome', '?')}{reason}"
-
-
-# (label on the chart, detail in the steps table) of each marker, from its event's data.
-_TEXTS: Mapping[str, Callable[[Mapping[str, Any]], tuple[str, str]]] = {
-    "migrate": lambda d: ("migrate", f"database migration for {d.get('version', '?')}"),
-    "start": lambda d: (
-        f"start {d.get('color', '')}".strip(),
-        f"{d.get('tasks', '?')} task(s) of {_version(d.get('release')) or '?'} "
-        f"as {d.get('color', '?')}",
-    ),
-    "reuse": lambda d: ("reuse", f"{d.get('color', '?')} still runs {d.get('version', '?')} warm"),
-    "healthy": lambda d: (
-        "healthy",
-        f"{d.get('tasks', '?')} task(s) healthy after {d.get('seconds', '?')} s",
-    ),
-    "smoke": lambda d: ("smoke", f"{d.get('command', '')} against {d.get('url', '')}"),
-    "awaiting-approval": lambda d: (
-        "approval",
-        f"paused for `bluegreen promote` (timeout {d.get('timeout', '?')} s)",
-    ),
-    "promoted": lambda _d: ("promote", "approved: final shift"),
-    "bake": lambda d: ("bake", f"old colour kept warm for {d.get('seconds', '?')} s"),
-    "failed": lambda d: ("rollback", str(d.get("reason") or "failed")),
-    "drain": lambda d: (
-        f"drain {d.get('color', '')}".strip(),
-        "waiting for requests in flight to finish",
-    ),
-    "drain-timeout": lambda d: (
-        "drain timeout",
-        f"{d.get('color', '?')} left running with requests in flight",
-    ),
-    "stop": lambda d: (
-        f"stop {d.get('color', '')}".strip(),
-        f"stopping the tasks of {d.get('color', '?')}",
-    ),
-    "end": lambda d: ("end", _end_text(d)),
-}
-
-
-def _marker_text(event: Event, new: str | None) -> tuple[str, str]:
-    """Short label for the chart, longer detail for the table."""
-    if event.step == "shift":
-        return _shift_text(event.data, new)
-    text = _TEXTS.get(event.step)
-    return text(event.data) if text else (event.step, "")
-
-
-def step_markers(events: Sequence[Event]) -> tuple[Marker, ...]:
+def step_markers(journal: Journal) -> tuple[Marker, ...]:
     """One marker per phase-opening event; each lasts until the next marker (the end: None)."""
-    steps = _steps(events)
-    if not steps or steps[0].step != "begin":
+    steps, begin = _begun(_view(journal))
+    if begin is None:
         return ()
     origin = steps[0].at
-    new = steps[0].data.get("new")
-    opening = [e for e in steps if e.step in MARKER_KINDS]
+    opening = [r for r in steps if r.event.kind in MARKER_KINDS]
     markers = []
-    for index, event in enumerate(opening):
+    for index, recorded in enumerate(opening):
         following = opening[index + 1] if index + 1 < len(opening) else None
-        label, detail = _marker_text(event, str(new) if new else None)
+        label, detail = marker_text(recorded.event, begin.new)
         markers.append(
             Marker(
-                t=_t(event.at, origin),
-                kind=MARKER_KINDS[event.step],
+                t=_t(recorded.at, origin),
+                kind=MARKER_KINDS[recorded.event.kind],
                 label=label,
                 detail=detail,
-                duration_s=round(following.at - event.at, 3) if following else None,
+                duration_s=round(following.at - recorded.at, 3) if following else None,
             )
         )
     return tuple(markers)
@@ -267,38 +209,26 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def verdict_rows(events: Sequence[Event]) -> tuple[VerdictRow, ...]:
+def verdict_rows(journal: Journal) -> tuple[VerdictRow, ...]:
     """The verdicts the analysis recorded, in order."""
-    steps = _steps(events)
-    if not steps:
+    view = _view(journal)
+    origin = view.started_at
+    if origin is None:
         return ()
-    origin = steps[0].at
-    return tuple(
-        VerdictRow(
-            t=_t(e.at, origin),
-            during=str(e.data.get("during", "")),
-            ok=bool(e.data.get("ok")),
-            requests=int(e.data.get("requests") or 0),
-            errors=int(e.data.get("errors") or 0),
-            error_rate=_float(e.data.get("error_rate")),
-            p99_ms=_float(e.data.get("p99_ms")),
-            reason=e.data.get("reason"),
-        )
-        for e in steps
-        if e.step == "verdict"
-    )
+    return tuple(VerdictRow(t=_t(at, origin), **asdict(v)) for at, v in view.verdicts)
 
 
-def timeline(events: Sequence[Event]) -> Timeline:
+def timeline(journal: Journal) -> Timeline:
     """Weights, markers and verdicts of one journal."""
-    steps = _steps(events)
+    view = _view(journal)
+    steps = view.steps
     begin_at = steps[0].at if steps else 0.0
     return Timeline(
         begin_at=begin_at,
         end_t=_t(steps[-1].at, begin_at) if steps else 0.0,
-        weights=weight_timeline(events),
-        markers=step_markers(events),
-        verdicts=verdict_rows(events),
+        weights=weight_timeline(view),
+        markers=step_markers(view),
+        verdicts=verdict_rows(view),
     )
 
 
@@ -324,55 +254,44 @@ def probe_series(probe: Mapping[str, Any], begin_at: float) -> ProbeSeries:
     )
 
 
-def _shift_seconds(events: Sequence[Event]) -> float | None:
-    """From the first `shift` call to the final `shifted` (all traffic moved); None if never."""
-    steps = _steps(events)
-    shifts = [e for e in steps if e.step == "shift"]
-    done = [e for e in steps if e.step == "shifted" and e.data.get("step") == e.data.get("of")]
-    if not shifts or not done:
-        return None
-    return round(done[-1].at - shifts[0].at, 3)
-
-
-def _side(record: Mapping[str, Any] | None, key: str) -> Mapping[str, Any]:
-    side = (record or {}).get(key)
-    return side if isinstance(side, Mapping) else {}
-
-
 def summary(
     deployment_id: str,
-    events: Sequence[Event],
-    record: Mapping[str, Any] | None,
+    journal: Journal,
+    record: DeploymentRecord | None,
     probe: Mapping[str, Any] | None,
 ) -> Summary:
     """The summary table: the history record wins where it exists (it is what `history` shows),
     the journal fills in a deployment still running or never closed, the probe adds the traffic.
     """
-    steps = _steps(events)
-    begin = steps[0].data if steps and steps[0].step == "begin" else {}
-    end = steps[-1].data if steps and steps[-1].step == "end" else {}
-    old, new = _side(record, "from"), _side(record, "to")
-    healthy = next((e.data.get("seconds") for e in steps if e.step == "healthy"), None)
+    view = _view(journal)
+    steps, begin = _begun(view)
+    end = view.end if steps and isinstance(steps[-1].event, ev.End) else None
     cutover = (probe or {}).get("cutover") or {}
-    duration = (record or {}).get("duration_s")
+    duration = record.duration_s if record else None
     if duration is None and end:
         duration = round(steps[-1].at - steps[0].at, 3)
+    old = record.old if record else None
+    new = record.new if record else None
     return Summary(
         deployment_id=deployment_id,
-        operation=(record or {}).get("operation") or begin.get("operation"),
-        target=(record or {}).get("target") or begin.get("target"),
-        who=(record or {}).get("who") or begin.get("who"),
-        strategy=(record or {}).get("strategy") or begin.get("strategy"),
-        old_color=old.get("color") or begin.get("old"),
-        old_version=old.get("version") or _version(begin.get("old_release")),
-        new_color=new.get("color") or begin.get("new"),
-        new_version=new.get("version") or _version(begin.get("new_release")),
-        outcome=(record or {}).get("outcome") or end.get("outcome") or "in progress",
-        reason=(record or {}).get("reason") or end.get("reason"),
-        started_at=steps[0].at if steps else (record or {}).get("started_at"),
+        operation=record.operation if record else (begin.operation if begin else None),
+        target=record.target if record else (begin.target if begin else None),
+        who=record.who if record else (begin.who if begin else None),
+        strategy=(record.strategy if record else None) or (begin.strategy if begin else None),
+        old_color=(old.color if old else None) or (begin.old if begin else None),
+        old_version=(old.version if old else None)
+        or _version(begin.old_release if begin else None),
+        new_color=(new.color if new else None) or (begin.new if begin else None),
+        new_version=(new.version if new else None)
+        or _version(begin.new_release if begin else None),
+        outcome=(record.outcome.value if record else None)
+        or (end.outcome if end else None)
+        or "in progress",
+        reason=(record.reason if record else None) or (end.reason if end else None),
+        started_at=steps[0].at if steps else (record.started_at if record else None),
         duration_s=_float(duration),
-        time_to_healthy_s=_float(healthy) if healthy is not None else None,
-        shift_s=_shift_seconds(events),
+        time_to_healthy_s=view.healthy_seconds,
+        shift_s=view.shift_seconds,
         requests=int(probe["sent"]) if probe and probe.get("sent") is not None else None,
         failed=int(probe["failed"]) if probe and probe.get("failed") is not None else None,
         by_version={str(k): int(v) for k, v in ((probe or {}).get("by_version") or {}).items()},
@@ -380,8 +299,12 @@ def summary(
         p99_ms=_float((probe or {}).get("p99_ms")),
         cutover_first_new_ms=_float(cutover.get("to_first_new_ms")),
         cutover_last_old_ms=_float(cutover.get("to_last_old_ms")),
-        notes=tuple(str(n) for n in (record or {}).get("notes") or ()),
+        notes=record.notes if record else (),
     )
+
+
+def _version(release: Release | None) -> str | None:
+    return release.version if release else None
 
 
 def version_colors(summary: Summary) -> dict[str, str]:
@@ -396,14 +319,15 @@ def version_colors(summary: Summary) -> dict[str, str]:
 
 def build(
     deployment_id: str,
-    events: Sequence[Event],
-    record: Mapping[str, Any] | None,
+    journal: Journal,
+    record: DeploymentRecord | None,
     probe: Mapping[str, Any] | None,
 ) -> ReportData:
     """All the report's data for one deployment."""
-    line = timeline(events)
-    begin_at = line.begin_at if events else float((record or {}).get("started_at") or 0.0)
-    head = summary(deployment_id, events, record, probe)
+    view = _view(journal)
+    line = timeline(view)
+    begin_at = line.begin_at if view.steps else (record.started_at if record else 0.0)
+    head = summary(deployment_id, view, record, probe)
     return ReportData(
         summary=head,
         timeline=line,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from bluegreen.errors import ConfigError
-from bluegreen.state import Event
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import JournalEntry
 
 # What new_deployment_id() makes (20261127T134501-3fa2), with room for ids made elsewhere.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -22,15 +23,15 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 class Records(Protocol):
     """The part of the state store the report reads."""
 
-    def events(self, deployment_id: str) -> Sequence[Event]:
+    def events(self, deployment_id: str) -> Sequence[JournalEntry]:
         """The journal of one deployment, in order."""
         ...
 
-    def history(self, limit: int = 50) -> Sequence[Mapping[str, Any]]:
+    def history(self, limit: int = 50) -> Sequence[DeploymentRecord]:
         """History records, newest first."""
         ...
 
-    def load_record(self, deployment_id: str) -> Mapping[str, Any] | None:
+    def load_record(self, deployment_id: str) -> DeploymentRecord | None:
         """One history record, or None."""
         ...
 
@@ -46,7 +47,7 @@ class HasRecords(Protocol):
 
 def recent_ids(provider: HasRecords, n: int = 10) -> list[str]:
     """Ids of the `n` newest deployments in the history, newest first."""
-    return [str(r["id"]) for r in provider.state.history(limit=n)]
+    return [r.id for r in provider.state.history(limit=n)]
 
 
 def _unknown(deployment_id: str, provider: HasRecords) -> ConfigError:
@@ -60,7 +61,7 @@ def _unknown(deployment_id: str, provider: HasRecords) -> ConfigError:
 
 def resolve(
     provider: HasRecords, deployment_id: str | None
-) -> tuple[str, list[Event], Mapping[str, Any] | None]:
+) -> tuple[str, list[JournalEntry], DeploymentRecord | None]:
     """The id (the newest in the history when None), its events and its history record."""
     if deployment_id is None:
         recent = recent_ids(provider, 1)

@@ -17,7 +17,7 @@ from pathlib import Path
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.local.files import FileStateStore
-from bluegreen.local.haproxy import BACKEND, ServerStat, server_name, server_weights
+from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.local.tasks import pick_port, task_env
 from bluegreen.model import (
@@ -163,16 +163,13 @@ class LocalProvider:
             errors_5xx=sum(s.hrsp_5xx for s in stats),
         )
 
-    def server_stats(self, color: Color) -> list[ServerStat]:
-        """`show stat` of `color`'s servers on the public backend (latency averages too)."""
-        return [s for s in self._stats() if s.backend == BACKEND and _color_of(s) == color]
-
     def alarms(self, color: Color) -> Sequence[str]:
         """No alarms locally."""
         return []
 
-    def direct_url(self, color: Color) -> str:
-        """The test listener of `color`: it reaches only that colour, whatever the weights."""
+    def route_test_listener(self, color: Color) -> str:
+        """The test listener of `color` (one per colour locally, so nothing to re-point): it
+        reaches only that colour, whatever the weights."""
         return f"http://127.0.0.1:{self.platform.test_ports[color]}"
 
     def snapshot(self) -> Snapshot:
@@ -202,7 +199,7 @@ class LocalProvider:
             colors=colors,
             extra={
                 "state_dir": str(self.platform.state_dir),
-                "direct_urls": {c: self.direct_url(c) for c in COLORS},
+                "direct_urls": {c: self.route_test_listener(c) for c in COLORS},
                 "server_weights": actual,
             },
         )
@@ -215,8 +212,11 @@ class LocalProvider:
                 hint="run `bluegreen up`",
             )
 
-    def migrate(self, release: Release) -> None:
-        """Run the release's migration command with the DB settings; DeployError on failure."""
+    def migrate(self, release: Release, color: Color) -> None:
+        """Run the release's migration command with the DB settings; DeployError on failure.
+
+        Locally every colour shares one database, so `color` changes nothing here.
+        """
         if not release.migrate_command:
             return
         env = task_env(
@@ -295,6 +295,10 @@ class LocalProvider:
         wanted = server_weights(weights, counts)
         current = {s.server: s.weight for s in self._stats() if s.backend == BACKEND}
         self.platform.api.set_weights(current, wanted)
+
+    def drain_delay(self, color: Color) -> float:
+        """0: HAProxy's own counts of requests in flight (`in_flight`) cover the drain."""
+        return 0.0
 
     def stop(self, color: Color) -> None:
         """Put `color`'s slots in maintenance, then stop its processes."""

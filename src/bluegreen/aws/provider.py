@@ -1,0 +1,302 @@
+"""`AwsProvider`: the provider protocol on ECS Fargate behind an ALB, through boto3.
+
+It only executes: request bodies come from `bluegreen.aws.requests`, responses are read by
+`bluegreen.aws.responses`, every call goes through `AwsCaller` (retries, clear errors, a call
+counter, dry-run). What each method asks of AWS:
+
+- `snapshot()`: DescribeListeners (weights from the ForwardConfig), DescribeServices (both
+  colours in one call), DescribeTargetHealth per colour, DescribeTaskDefinition per revision
+  (cached: revisions are immutable), DescribeAlarms (one call for both colours), GetParameter
+  (the recorded live colour, in `extra`).
+- in flight: the ALB has no per-target-group active-request figure with low latency
+  (ActiveConnectionCount is per load balancer and reaches CloudWatch a minute late). We report
+  the targets in `draining` state: the ALB keeps them only while requests to them may still be
+  running, up to the deregistration delay. `drain_delay()` reads that delay; the procedure waits
+  it out before `stop()`, counted from the moment it took the colour's weight to 0 (none for a
+  colour it started at weight 0 and never gave traffic, see `plan.drain_wait`).
+- `traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. We sum the
+  per-minute RequestCount and HTTPCode_Target_5XX_Count from a fixed origin (the minute this
+  provider was created) up to now, which gives counters that only grow, as the analysis expects;
+  late minutes show up in a later reading, so a breach is seen late rather than missed. p99 is
+  the latest minute's TargetResponseTime p99.
+- `route_test_listener(color)`: the public URL when `color` takes all production traffic;
+  otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
+  reached on the app URL's host at the test listener's port. Without a test listener there is
+  no way to reach an idle colour from outside, and a smoke test through the public URL would
+  test the live colour instead, so that is a ConfigError rather than a false pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from bluegreen.aws.client import AwsClient, merge_pages
+from bluegreen.aws.requests import (
+    app_container_name,
+    migration_run_task_request,
+    modify_listener_request,
+    pin_listener_request,
+    put_live_color_request,
+    target_group_metrics_request,
+    update_service_request,
+)
+from bluegreen.aws.responses import (
+    deregistration_delay,
+    release_from_task_definition,
+    service_problems,
+    traffic_from_metrics,
+)
+from bluegreen.errors import ConfigError, DeployError
+from bluegreen.model import (
+    COLORS,
+    Color,
+    ColorState,
+    Health,
+    Release,
+    Snapshot,
+    TrafficCounters,
+    Weights,
+)
+from bluegreen.state import StateStore
+
+if TYPE_CHECKING:
+    pass
+
+
+class AwsProvider(AwsClient):
+    """Two ECS services (blue, green) behind one ALB listener with weighted forwarding."""
+
+    @property
+    def target(self) -> str:
+        """Always `aws`."""
+        return "aws"
+
+    @property
+    def state(self) -> StateStore:
+        """The DynamoDB table holding the lock, the journal and the history."""
+        return self._state
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """AWS requests sent so far by this provider, by IAM action (retries included)."""
+        return dict(self._call.calls)
+
+    @property
+    def call_count(self) -> int:
+        """All AWS requests sent so far by this provider."""
+        return self._call.total
+
+    def snapshot(self) -> Snapshot:
+        """Weights; per colour release, tasks, health, draining targets; alarms; recorded live."""
+        weights = self._weights()
+        services = self._services()
+        colors: dict[Color, ColorState] = {}
+        for color in COLORS:
+            service = services[self.resources.services[color]]
+            targets = self._target_counts(color)
+            health = self._overlay_health(
+                color,
+                Health(
+                    desired=int(service.get("desiredCount", 0)),
+                    running=int(service.get("runningCount", 0)),
+                    healthy=targets.healthy,
+                ),
+            )
+            release = None
+            if health.desired > 0 or health.running > 0:
+                task_definition = self._task_definition(str(service["taskDefinition"]))
+                release = release_from_task_definition(task_definition, self._container_name)
+            colors[color] = ColorState(release=release, health=health, in_flight=targets.draining)
+        return Snapshot(
+            target="aws",
+            url=self.resources.app_url,
+            weights=weights,
+            colors=colors,
+            extra={
+                "alarms": self._firing_alarms(COLORS),
+                "recorded_live": self._recorded_live(),
+                "cluster": self.resources.cluster,
+                "listener_arn": self.resources.listener_arn,
+                "aws_calls": self.call_count,
+            },
+        )
+
+    def migrate(self, release: Release, color: Color) -> None:
+        """Register the release's revision and run its migration as a one-off task; wait for exit 0.
+
+        The revision is derived from `color`'s service (the colour the procedure starts the
+        release on next) and cached for `start`.
+        """
+        service = self._services()[self.resources.services[color]]
+        revision = self._revision(color, release, current=str(service["taskDefinition"]))
+        container = app_container_name(self._task_definition(revision), self._container_name)
+        command = release.migrate_command or self._settings.aws.migrate_command
+        if not command:
+            return
+        request = migration_run_task_request(
+            cluster=self.resources.cluster,
+            task_definition_arn=revision,
+            service=service,
+            container_name=container,
+            command=command,
+            version=release.version,
+        )
+        response = self._call(f"cluster {self.resources.cluster}", self._ecs.run_task, **request)
+        failures = response.get("failures") or []
+        tasks = response.get("tasks") or []
+        if failures or not tasks:
+            reasons = "; ".join(
+                f"{f.get('arn', '')} {f.get('reason', '')}".strip() for f in failures
+            )
+            raise DeployError(f"the migration task could not start: {reasons or 'no task'}")
+        if self.dry_run is not None:
+            self.dry_run.note("would wait for the migration task to stop with exit code 0")
+            return
+        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release)
+
+    def start(self, color: Color, release: Release, tasks: int) -> None:
+        """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
+        service = self._services()[self.resources.services[color]]
+        revision = self._revision(color, release, current=str(service["taskDefinition"]))
+        self._call(
+            f"service {self.resources.services[color]}",
+            self._ecs.update_service,
+            **update_service_request(
+                cluster=self.resources.cluster,
+                service=self.resources.services[color],
+                desired_count=tasks,
+                task_definition_arn=revision,
+            ),
+        )
+        if self.dry_run is not None:
+            self._planned_desired[color] = tasks
+
+    def health(self, color: Color) -> Health:
+        """Desired/running from ECS, healthy from the target group, fatal rollout problems."""
+        name = self.resources.services[color]
+        service = self._services(only=color)[name]
+        targets = self._target_counts(color)
+        desired = int(service.get("desiredCount", 0))
+        running = int(service.get("runningCount", 0))
+        rollout_failed = any(
+            d.get("status") == "PRIMARY" and d.get("rolloutState") == "FAILED"
+            for d in service.get("deployments") or []
+        )
+        stopped: list[dict[str, Any]] = []
+        # Stopped tasks are only looked up when something is off, to keep the polls cheap.
+        if running < desired or rollout_failed:
+            stopped = self._stopped_tasks(name)
+        problems = service_problems(service, stopped)
+        return self._overlay_health(
+            color,
+            Health(desired=desired, running=running, healthy=targets.healthy, problems=problems),
+        )
+
+    def set_weights(self, weights: Weights) -> None:
+        """One ModifyListener call: ForwardConfig with both target groups and their weights."""
+        self._call(
+            f"listener {self.resources.listener_arn}",
+            self._elb.modify_listener,
+            **modify_listener_request(
+                self.resources.listener_arn, weights, self.resources.target_groups
+            ),
+        )
+        if self.dry_run is not None:
+            self._planned_weights = weights
+
+    def in_flight(self, color: Color) -> int:
+        """Targets of `color` still draining (see the module docstring for why not requests)."""
+        return self._target_counts(color).draining
+
+    def traffic(self, color: Color) -> TrafficCounters:
+        """Requests, 5xx and p99 of `color`'s target group from CloudWatch, since the origin."""
+        now = self._clock.time()
+        end = math.ceil(now / 60) * 60 + 60  # include the minute in progress
+        request = target_group_metrics_request(
+            target_group_arn=self.resources.target_groups[color],
+            load_balancer_arn=self._load_balancer(),
+            start=datetime.fromtimestamp(self._traffic_origin, tz=UTC),
+            end=datetime.fromtimestamp(end, tz=UTC),
+        )
+        results: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page_request = dict(request, NextToken=token) if token else request
+            response = self._call(
+                f"metrics of target group {self.resources.target_groups[color]}",
+                self._cloudwatch.get_metric_data,
+                **page_request,
+            )
+            results.extend(merge_pages(results, response.get("MetricDataResults") or []))
+            token = response.get("NextToken")
+            if not token:
+                break
+        return traffic_from_metrics(results, at=now)
+
+    def alarms(self, color: Color) -> Sequence[str]:
+        """Names of `color`'s alarms in state ALARM."""
+        return self._firing_alarms((color,))[color]
+
+    def route_test_listener(self, color: Color) -> str:
+        """A URL that reaches `color` alone (see the module docstring)."""
+        if self._weights().of(color) == 100:
+            return self.resources.app_url
+        test_listener = self.resources.test_listener_arn
+        if test_listener is None:
+            raise ConfigError(
+                f"no way to reach {color} before it takes traffic: no test listener",
+                hint="output test_listener_arn from Terraform (or set it under [aws]), or drop "
+                "the smoke test for AWS",
+            )
+        response = self._call(
+            f"listener {test_listener}", self._elb.describe_listeners, ListenerArns=[test_listener]
+        )
+        listener = response["Listeners"][0]
+        self._call(
+            f"listener {test_listener}",
+            self._elb.modify_listener,
+            **pin_listener_request(test_listener, color, self.resources.target_groups),
+        )
+        public = urlsplit(self.resources.app_url)
+        scheme = "https" if listener.get("Protocol") == "HTTPS" else "http"
+        return f"{scheme}://{public.hostname}:{listener.get('Port')}"
+
+    def drain_delay(self, color: Color) -> float:
+        """The deregistration delay of `color`'s target group (the procedure waits it out)."""
+        target_group = self.resources.target_groups[color]
+        attributes = self._call(
+            f"target group {target_group}",
+            self._elb.describe_target_group_attributes,
+            TargetGroupArn=target_group,
+        )
+        return deregistration_delay(attributes.get("Attributes") or [])
+
+    def stop(self, color: Color) -> None:
+        """Scale `color` to 0 tasks; refused while the production listener sends it traffic."""
+        if self._weights().of(color) > 0:
+            raise DeployError(
+                f"refusing to stop {color}: the production listener still sends it traffic"
+            )
+        self._call(
+            f"service {self.resources.services[color]}",
+            self._ecs.update_service,
+            **update_service_request(
+                cluster=self.resources.cluster,
+                service=self.resources.services[color],
+                desired_count=0,
+            ),
+        )
+        if self.dry_run is not None:
+            self._planned_desired[color] = 0
+
+    def record_live(self, color: Color) -> None:
+        """Write the live colour to the SSM parameter Terraform reads."""
+        self._call(
+            f"SSM parameter {self.resources.live_color_parameter}",
+            self._ssm.put_parameter,
+            **put_live_color_request(self.resources.live_color_parameter, color),
+        )

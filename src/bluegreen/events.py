@@ -1,0 +1,363 @@
+"""The deployment events: one kind per step of the procedure, one frozen type per kind.
+
+The journal writes and reads only these. On disk (a JSON line locally, a DynamoDB item on AWS)
+an event is its kind's name plus its fields; `event_codec` is the only module that knows that
+shape, so a reader never parses a step name or digs in a dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, TypeAlias, get_args
+
+from bluegreen.model import Color, Release, Weights
+
+
+class Kind(StrEnum):
+    """Every event a deployment journal can hold (the value is its name on disk)."""
+
+    BEGIN = "begin"
+    MIGRATE = "migrate"
+    MIGRATE_SKIPPED = "migrate-skipped"
+    MIGRATED = "migrated"
+    LIVE_CHECKED = "live-checked"
+    START = "start"
+    REUSE = "reuse"
+    HEALTHY = "healthy"
+    SMOKE = "smoke"
+    SMOKE_DONE = "smoke-done"
+    SHIFT = "shift"
+    SHIFTED = "shifted"
+    VERDICT = "verdict"
+    AWAITING_APPROVAL = "awaiting-approval"
+    PROMOTED = "promoted"
+    BAKE = "bake"
+    BAKED = "baked"
+    LIVE = "live"
+    DRAIN = "drain"
+    DRAIN_TIMEOUT = "drain-timeout"
+    STOP = "stop"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    UNDO_FAILED = "undo-failed"
+    RESTORE = "restore"
+    RESTORED = "restored"
+    END = "end"
+    # Appended by another process (`promote`, `rollback`) to a running deployment's journal.
+    SIGNAL_PROMOTE = "signal:promote"
+    SIGNAL_ABORT = "signal:abort"
+
+    @property
+    def is_signal(self) -> bool:
+        """Written by another process, not a step of the deployment itself."""
+        return self.value.startswith("signal:")
+
+
+@dataclass(frozen=True)
+class _OnColor:
+    """An event about one colour."""
+
+    color: Color
+
+
+@dataclass(frozen=True)
+class _ShiftStep:
+    """Step `step` of `of` of a shift, with its weights."""
+
+    weights: Weights
+    step: int
+    of: int
+
+    @property
+    def final(self) -> bool:
+        """The step that puts all traffic on the new colour."""
+        return self.step == self.of
+
+
+@dataclass(frozen=True)
+class _AllBack:
+    """All traffic back on the old colour: these weights."""
+
+    weights: Weights
+
+
+@dataclass(frozen=True)
+class Begin:
+    """The deployment took the lock: what it moves from and to."""
+
+    kind: ClassVar[Kind] = Kind.BEGIN
+    # Every field has a default so that recovery still finds the colours in a damaged entry.
+    operation: str = "deploy"
+    who: str = ""
+    target: str = ""
+    old: Color | None = None
+    new: Color | None = None
+    old_release: Release | None = None
+    new_release: Release | None = None
+    strategy: str | None = None
+    weights: Weights | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Migrate:
+    """About to run the release's migration (the revisions it brings, where readable)."""
+
+    kind: ClassVar[Kind] = Kind.MIGRATE
+    version: str
+    revisions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrateSkipped:
+    """The live release already has every revision: no migration to run."""
+
+    kind: ClassVar[Kind] = Kind.MIGRATE_SKIPPED
+    version: str
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """The migration finished with success."""
+
+    kind: ClassVar[Kind] = Kind.MIGRATED
+
+
+@dataclass(frozen=True)
+class LiveChecked:
+    """After migrating, the live colour was checked on the new schema."""
+
+    kind: ClassVar[Kind] = Kind.LIVE_CHECKED
+    color: Color
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Start:
+    """About to start `tasks` tasks of `release` as `color`."""
+
+    kind: ClassVar[Kind] = Kind.START
+    color: Color
+    release: Release | None = None
+    tasks: int = 0
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """`color` already runs the release warm: a rollback reuses it."""
+
+    kind: ClassVar[Kind] = Kind.REUSE
+    color: Color
+    version: str
+
+
+@dataclass(frozen=True)
+class Healthy:
+    """Every new task passes the load balancer's check."""
+
+    kind: ClassVar[Kind] = Kind.HEALTHY
+    color: Color
+    tasks: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """About to run the smoke test against `color`."""
+
+    kind: ClassVar[Kind] = Kind.SMOKE
+    color: Color
+    url: str
+    command: str
+
+
+@dataclass(frozen=True)
+class SmokeDone:
+    """The smoke test's exit code."""
+
+    kind: ClassVar[Kind] = Kind.SMOKE_DONE
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Shift(_ShiftStep):
+    """About to set the weights of a shift step."""
+
+    kind: ClassVar[Kind] = Kind.SHIFT
+
+
+@dataclass(frozen=True)
+class Shifted(_ShiftStep):
+    """The load balancer applied the weights of a shift step."""
+
+    kind: ClassVar[Kind] = Kind.SHIFTED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One look of the analysis at the new colour, during a step or the bake."""
+
+    kind: ClassVar[Kind] = Kind.VERDICT
+    during: str
+    ok: bool
+    requests: int
+    errors: int
+    error_rate: float | None = None
+    p99_ms: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """Paused before the final shift until `promote` (or the timeout)."""
+
+    kind: ClassVar[Kind] = Kind.AWAITING_APPROVAL
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """An operator approved the final shift."""
+
+    kind: ClassVar[Kind] = Kind.PROMOTED
+
+
+@dataclass(frozen=True)
+class Bake:
+    """The new colour takes all traffic; the old one stays warm for `seconds`."""
+
+    kind: ClassVar[Kind] = Kind.BAKE
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Baked:
+    """The bake passed."""
+
+    kind: ClassVar[Kind] = Kind.BAKED
+
+
+@dataclass(frozen=True)
+class Live(_OnColor):
+    """`color` is recorded as live."""
+
+    kind: ClassVar[Kind] = Kind.LIVE
+
+
+@dataclass(frozen=True)
+class Drain(_OnColor):
+    """Waiting for the old colour's requests in flight to finish."""
+
+    kind: ClassVar[Kind] = Kind.DRAIN
+
+
+@dataclass(frozen=True)
+class DrainTimeout(_OnColor):
+    """The old colour still had requests in flight: left running."""
+
+    kind: ClassVar[Kind] = Kind.DRAIN_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Stop(_OnColor):
+    """About to stop the tasks of `color`."""
+
+    kind: ClassVar[Kind] = Kind.STOP
+
+
+@dataclass(frozen=True)
+class Stopped(_OnColor):
+    """The tasks of `color` are stopped."""
+
+    kind: ClassVar[Kind] = Kind.STOPPED
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A step failed: what ran is undone next."""
+
+    kind: ClassVar[Kind] = Kind.FAILED
+    reason: str
+
+
+@dataclass(frozen=True)
+class UndoFailed:
+    """Undoing a step failed; the history record says what is left."""
+
+    kind: ClassVar[Kind] = Kind.UNDO_FAILED
+    step: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Restore(_AllBack):
+    """About to put all traffic back on the old colour."""
+
+    kind: ClassVar[Kind] = Kind.RESTORE
+
+
+@dataclass(frozen=True)
+class Restored(_AllBack):
+    """All traffic is back on the old colour."""
+
+    kind: ClassVar[Kind] = Kind.RESTORED
+
+
+@dataclass(frozen=True)
+class End:
+    """The deployment is over: its outcome (the history record has the rest)."""
+
+    kind: ClassVar[Kind] = Kind.END
+    outcome: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SignalPromote:
+    """Another process asks a paused deployment to make its final shift."""
+
+    kind: ClassVar[Kind] = Kind.SIGNAL_PROMOTE
+
+
+@dataclass(frozen=True)
+class SignalAbort:
+    """Another process asks a running deployment to roll back."""
+
+    kind: ClassVar[Kind] = Kind.SIGNAL_ABORT
+
+
+DeploymentEvent: TypeAlias = (
+    Begin
+    | Migrate
+    | MigrateSkipped
+    | Migrated
+    | LiveChecked
+    | Start
+    | Reuse
+    | Healthy
+    | Smoke
+    | SmokeDone
+    | Shift
+    | Shifted
+    | Verdict
+    | AwaitingApproval
+    | Promoted
+    | Bake
+    | Baked
+    | Live
+    | Drain
+    | DrainTimeout
+    | Stop
+    | Stopped
+    | Failed
+    | UndoFailed
+    | Restore
+    | Restored
+    | End
+    | SignalPromote
+    | SignalAbort
+)
+
+TYPES: Mapping[Kind, type[DeploymentEvent]] = {t.kind: t for t in get_args(DeploymentEvent)}

@@ -1,0 +1,26 @@
+"""What each command does, above the procedure and below the CLI.
+
+One module per concern: `deploy`, `rollback`, `inspect` (status, promote, history),
+`platforms` (which provider, `up`, `down`), `releases` (what the release flags mean),
+`probing` (the probe around an operation and its cutover summary), `admin` (unlock).
+The CLI only parses flags, calls one of these and prints what it returns.
+"""
+
+from bluegreen.operations.admin import unlock
+from bluegreen.operations.deploy import deploy
+from bluegreen.operations.inspect import history, promote, status
+from bluegreen.operations.platforms import down, provider_for, up
+from bluegreen.operations.rollback import previous_release, rollback
+
+__all__ = [
+    "deploy",
+    "down",
+    "history",
+    "previous_release",
+    "promote",
+    "provider_for",
+    "rollback",
+    "status",
+    "unlock",
+    "up",
+]

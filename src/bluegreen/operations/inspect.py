@@ -1,0 +1,101 @@
+"""Read-mostly operations: `status`, `history`, and `promote` (a signal to a paused deployment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bluegreen import journal
+from bluegreen.clock import SystemClock, poll
+from bluegreen.errors import ConfigError
+from bluegreen.events import Kind, SignalPromote
+from bluegreen.provider import Provider
+from bluegreen.records import DeploymentRecord
+from bluegreen.state import LockInfo
+
+
+def promote(provider: Provider, *, wait: float = 0.0) -> str:
+    """Let a deployment that awaits approval make its final shift; its id.
+
+    With `wait`, first wait up to that many seconds for a deployment to reach the pause
+    (a CI job may start before the deployment gets there).
+    """
+    if wait > 0:
+        poll(lambda: _awaiting(provider), timeout=wait, clock=SystemClock(), longest=2.0)
+    holder = provider.state.lock_holder()
+    if holder is None or not provider.state.holder_alive(holder):
+        raise ConfigError(
+            "no deployment is running, so there is nothing to promote",
+            hint="start one with `bluegreen deploy --approve`",
+        )
+    view = journal.read(provider.state, holder.deployment_id)
+    if not view.awaiting_approval:
+        step = view.last_kind.value if view.last_kind else "begin"
+        raise ConfigError(
+            f"deployment {holder.deployment_id} is not waiting for approval "
+            f"(it is at step '{step}')",
+            hint="promote once `bluegreen status` shows awaiting_approval",
+        )
+    journal.send_signal(provider.state, holder.deployment_id, SignalPromote())
+    return holder.deployment_id
+
+
+def _awaiting(provider: Provider) -> bool | None:
+    holder = provider.state.lock_holder()
+    if holder is None or not provider.state.holder_alive(holder):
+        return None
+    return True if journal.read(provider.state, holder.deployment_id).awaiting_approval else None
+
+
+def history(provider: Provider, *, limit: int = 20) -> Sequence[DeploymentRecord]:
+    """Past deployments, rollbacks and recoveries, newest first."""
+    return provider.state.history(limit=limit)
+
+
+def status(provider: Provider) -> dict[str, Any]:
+    """The platform now, the deployment in progress (or interrupted), and the last outcome."""
+    snapshot = provider.snapshot()
+    result: dict[str, Any] = {
+        "target": snapshot.target,
+        "url": snapshot.url,
+        "live": snapshot.live,
+        "weights": snapshot.weights.as_dict(),
+        "colors": {color: state.to_dict() for color, state in snapshot.colors.items()},
+        "deployment": None,
+        **dict(snapshot.extra),
+    }
+    holder = provider.state.lock_holder()
+    if holder is not None:
+        result["deployment"] = _deployment_summary(provider, holder)
+    last = provider.state.history(limit=1)
+    if last:
+        result["last_deployment"] = {
+            "id": last[0].id,
+            "operation": last[0].operation,
+            "outcome": last[0].outcome.value,
+            "reason": last[0].reason,
+            "finished_at": last[0].finished_at,
+        }
+    return result
+
+
+def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
+    """The deployment that holds the lock: running, awaiting approval, or interrupted."""
+    view = journal.read(provider.state, holder.deployment_id)
+    begin = view.begin
+    summary: dict[str, Any] = {
+        "id": holder.deployment_id,
+        "operation": holder.operation,
+        "who": holder.owner,
+        "state": "running",
+        "step": view.last_kind.value if view.last_kind else None,
+        "old": begin.old if begin else None,
+        "new": begin.new if begin else None,
+        "version": begin.new_release.version if begin and begin.new_release else None,
+    }
+    if not provider.state.holder_alive(holder):
+        summary["state"] = "interrupted"
+        summary["hint"] = "run `bluegreen rollback` to restore the previous colour, or deploy again"
+    elif view.last_kind is Kind.AWAITING_APPROVAL:
+        summary["state"] = "awaiting_approval"
+    return summary

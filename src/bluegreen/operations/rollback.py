@@ -1,0 +1,127 @@
+"""`rollback`: back to the previous release, whatever state the platform is in."""
+
+from __future__ import annotations
+
+from bluegreen import journal
+from bluegreen.clock import Clock, SystemClock, poll
+from bluegreen.deployment import Deployment
+from bluegreen.errors import ConfigError, DeployError
+from bluegreen.events import SignalAbort
+from bluegreen.lifecycle import operation_lifecycle
+from bluegreen.model import Release, Snapshot, other
+from bluegreen.plan import describe_weights, unsplit_color
+from bluegreen.progress import Progress
+from bluegreen.provider import Provider
+from bluegreen.records import DeploymentRecord, Side
+from bluegreen.recovery import recover, settle_on
+from bluegreen.request import RollbackRequest
+from bluegreen.state import LockInfo
+
+
+def previous_release(provider: Provider) -> Release | None:
+    """The release that was live before the current one, from the history."""
+    live = provider.snapshot().live
+    for record in provider.state.history(limit=200):
+        if record.succeeded and record.new.color == live and record.old.release is not None:
+            return record.old.release
+    return None
+
+
+def rollback(
+    provider: Provider,
+    request: RollbackRequest,
+    progress: Progress,
+    *,
+    deployment_id: str | None = None,
+    clock: Clock | None = None,
+) -> DeploymentRecord | None:
+    """Put traffic back on the previous release; the history record of what happened.
+
+    - A deployment running now (shifting, baking, awaiting approval) is told to roll back and
+      this waits for it: it owns the lock and the old colour is still warm. Its record is
+      returned (None if it ended without one).
+    - A deployment whose controller died is recovered (traffic back on its old colour).
+    - Otherwise: instantly to the idle colour if it still runs the previous release, else the
+      previous release is started again on the idle colour and traffic switches to it.
+    """
+    holder = provider.state.lock_holder()
+    if holder is not None and provider.state.holder_alive(holder):
+        return _abort_running(provider, holder, progress, request.wait_timeout)
+    if holder is not None:
+        return recover(provider, holder, progress, clock=clock)
+    snapshot = provider.snapshot()
+    live = snapshot.live
+    if live is None and snapshot.weights.live is None:
+        return _unsplit(
+            provider, snapshot, request, progress, deployment_id=deployment_id, clock=clock
+        )
+    if live is None:
+        raise ConfigError("nothing to roll back: no colour is live", hint="run `bluegreen status`")
+    idle = snapshot.colors[other(live)]
+    release = idle.release if idle.release is not None and idle.health.ready else None
+    release = release or previous_release(provider)
+    if release is None:
+        raise ConfigError(
+            f"nothing to roll back to: {live} runs the first release in the history",
+            hint="deploy the release you want with `bluegreen deploy`",
+        )
+    deploy = request.deploy_of(release, snapshot.colors[live].health.desired)
+    return Deployment(provider, deploy, progress, deployment_id=deployment_id, clock=clock).run()
+
+
+def _unsplit(
+    provider: Provider,
+    snapshot: Snapshot,
+    request: RollbackRequest,
+    progress: Progress,
+    *,
+    deployment_id: str | None,
+    clock: Clock | None,
+) -> DeploymentRecord:
+    """Traffic split with no deployment running: all of it back on one healthy colour."""
+    history = provider.state.history(limit=1)
+    color = unsplit_color(snapshot, history[0].old.color if history else None)
+    if color is None:
+        raise DeployError(
+            f"traffic is split {describe_weights(snapshot.weights)} and no colour is healthy "
+            "enough to take it all",
+            hint="check the tasks' logs; `bluegreen deploy` a release that starts",
+        )
+    with operation_lifecycle(
+        provider, "rollback", lease=request.lock_lease, clock=clock, deployment_id=deployment_id
+    ) as run:
+        stale = other(color)
+        run.old = Side(stale, snapshot.colors[stale].release)
+        run.new = Side(color, snapshot.colors[color].release)
+        run.strategy = "all-at-once"
+        run.weights_before = snapshot.weights
+        run.request_reason = request.reason
+        progress.info(f"traffic is split; moving all of it to {color}")
+        settle_on(provider, snapshot, color, progress, clock)
+        run.reason = f"traffic was split with no deployment running: all of it moved to {color}"
+    assert run.record is not None  # noqa: S101 - the lifecycle always writes it
+    return run.record
+
+
+def _abort_running(
+    provider: Provider, holder: LockInfo, progress: Progress, wait_timeout: float
+) -> DeploymentRecord | None:
+    clock = SystemClock()
+    journal.send_signal(provider.state, holder.deployment_id, SignalAbort())
+    progress.info(f"asked deployment {holder.deployment_id} to roll back")
+    with progress.waiting(f"waiting for {holder.deployment_id} to restore traffic") as update:
+
+        def released() -> bool | None:
+            current = provider.state.lock_holder()
+            last = journal.read(provider.state, holder.deployment_id).last_kind
+            update(last.value if last else "starting")
+            return (
+                True if current is None or current.deployment_id != holder.deployment_id else None
+            )
+
+        if poll(released, timeout=wait_timeout, clock=clock, longest=0.25) is None:
+            raise DeployError(
+                f"deployment {holder.deployment_id} did not finish within {wait_timeout:.0f} s",
+                hint="check `bluegreen status`",
+            )
+    return provider.state.load_record(holder.deployment_id)

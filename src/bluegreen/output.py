@@ -1,0 +1,94 @@
+"""What the CLI prints: tables and one-line summaries, on rich consoles.
+
+Only formatting: every figure comes from an operation's result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from bluegreen.records import DeploymentRecord
+
+# Off a terminal (CI logs, pipes) rich would wrap at 80 columns; tables read better wider.
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out_console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+    """JSON on stdout, or the human form."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        human()
+
+
+def print_probe(summary: dict[str, Any]) -> None:
+    """The probe's figures, and the cutover when one was measured."""
+    versions = ", ".join(f"{v}: {n}" for v, n in sorted(summary["by_version"].items()))
+    err_console.print(
+        f"probe: {summary['sent']} requests, [bold]{summary['failed']} failed[/bold], "
+        f"{versions}; p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms",
+        highlight=False,
+    )
+    cutover = summary.get("cutover")
+    if cutover:
+        err_console.print(
+            f"cutover: first response from the new version {cutover['to_first_new_ms']} ms after "
+            f"the switch, last from the old {cutover['to_last_old_ms']} ms after",
+            highlight=False,
+        )
+
+
+def print_status(data: dict[str, Any]) -> None:
+    """The colours table, the deployment in progress and the last outcome."""
+    table = Table(title=f"{data['target']}: {data['url']}  live: {data['live']}")
+    for column in ("colour", "weight", "version", "tasks", "healthy", "in flight"):
+        table.add_column(column)
+    for color, info in data["colors"].items():
+        table.add_row(
+            color,
+            f"{data['weights'][color]}%",
+            str(info["version"] or "-"),
+            str(info["tasks"]),
+            str(info["healthy"]),
+            str(info.get("in_flight", 0)),
+        )
+    out_console.print(table)
+    deployment = data.get("deployment")
+    if deployment:
+        out_console.print(
+            f"deployment {deployment['id']}: {deployment['state']} at step {deployment['step']}",
+            highlight=False,
+        )
+        if deployment.get("hint"):
+            out_console.print(f"  hint: {deployment['hint']}", highlight=False)
+    last = data.get("last_deployment")
+    if last:
+        reason = f" ({last['reason']})" if last.get("reason") else ""
+        out_console.print(f"last: {last['operation']} {last['id']} {last['outcome']}{reason}")
+
+
+def print_history(records: Sequence[DeploymentRecord]) -> None:
+    """One row per operation, newest first."""
+    table = Table(title="history")
+    for column in ("id", "operation", "who", "from", "to", "strategy", "outcome", "seconds"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.id,
+            r.operation,
+            r.who,
+            f"{r.old.color or '-'} {r.old.version or ''}",
+            f"{r.new.color or '-'} {r.new.version or ''}",
+            r.strategy or "",
+            r.outcome.value + (f": {r.reason}" if r.reason else ""),
+            f"{r.duration_s:.1f}",
+        )
+    out_console.print(table)

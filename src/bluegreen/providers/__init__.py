@@ -1,1 +1,0 @@
-"""Platforms the deployment procedure runs on: `local` and `aws`."""

@@ -1,0 +1,302 @@
+"""The steps before traffic moves: migrate, start the idle colour, wait for health, smoke test.
+
+Each step has `run()` and `undo()`; the runner in `deployment` calls them in order and undoes
+what ran, in reverse, when one fails. Every state change is journaled (as a typed event) first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from bluegreen import events
+from bluegreen.clock import Clock, poll
+from bluegreen.errors import DeployError, HealthCheckError
+from bluegreen.events import Kind
+from bluegreen.journal import Journal
+from bluegreen.lifecycle import Run
+from bluegreen.migration_files import read_chain, versions_dir
+from bluegreen.migrations import EXPAND_CONTRACT_HINT, Revision, contract_problems, new_revisions
+from bluegreen.model import COLORS, Color, Health, Release, Weights
+from bluegreen.plan import drain_wait
+from bluegreen.progress import Progress
+from bluegreen.provider import Provider
+from bluegreen.request import DeployRequest
+
+
+@dataclass
+class Context:
+    """What the steps of one deployment share."""
+
+    provider: Provider
+    request: DeployRequest
+    run: Run
+    progress: Progress
+    clock: Clock
+    new: Color
+    old: Color | None
+    old_release: Release | None
+    readiness: Callable[[str], str | None]
+    reused: bool = False
+    # Drain timing is the procedure's: when each colour's weight went to 0, and which colours
+    # never served (started at weight 0 and never given any) during this deployment.
+    weight_left_at: dict[Color, float] = field(default_factory=dict)
+    never_served: set[Color] = field(default_factory=set)
+
+    @property
+    def journal(self) -> Journal:
+        """The deployment's journal."""
+        return self.run.journal
+
+    def set_weights(self, weights: Weights) -> None:
+        """One change at the load balancer, remembering when traffic left each colour."""
+        self.provider.set_weights(weights)
+        now = self.clock.time()
+        for color in COLORS:
+            if weights.of(color) > 0:
+                self.weight_left_at.pop(color, None)
+                self.never_served.discard(color)
+            elif color not in self.never_served:
+                self.weight_left_at.setdefault(color, now)
+
+    def stop(self, color: Color) -> None:
+        """Wait out what is left of the load balancer's drain delay, then stop `color`."""
+        wait = drain_wait(
+            self.provider.drain_delay(color),
+            left_at=self.weight_left_at.get(color),
+            served=color not in self.never_served,
+            now=self.clock.time(),
+        )
+        if wait > 0:
+            self.progress.info(f"waiting {wait:.0f} s for requests routed to {color} to finish")
+            self.clock.sleep(wait)
+        self.provider.stop(color)
+
+    def checkpoint(self) -> None:
+        """Between polls: renew the lease when half of it is gone; obey an operator's abort."""
+        self.run.renew()
+        if Kind.SIGNAL_ABORT in self.journal.signals():
+            raise DeployError("rollback requested by an operator (`bluegreen rollback`)")
+
+
+class Step(Protocol):
+    """One step of a deployment."""
+
+    name: str
+
+    def run(self, ctx: Context) -> None:
+        """Do the step; raise a BluegreenError when it fails."""
+        ...
+
+    def undo(self, ctx: Context) -> None:
+        """Put back what `run` changed (called in reverse order after a later failure)."""
+        ...
+
+
+class Migrate:
+    """Run the release's one-off migration once, before any new task starts.
+
+    Before: refuse a contracting revision while the live colour's code predates it. After:
+    the live colour must still pass readiness (and the smoke test) on the migrated schema.
+    """
+
+    name = "migrate"
+
+    def run(self, ctx: Context) -> None:
+        """Guard, migrate, check the live colour."""
+        release = ctx.request.release
+        pending = self._guard(ctx)
+        if pending == [] and ctx.old is not None:
+            # The live release's code already has every revision: its deployment migrated
+            # the database, so there is nothing to run (and nothing that could break it).
+            ctx.journal.record(events.MigrateSkipped(version=release.version))
+            ctx.progress.info(f"no new migration in {release.version}")
+            return
+        known = pending or []
+        revisions = tuple(f"{r.id}:{r.change}" for r in known)
+        ctx.journal.record(events.Migrate(version=release.version, revisions=revisions))
+        shown = ", ".join(f"{r.id} ({r.change})" for r in known) or "revisions not readable here"
+        ctx.progress.info(f"migrating the database for {release.version}: {shown}")
+        ctx.provider.migrate(release, ctx.new)
+        ctx.journal.record(events.Migrated())
+        if ctx.old is not None:
+            self._check_live(ctx, ctx.old, known)
+
+    def _guard(self, ctx: Context) -> list[Revision] | None:
+        """The revisions the release brings (None when its files cannot be read here)."""
+        new_dir = versions_dir(ctx.request.release.workdir)
+        if new_dir is None:
+            return None
+        live_dir = versions_dir(ctx.old_release.workdir) if ctx.old_release else None
+        if ctx.old_release is not None and live_dir is None:
+            return None
+        live = read_chain(live_dir) if live_dir else []
+        pending = new_revisions(read_chain(new_dir), live)
+        if ctx.old is not None and ctx.old_release is not None:
+            who = f"{ctx.old} ({ctx.old_release.version})"
+            problems = contract_problems(pending, live, who)
+            if problems:
+                raise DeployError(
+                    "refusing to migrate: " + "; ".join(problems), hint=EXPAND_CONTRACT_HINT
+                )
+        return pending
+
+    def _check_live(self, ctx: Context, live: Color, pending: list[Revision]) -> None:
+        url = ctx.provider.route_test_listener(live)
+        problem = ctx.readiness(url)
+        if problem is None and ctx.request.smoke:
+            code, output = run_smoke(ctx.request.smoke, url)
+            problem = None if code == 0 else f"smoke test exit code {code}: {output.strip()[-300:]}"
+        health = ctx.provider.health(live)
+        if problem is None and not health.ready:
+            problem = f"{health.healthy} of {health.desired} targets healthy"
+        ctx.journal.record(events.LiveChecked(color=live, problem=problem))
+        if problem is not None:
+            culprit = pending[-1].id if pending else "the migration command"
+            raise DeployError(
+                f"after migrating, the live colour {live} fails on the new schema ({problem}): "
+                f"revision {culprit} broke it",
+                hint="the schema change is in place: fix forward with a revision that restores "
+                "what the live release needs (docs/runbooks/migration-failed.md)",
+            )
+
+    def undo(self, ctx: Context) -> None:
+        """Nothing: migrations only expand while an older colour runs, so they stay."""
+
+
+def live_readiness_problem(base_url: str, path: str = "/ready") -> str | None:
+    """Why the colour at `base_url` is not ready (None when it is, or has no such endpoint)."""
+    try:
+        response = httpx.get(base_url.rstrip("/") + path, timeout=5.0)
+    except httpx.HTTPError as exc:
+        return f"{path} unreachable: {exc.__class__.__name__}"
+    if response.status_code >= 500:
+        return f"{path} answered {response.status_code}: {response.text.strip()[:200]}"
+    return None
+
+
+class StartIdle:
+    """Start the new release on the idle colour (or reuse it when it already runs warm)."""
+
+    name = "start"
+
+    def run(self, ctx: Context) -> None:
+        """Start the tasks; return at once (WaitHealthy waits)."""
+        snapshot = ctx.provider.snapshot()
+        state = snapshot.colors[ctx.new]
+        warm = (
+            ctx.request.operation == "rollback"
+            and state.release is not None
+            and state.release.version == ctx.request.release.version
+            and state.health.ready
+        )
+        if warm:
+            ctx.reused = True
+            ctx.journal.record(events.Reuse(color=ctx.new, version=ctx.request.release.version))
+            ctx.progress.info(
+                f"{ctx.new} still runs {state.release.version if state.release else '?'} warm"
+            )
+            return
+        ctx.journal.record(
+            events.Start(color=ctx.new, release=ctx.request.release, tasks=ctx.request.tasks)
+        )
+        ctx.progress.info(
+            f"starting {ctx.request.tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+        )
+        if snapshot.weights.of(ctx.new) == 0:
+            ctx.never_served.add(ctx.new)
+        ctx.provider.start(ctx.new, ctx.request.release, ctx.request.tasks)
+
+    def undo(self, ctx: Context) -> None:
+        """Stop what this deployment started (never a colour it found running)."""
+        if ctx.reused:
+            return
+        ctx.journal.record(events.Stop(color=ctx.new))
+        ctx.progress.info(f"stopping {ctx.new}")
+        ctx.stop(ctx.new)
+        ctx.journal.record(events.Stopped(color=ctx.new))
+
+
+class WaitHealthy:
+    """Wait until every new task passes the load balancer's health check."""
+
+    name = "wait-healthy"
+
+    def run(self, ctx: Context) -> None:
+        """Poll health with a deadline; a crashed task fails at once."""
+        started = ctx.clock.monotonic()
+        last: list[Health] = []
+        with ctx.progress.waiting(f"waiting for {ctx.new} to pass health checks") as update:
+
+            def check() -> Health | None:
+                ctx.checkpoint()
+                health = ctx.provider.health(ctx.new)
+                last[:] = [health]
+                update(f"{health.healthy}/{health.desired} healthy")
+                if health.problems:
+                    raise HealthCheckError(
+                        f"{ctx.new} failed while starting: {'; '.join(health.problems)}"
+                    )
+                return health if health.ready else None
+
+            ready = poll(check, timeout=ctx.request.health_timeout, clock=ctx.clock)
+        if ready is None:
+            seen = last[0] if last else Health(ctx.request.tasks, 0, 0)
+            raise HealthCheckError(
+                f"{ctx.new}: {seen.healthy} of {seen.desired} task(s) healthy after "
+                f"{ctx.request.health_timeout:.0f} s",
+                hint="check the release's logs; raise deploy.health_timeout if it is only slow",
+            )
+        seconds = ctx.clock.monotonic() - started
+        ctx.journal.record(
+            events.Healthy(color=ctx.new, tasks=ready.healthy, seconds=round(seconds, 3))
+        )
+        ctx.progress.info(f"{ctx.new}: {ready.healthy}/{ready.desired} healthy in {seconds:.1f} s")
+
+    def undo(self, ctx: Context) -> None:
+        """Nothing to put back."""
+
+
+def run_smoke(command: str, url: str, timeout: float = 300.0) -> tuple[int, str]:
+    """Run a smoke-test shell command against `url`; its exit code and the tail of its output."""
+    env = {**os.environ, "BLUEGREEN_TARGET_URL": url}
+    try:
+        done = subprocess.run(  # noqa: S602 - the operator's own smoke command from config/flags
+            command,
+            shell=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return 124, f"timed out after {timeout:.0f} s"
+    return done.returncode, (done.stdout + done.stderr)[-2000:]
+
+
+class Smoke:
+    """Run the smoke test against the new colour directly, before any user traffic reaches it."""
+
+    name = "smoke"
+
+    def run(self, ctx: Context) -> None:
+        """Run the command; a non-zero exit aborts."""
+        command = ctx.request.smoke
+        if not command:
+            return
+        url = ctx.provider.route_test_listener(ctx.new)
+        ctx.journal.record(events.Smoke(color=ctx.new, url=url, command=command))
+        ctx.progress.info(f"smoke test against {ctx.new} at {url}")
+        code, output = run_smoke(command, url)
+        ctx.journal.record(events.SmokeDone(exit_code=code))
+        if code != 0:
+            raise DeployError(f"smoke test failed with exit code {code}: {output.strip()[-500:]}")
+
+    def undo(self, ctx: Context) -> None:
+        """Nothing to put back."""

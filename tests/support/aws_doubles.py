@@ -1,0 +1,261 @@
+"""Doubles around moto: a small ECS-agent double, a recorder of request shapes, faults.
+
+What moto does not do (measured with moto 5.2): it records state but runs no tasks and no
+health checks. Services report running counts but never register targets; registered ip
+targets are always `healthy`; RunTask'd tasks go to STOPPED with exit code 0 on the next
+DescribeTasks; `describe_alarm_history` is not implemented; a `TargetGroupArn` + `ForwardConfig`
+mix that AWS rejects is accepted (so tests assert the request shapes, not just the outcome).
+
+`EcsAgentDouble` plays the missing part, and nothing more:
+- `reconcile()` makes each colour's target group hold one ip target per desired task, as ECS
+  does when a service scales (registers on scale-up, deregisters on scale-down). In-process it
+  runs right after every UpdateService (an `after-call` hook); against `moto_server` a
+  background thread (`AgentThread`) runs it every 50 ms.
+- `mark_unhealthy(color)` / `unhealthy_images`: DescribeTargetHealth answers are rewritten so
+  those targets read `unhealthy` (`Target.FailedHealthChecks`), as the ALB would report a
+  release that never passes its check. Against `moto_server` (no hook in the server) such a
+  release simply never gets targets registered: healthy stays 0 either way.
+- `fail_migrations(exit_code, reason)`: DescribeTasks answers for the migration task (group
+  `bluegreen-migrate:*`) carry that exit code and stop reason.
+Everything else is moto's own answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from bluegreen.model import COLORS, Color
+from tests.support.aws_stack import clients_of, make_session
+
+# -- the request recorder ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request as the provider built it: IAM-style service prefix, operation, parameters."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """`elbv2:ModifyListener` style (boto3's service name, the API's operation name)."""
+        return f"{self.service}:{self.operation}"
+
+
+@dataclass
+class RequestRecorder:
+    """Every request a session's clients build, in order, with parameters deep-copied."""
+
+    calls: list[RecordedCall] = field(default_factory=list)
+
+    def install(self, session: boto3.Session) -> None:
+        """Hook `before-parameter-build` on every client `session` makes."""
+        session.events.register("before-parameter-build", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        self.calls.append(RecordedCall(service, model.name, copy.deepcopy(params)))
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        """Parameters of every call to `name` (`ecs:UpdateService`), in order."""
+        return [c.params for c in self.calls if c.name == name]
+
+    def names(self) -> list[str]:
+        """Every call's name, in order."""
+        return [c.name for c in self.calls]
+
+    def clear(self) -> None:
+        """Forget what was recorded so far."""
+        self.calls.clear()
+
+
+# -- fault injection ---------------------------------------------------------------------------
+
+
+def _error_response(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
+    http = AWSResponse(url="https://moto.invalid", status_code=status, headers={}, raw=None)  # type: ignore[arg-type]  # no body is read from an injected response
+    parsed = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return http, parsed
+
+
+@dataclass
+class FaultInjector:
+    """Answers the first `times` calls of an operation with an error, before moto sees them."""
+
+    session: boto3.Session
+    injected: int = 0
+
+    def fail(
+        self, event: str, *, code: str, times: int, status: int = 400, message: str = ""
+    ) -> None:
+        """`event` like `ecs.UpdateService`; `before-call` answers short-circuit the request.
+
+        Clients copy the session's hooks when they are made: inject before building the provider.
+        """
+        remaining = [times]
+
+        def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+            if remaining[0] <= 0:
+                return None
+            remaining[0] -= 1
+            self.injected += 1
+            return _error_response(code, message or f"injected {code}", status)
+
+        # A before-call handler may return a response; the stub types handlers as returning None.
+        self.session.events.register(f"before-call.{event}", answer)  # type: ignore[arg-type]
+
+
+# -- the ECS agent double ----------------------------------------------------------------------
+
+
+class EcsAgentDouble:
+    """Plays the ECS agent and the ALB health checker on top of moto (see the module docstring)."""
+
+    def __init__(self, outputs: dict[str, Any], endpoint_url: str | None = None) -> None:
+        self.outputs = outputs
+        self.in_server = endpoint_url is not None
+        clients = clients_of(make_session(), endpoint_url)  # its own session: not recorded
+        self._ecs = clients["ecs"]
+        self._elb = clients["elbv2"]
+        self.unhealthy_colors: set[Color] = set()
+        self.unhealthy_images: set[str] = set()
+        self.migration_exit: tuple[int, str] | None = None
+        self._next_ip = 10
+        self._last_target_group: str | None = None  # the request an after-call answers
+        self._lock = threading.Lock()
+
+    def mark_unhealthy(self, color: Color) -> None:
+        """From now on `color`'s targets fail the health check."""
+        self.unhealthy_colors.add(color)
+
+    def fail_migrations(
+        self, exit_code: int, reason: str = "Essential container in task exited"
+    ) -> None:
+        """From now on migration tasks stop with `exit_code`."""
+        self.migration_exit = (exit_code, reason)
+
+    def reconcile(self) -> None:
+        """One target per desired task in each colour's target group, as ECS keeps it."""
+        with self._lock:
+            for color in COLORS:
+                self._reconcile(color)
+
+    def _reconcile(self, color: Color) -> None:
+        service = self._ecs.describe_services(
+            cluster=self.outputs["ecs_cluster_name"],
+            services=[self.outputs[f"{color}_service_name"]],
+        )["services"][0]
+        desired = int(service["desiredCount"])
+        if self.in_server and desired and self._image(service) in self.unhealthy_images:
+            desired = 0  # no after-call hook in the server: such a release never registers
+        target_group = self.outputs[f"{color}_target_group_arn"]
+        targets = [
+            d["Target"]
+            for d in self._elb.describe_target_health(TargetGroupArn=target_group)[
+                "TargetHealthDescriptions"
+            ]
+        ]
+        if len(targets) < desired:
+            new = []
+            for _ in range(desired - len(targets)):
+                self._next_ip += 1
+                new.append({"Id": f"10.0.1.{self._next_ip}", "Port": 8000})
+            self._elb.register_targets(TargetGroupArn=target_group, Targets=new)
+        elif len(targets) > desired:
+            surplus = targets[desired:]
+            self._elb.deregister_targets(
+                TargetGroupArn=target_group,
+                Targets=[{"Id": t["Id"], "Port": t["Port"]} for t in surplus],
+            )
+
+    def _image(self, service: dict[str, Any]) -> str:
+        definition = self._ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
+        return str(definition["taskDefinition"]["containerDefinitions"][0]["image"])
+
+    def install(self, session: boto3.Session) -> None:
+        """Hook the provider's session: scale on UpdateService, rewrite health and exit codes."""
+        session.events.register("after-call.ecs.UpdateService", self._after_update_service)
+        session.events.register(
+            "after-call.elastic-load-balancing-v2.DescribeTargetHealth", self._after_target_health
+        )
+        session.events.register("after-call.ecs.DescribeTasks", self._after_describe_tasks)
+        session.events.register(
+            "before-parameter-build.elastic-load-balancing-v2.DescribeTargetHealth",
+            self._remember_target_group,
+        )
+
+    def _after_update_service(self, **_: Any) -> None:
+        self.reconcile()
+
+    def _unhealthy_groups(self) -> set[str]:
+        groups = {self.outputs[f"{c}_target_group_arn"] for c in self.unhealthy_colors}
+        if self.unhealthy_images:
+            for color in COLORS:
+                service = self._ecs.describe_services(
+                    cluster=self.outputs["ecs_cluster_name"],
+                    services=[self.outputs[f"{color}_service_name"]],
+                )["services"][0]
+                if self._image(service) in self.unhealthy_images:
+                    groups.add(self.outputs[f"{color}_target_group_arn"])
+        return groups
+
+    def _after_target_health(self, parsed: dict[str, Any], **_: Any) -> None:
+        if self._last_target_group in self._unhealthy_groups():
+            for description in parsed.get("TargetHealthDescriptions", []):
+                description["TargetHealth"] = {
+                    "State": "unhealthy",
+                    "Reason": "Target.FailedHealthChecks",
+                    "Description": "Health checks failed",
+                }
+
+    def _remember_target_group(self, params: dict[str, Any], **_: Any) -> None:
+        self._last_target_group = params.get("TargetGroupArn")
+
+    def _after_describe_tasks(self, parsed: dict[str, Any], **_: Any) -> None:
+        if self.migration_exit is None:
+            return
+        exit_code, reason = self.migration_exit
+        for task in parsed.get("tasks", []):
+            if str(task.get("group", "")).startswith("bluegreen-migrate:"):
+                task["lastStatus"] = "STOPPED"
+                task["stoppedReason"] = reason
+                task["stopCode"] = "EssentialContainerExited"
+                for container in task.get("containers", []):
+                    container["exitCode"] = exit_code
+
+
+class AgentThread:
+    """Runs `agent.reconcile()` every `interval` seconds in the background (for moto_server)."""
+
+    def __init__(self, agent: EcsAgentDouble, interval: float = 0.05) -> None:
+        self.agent = agent
+        self.interval = interval
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ecs-agent-double", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.agent.reconcile()
+            except Exception as exc:  # reported by the fixture after the test
+                self.errors.append(exc)
+
+    def __enter__(self) -> AgentThread:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
