@@ -37,7 +37,7 @@ class Server:
         """Base URL on 127.0.0.1."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> float:
+    def start(self, timeout: float = 180.0) -> float:
         """Start gunicorn; return the seconds until ``ready_path`` answered 200."""
         started = time.monotonic()
         with self.log_path.open("ab") as log:
