@@ -45,23 +45,31 @@ for svc in haproxy postgresql; do
 done
 
 # ---------------------------------------------------------------- Python environments
+# Versions come from the lock files (requirements/*.lock; `make lock` refreshes them), so a
+# new machine installs what CI tested. The stamp covers every input, the locks included.
 PY=${PYTHON:-python3}
-inputs_hash=$(cat pyproject.toml app/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+UV_VERSION=0.13.9
+inputs_hash=$(cat pyproject.toml app/pyproject.toml requirements/dev.lock scripts/setup.sh | sha256sum | cut -c1-16)
 stamp=.venv/.setup-$inputs_hash
 if [ ! -f "$stamp" ]; then
-  say "creating .venv (both packages and the dev tools)"
+  say "creating .venv (both packages and the dev tools, as locked in requirements/dev.lock)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip uv
-  .venv/bin/uv pip install -q --python .venv/bin/python -e ".[dev]" -e "./app[dev]"
+  [ "$(.venv/bin/uv --version 2>/dev/null)" = "uv $UV_VERSION" ] ||
+    .venv/bin/python -m pip install -q "uv==$UV_VERSION"
+  # The lock as constraints: exact versions for everything it names; a dependency added to a
+  # pyproject.toml since the last `make lock` still installs (tests/packaging flags the lock).
+  .venv/bin/uv pip install -q --python .venv/bin/python \
+    -c requirements/dev.lock -e ".[dev]" -e "./app[dev]"
   rm -f .venv/.setup-*
   touch "$stamp"
 fi
 
-checkov_stamp=.venv-checkov/.setup-3.3.30
+checkov_hash=$(cat requirements/checkov.lock | sha256sum | cut -c1-16)
+checkov_stamp=.venv-checkov/.setup-$checkov_hash
 if [ ! -f "$checkov_stamp" ]; then
-  say "creating .venv-checkov"
+  say "creating .venv-checkov (requirements/checkov.lock)"
   [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
-  .venv/bin/uv pip install -q --python .venv-checkov/bin/python "checkov==3.3.30"
+  .venv/bin/uv pip install -q --python .venv-checkov/bin/python -r requirements/checkov.lock
   rm -f .venv-checkov/.setup-*
   touch "$checkov_stamp"
 fi
