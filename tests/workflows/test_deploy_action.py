@@ -1,0 +1,311 @@
+"""The GitHub Action's scripts end to end against `moto_server`, as a workflow runs them.
+
+`read_outputs.py` reads the environment's Terraform state from S3 (a state object seeded into
+moto's S3, as the S3 backend writes it) and `deploy.sh` runs the real `bluegreen` CLI against
+the seeded stack (the ECS-agent double of tests/aws runs in a thread). What the Action adds on
+top (OIDC role assumption by aws-actions/configure-aws-credentials, the artifact upload) needs
+GitHub and is not run here; actionlint and zizmor check its wiring (test_workflows.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bluegreen.aws.dynamo import DynamoStateStore
+from bluegreen.state import LockInfo
+
+from ..aws.conftest import REGION, MotoServer, make_session, moto_server, server_stack
+from ..aws.e2e_support import app_endpoint, world
+from ..conftest import free_port
+
+__all__ = ["moto_server", "server_stack"]  # fixtures from tests/aws, used by name below
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION = ROOT / ".github" / "actions" / "deploy"
+VENV_BIN = ROOT / ".venv" / "bin"
+IMAGE = "registry.example/app@sha256:" + "ab" * 32
+BUCKET = "bluegreen-tfstate"
+KEY = "bluegreen/staging/terraform.tfstate"
+
+
+@pytest.fixture
+def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> Iterator[dict[str, Any]]:
+    """The seeded stack, its app URL a local stand-in, its state object in moto's S3."""
+    immediate = json.dumps(
+        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310  # our own local server
+        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
+        data=immediate,
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
+    elb = make_session().client("elbv2")
+    for color in ("blue", "green"):
+        elb.modify_target_group_attributes(
+            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+        )
+    with app_endpoint() as url:
+        outputs = {**server_stack, "app_url": url}
+        state = {
+            "version": 4,
+            "terraform_version": "1.11.4",
+            "outputs": {
+                **{
+                    name: {"value": value, "type": "string" if isinstance(value, str) else "tuple"}
+                    for name, value in outputs.items()
+                },
+                "database_password_arn": {
+                    "value": "arn:secret",
+                    "type": "string",
+                    "sensitive": True,
+                },
+            },
+            "resources": [],
+        }
+        s3 = make_session().client("s3")
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_object(Bucket=BUCKET, Key=KEY, Body=json.dumps(state).encode())
+        yield outputs
+
+
+def _env(moto_server: MotoServer, **extra: str) -> dict[str, str]:
+    return {**moto_server.env(), "PATH": f"{VENV_BIN}:{os.environ['PATH']}", **extra}
+
+
+def _read_outputs(
+    moto_server: MotoServer, out: Path, key: str = KEY
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # our own script with fixed arguments
+        [
+            str(VENV_BIN / "python"),
+            str(ACTION / "read_outputs.py"),
+            "--bucket",
+            BUCKET,
+            "--key",
+            key,
+            "--region",
+            REGION,
+            "--out",
+            str(out),
+        ],
+        env=_env(moto_server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _deploy_sh(
+    moto_server: MotoServer, tmp_path: Path, outputs: Path, **inputs: str
+) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "repo-bluegreen.toml"
+    config.write_text(
+        "[deploy]\ntasks = 2\nhealth_timeout = 20\ndrain_timeout = 10\n\n[analysis]\npoll = 0.2\n",
+        encoding="utf-8",
+    )
+    defaults = {
+        "BLUEGREEN": str(VENV_BIN / "bluegreen"),
+        "OUTPUTS_FILE": str(outputs),
+        "CONFIG": str(config),
+        "WORK_DIR": str(tmp_path / "work"),
+        "SUMMARY_FILE": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "github-output"),
+        "HEALTH_TIMEOUT": "20",
+    }
+    env = _env(moto_server, **{**defaults, **inputs})
+    return subprocess.run(  # our own script
+        [str(ACTION / "deploy.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def _github_outputs(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / "github-output").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def _summary(tmp_path: Path) -> str:
+    return (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def _cli_has(subcommand: str, flag: str) -> bool:
+    done = subprocess.run(  # our own CLI
+        [str(VENV_BIN / "bluegreen"), subcommand, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return flag in done.stdout
+
+
+# ---------------------------------------------------------------------------- read_outputs.py
+
+
+def test_outputs_are_read_from_the_state_object_without_the_sensitive_ones(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "outputs.json"
+    done = _read_outputs(moto_server, out)
+    assert done.returncode == 0, done.stderr
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert {name: entry["value"] for name, entry in written.items()} == stack
+    assert "database_password_arn" not in written
+    assert "arn:secret" not in out.read_text(encoding="utf-8")
+
+
+def test_a_missing_state_exits_2_and_says_where_it_looked(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    done = _read_outputs(moto_server, tmp_path / "o.json", key="bluegreen/prod/terraform.tfstate")
+    assert done.returncode == 2
+    assert f"s3://{BUCKET}/bluegreen/prod/terraform.tfstate" in done.stderr
+    assert "terraform apply" in done.stderr
+    assert not (tmp_path / "o.json").exists()
+
+
+# ---------------------------------------------------------------------------- deploy.sh
+
+
+def test_the_action_deploys_by_digest_writes_the_summary_and_exits_0(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+
+    done = _deploy_sh(
+        moto_server,
+        tmp_path,
+        outputs,
+        IMAGE=IMAGE,
+        VERSION="abc1234",
+        STRATEGY="canary",
+        CANARY_PERCENT="20",
+        INTERVAL="0",
+        BAKE="0",
+    )
+
+    assert done.returncode == 0, done.stderr
+    after = world(stack)
+    assert after["live"] == "green"
+    assert [weight for _, weight in after["weights"]] == [0, 100]
+    record = json.loads(done.stdout)
+    assert (record["to"]["color"], record["to"]["version"]) == ("green", "abc1234")
+    ecs = make_session().client("ecs")
+    service = ecs.describe_services(cluster="app", services=[stack["green_service_name"]])
+    definition = ecs.describe_task_definition(
+        taskDefinition=service["services"][0]["taskDefinition"]
+    )["taskDefinition"]
+    assert definition["containerDefinitions"][0]["image"] == IMAGE  # the digest, not a tag
+    assert _github_outputs(tmp_path) == {"exit-code": "0", "deployment-id": record["id"]}
+    summary = _summary(tmp_path)
+    assert record["id"] in summary
+    assert "abc1234" in summary
+    assert (tmp_path / "work" / "report" / "deployment.html").is_file()
+
+
+def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+    store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
+    now = time.time()
+    store.acquire_lock(LockInfo("d-other", "alice (github)", "deploy", now, now + 300))
+    before = world(stack)
+
+    done = _deploy_sh(moto_server, tmp_path, outputs, IMAGE=IMAGE, STRATEGY="all-at-once")
+
+    assert done.returncode == 3, done.stderr
+    assert world(stack) == before
+    assert _github_outputs(tmp_path)["exit-code"] == "3"
+    assert "exited 3" in _summary(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"STRATEGY": "blue-green"}, "strategy must be all-at-once, canary or linear"),
+        ({"APPROVE": "yes"}, "approve must be true or false"),
+        ({"HEALTH_TIMEOUT": "5m"}, "health-timeout must be a number"),
+        ({"IMAGE": ""}, "image is required"),
+        ({"COMMAND": "destroy"}, "command must be deploy, promote or rollback"),
+        ({"CONFIG": "/nonexistent/bluegreen.toml"}, "config: no file"),
+    ],
+)
+def test_bad_inputs_exit_2_before_any_aws_call(
+    tmp_path: Path, inputs: dict[str, str], message: str
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+    # Nothing listens there: a script that called AWS would exit 4, not 2.
+    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+    done = _deploy_sh(unreachable, tmp_path, outputs, **{"IMAGE": IMAGE, **inputs})
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert message in _summary(tmp_path)
+    assert not (tmp_path / "work" / "record.json").exists()  # bluegreen never ran
+
+
+def test_a_repository_config_with_its_own_aws_table_is_refused(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+    config = tmp_path / "theirs.toml"
+    config.write_text('[deploy]\ntasks = 2\n\n[aws]\napp_url = "https://x"\n', encoding="utf-8")
+    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+    done = _deploy_sh(unreachable, tmp_path, outputs, IMAGE=IMAGE, CONFIG=str(config))
+    assert done.returncode == 2, done.stderr
+    assert "has an [aws] table" in done.stderr
+
+
+@pytest.mark.skipif(_cli_has("deploy", "--detach"), reason="this bluegreen hands the pause back")
+def test_approve_without_a_cli_that_hands_the_pause_back_is_refused_before_any_aws_call(
+    tmp_path: Path,
+) -> None:
+    """A job that waited for approval would outlive its credentials (issue 13 item 4)."""
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+    done = _deploy_sh(unreachable, tmp_path, outputs, IMAGE=IMAGE, APPROVE="true")
+    assert done.returncode == 2, done.stderr
+    assert "bluegreen deploy --approve --detach" in done.stderr
+    assert not (tmp_path / "work" / "record.json").exists()
+
+
+def test_rollback_through_the_action_puts_the_previous_release_back(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+    first = tmp_path / "deploy"
+    first.mkdir()
+    assert (
+        _deploy_sh(
+            moto_server, first, outputs, IMAGE=IMAGE, STRATEGY="all-at-once", BAKE="0"
+        ).returncode
+        == 0
+    )
+
+    done = _deploy_sh(moto_server, tmp_path, outputs, COMMAND="rollback", REASON="bad release")
+
+    assert done.returncode == 0, done.stderr
+    assert world(stack)["live"] == "blue"
+    record = json.loads(done.stdout)
+    assert (record["operation"], record["request_reason"]) == ("rollback", "bad release")
+    assert record["id"] in _summary(tmp_path)
