@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Shared, idempotent set-up for `make demo`, `make test`, `make lint` and `make bench`.
-# Installs PostgreSQL and HAProxy from Debian when missing (root only; otherwise prints the
-# command), then the Python environments: .venv (both packages + dev tools) and .venv-checkov
-# (checkov pins an old boto3, so it lives apart). A stamp of the inputs' hash skips work
-# that is already done.
+# Installs PostgreSQL, HAProxy, Chromium, skopeo and docker-registry from Debian when missing
+# (root only; otherwise prints the command), then the Python environments from the lock files:
+# .venv (both packages + dev tools) and .venv-checkov (checkov pins an old boto3, so it lives
+# apart). A stamp of the inputs' hash (the locks included) skips work that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ install_system_packages() {
   local missing=()
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
   command -v haproxy >/dev/null || missing+=(haproxy)
+  # skopeo and a local OCI registry: the GitHub Action's image publishing is tested against them.
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
   # Chromium renders the deployment report in the tests (headless, from Debian).
   # BLUEGREEN_CHROMIUM names another build to use instead (the tests read it too).
   if [ -z "${BLUEGREEN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
@@ -37,8 +40,8 @@ if [ "${BLUEGREEN_SKIP_SYSTEM_PACKAGES:-0}" = 1 ]; then
 else
   install_system_packages
 fi
-# Debian starts a system-wide HAProxy and PostgreSQL on install; ours run per project.
-for svc in haproxy postgresql; do
+# Debian starts a system-wide HAProxy, PostgreSQL and registry on install; ours run per test.
+for svc in haproxy postgresql docker-registry; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi

@@ -8,6 +8,11 @@
 #   COMMAND          deploy | promote | rollback                           (default deploy)
 #   OUTPUTS_FILE     `terraform output -json` of the environment (read_outputs.py writes it)
 #   IMAGE, VERSION   deploy: image URI (tag or @sha256 digest); version (default: the tag)
+#   IMAGE_ARCHIVE    deploy: instead of IMAGE, an OCI archive built once: published to the
+#                    environment's repository (output ecr_repository_url) under IMAGE_TAG with
+#                    its digest kept, then deployed by digest (publish-image.sh)
+#   IMAGE_TAG        tag to publish it under (default: GITHUB_SHA); also the default VERSION
+#   IMAGE_DIGEST     the digest the archive must have (the one staging ran), if given
 #   STRATEGY         all-at-once | canary | linear                         (default canary)
 #   APPROVE          true | false: pause before the final shift and hand control back
 #   HEALTH_TIMEOUT   seconds for the new tasks to turn healthy             (default 300: Fargate)
@@ -62,11 +67,13 @@ common=(--target aws --config "$config")
 
 case $COMMAND in
   deploy)
-    [ -n "${IMAGE:-}" ] || fail "image is required: an image URI with a tag or an @sha256 digest"
+    [ -z "${IMAGE:-}" ] || [ -z "${IMAGE_ARCHIVE:-}" ] || fail "give image or image-archive, not both"
+    [ -n "${IMAGE:-}${IMAGE_ARCHIVE:-}" ] ||
+      fail "image is required: an image URI with a tag or an @sha256 digest (or image-archive)"
     case $STRATEGY in all-at-once | canary | linear) ;;
       *) fail "strategy must be all-at-once, canary or linear, not '$STRATEGY'" ;;
     esac
-    args=(deploy "${common[@]}" --image "$IMAGE" --strategy "$STRATEGY"
+    args=(deploy "${common[@]}" --strategy "$STRATEGY"
       --health-timeout "$HEALTH_TIMEOUT" --json)
     [ -z "${VERSION:-}" ] || args+=(--version "$VERSION")
     [ "$STRATEGY" != canary ] || [ -z "${CANARY_PERCENT:-}" ] || args+=(--canary-percent "$CANARY_PERCENT")
@@ -94,6 +101,25 @@ case $COMMAND in
     ;;
   *) fail "command must be deploy, promote or rollback, not '$COMMAND'" ;;
 esac
+
+# ---------------------------------------------------------------- publish (image-archive)
+if [ "$COMMAND" = deploy ] && [ -n "${IMAGE_ARCHIVE:-}" ]; then
+  IMAGE_TAG=${IMAGE_TAG:-${GITHUB_SHA:-}}
+  [ -n "$IMAGE_TAG" ] || fail "image-tag is required with image-archive"
+  repository=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ecr_repository_url"]["value"])' "$OUTPUTS_FILE" 2>/dev/null) ||
+    fail "the Terraform outputs have no ecr_repository_url to publish image-archive to"
+  published=$("$(dirname "$0")/publish-image.sh" "$IMAGE_ARCHIVE" "$repository" "$IMAGE_TAG" "${IMAGE_DIGEST:-}")
+  code=$?
+  if [ "$code" != 0 ]; then
+    printf '### bluegreen deploy: image not published (exit %s)\n\nSee the log.\n' "$code" >>"$SUMMARY_FILE"
+    output exit-code "$code"
+    exit "$code"
+  fi
+  IMAGE=$published
+  [ -n "${VERSION:-}" ] || args+=(--version "$IMAGE_TAG")
+  output image "$published"
+fi
+[ "$COMMAND" != deploy ] || args+=(--image "$IMAGE")
 
 # ---------------------------------------------------------------- run
 record=$WORK_DIR/record.json
