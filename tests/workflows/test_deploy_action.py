@@ -26,6 +26,7 @@ from bluegreen.state import LockInfo
 from ..aws.conftest import REGION, MotoServer, make_session, moto_server, server_stack
 from ..aws.e2e_support import app_endpoint, world
 from ..conftest import free_port
+from .registry import local_registry, oci_archive
 
 __all__ = ["moto_server", "server_stack"]  # fixtures from tests/aws, used by name below
 
@@ -207,17 +208,64 @@ def test_the_action_deploys_by_digest_writes_the_summary_and_exits_0(
     assert [weight for _, weight in after["weights"]] == [0, 100]
     record = json.loads(done.stdout)
     assert (record["to"]["color"], record["to"]["version"]) == ("green", "abc1234")
-    ecs = make_session().client("ecs")
-    service = ecs.describe_services(cluster="app", services=[stack["green_service_name"]])
-    definition = ecs.describe_task_definition(
-        taskDefinition=service["services"][0]["taskDefinition"]
-    )["taskDefinition"]
-    assert definition["containerDefinitions"][0]["image"] == IMAGE  # the digest, not a tag
+    assert _task_image(stack, "green") == IMAGE  # the digest, not a tag
     assert _github_outputs(tmp_path) == {"exit-code": "0", "deployment-id": record["id"]}
     summary = _summary(tmp_path)
     assert record["id"] in summary
     assert "abc1234" in summary
     assert (tmp_path / "work" / "report" / "deployment.html").is_file()
+
+
+def _with_repository(outputs: Path, repository: str, name: str) -> Path:
+    """A copy of the outputs file whose ecr_repository_url is `repository`."""
+    values = json.loads(outputs.read_text(encoding="utf-8"))
+    values["ecr_repository_url"] = {"sensitive": False, "type": "string", "value": repository}
+    copy = outputs.with_name(name)
+    copy.write_text(json.dumps(values), encoding="utf-8")
+    return copy
+
+
+def _task_image(stack: dict[str, Any], color: str) -> str:
+    ecs = make_session().client("ecs")
+    service = ecs.describe_services(cluster="app", services=[stack[f"{color}_service_name"]])
+    definition = ecs.describe_task_definition(
+        taskDefinition=service["services"][0]["taskDefinition"]
+    )["taskDefinition"]
+    return str(definition["containerDefinitions"][0]["image"])
+
+
+def test_one_archive_is_published_and_deployed_by_the_same_digest_in_two_environments(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    """Staging then prod, as deploy.yml runs them: built once, the same digest everywhere."""
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+    archive = tmp_path / "image.tar"
+    digest = oci_archive(archive, "release abc1234")
+    with local_registry(tmp_path / "registry") as registry:
+        runs = {}
+        for environment in ("staging", "prod"):
+            work = tmp_path / environment
+            work.mkdir()
+            runs[environment] = _deploy_sh(
+                moto_server,
+                work,
+                _with_repository(outputs, f"{registry}/{environment}/app", f"{environment}.json"),
+                IMAGE="",
+                IMAGE_ARCHIVE=str(archive),
+                IMAGE_TAG="abc1234",
+                IMAGE_DIGEST=digest if environment == "prod" else "",
+                SKOPEO_TLS_VERIFY="false",
+                STRATEGY="all-at-once",
+                BAKE="0",
+            )
+            assert runs[environment].returncode == 0, runs[environment].stderr
+
+    staging, prod = (json.loads(runs[e].stdout) for e in ("staging", "prod"))
+    assert staging["to"]["version"] == prod["to"]["version"] == "abc1234"
+    assert _task_image(stack, staging["to"]["color"]) == f"{registry}/staging/app@{digest}"
+    assert _task_image(stack, prod["to"]["color"]) == f"{registry}/prod/app@{digest}"
+    assert _github_outputs(tmp_path / "prod")["image"] == f"{registry}/prod/app@{digest}"
 
 
 def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
