@@ -357,3 +357,54 @@ def test_rollback_through_the_action_puts_the_previous_release_back(
     record = json.loads(done.stdout)
     assert (record["operation"], record["request_reason"]) == ("rollback", "bad release")
     assert record["id"] in _summary(tmp_path)
+
+
+# ---------------------------------------------------------------------------- check-idle.sh
+
+
+def _check_idle(moto_server: MotoServer, outputs: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # our own script
+        [str(ACTION / "check-idle.sh")],
+        env=_env(moto_server, BLUEGREEN=str(VENV_BIN / "bluegreen"), OUTPUTS_FILE=str(outputs)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_terraform_apply_is_refused_while_a_deployment_holds_the_environment(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+    idle = _check_idle(moto_server, outputs)
+    store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
+    now = time.time()
+    store.acquire_lock(LockInfo("d-canary", "alice (github)", "deploy", now, now + 300))
+
+    busy = _check_idle(moto_server, outputs)
+
+    assert idle.returncode == 0, idle.stderr
+    assert "no deployment in progress" in idle.stdout
+    assert busy.returncode == 1, busy.stderr
+    assert "deployment d-canary (deploy" in busy.stdout
+    assert "alice (github)" in busy.stdout
+
+
+def test_a_first_apply_with_no_outputs_yet_is_not_refused(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text("{}\n", encoding="utf-8")
+    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+    done = _check_idle(unreachable, outputs)
+    assert done.returncode == 0, done.stderr
+    assert "first apply" in done.stdout
+
+
+def test_apply_is_refused_when_bluegreen_cannot_tell(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+    done = _check_idle(unreachable, outputs)
+    assert done.returncode == 2, done.stderr  # the outputs name no stack: bad configuration
+    assert "not applying" in done.stderr
