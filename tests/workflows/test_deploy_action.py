@@ -156,6 +156,19 @@ def _cli_has(subcommand: str, flag: str) -> bool:
     return flag in done.stdout
 
 
+def _verify_live(
+    moto_server: MotoServer, outputs: Path, version: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # our own script
+        [str(ACTION / "verify-live.sh"), version],
+        env=_env(moto_server, BLUEGREEN=str(VENV_BIN / "bluegreen"), OUTPUTS_FILE=str(outputs)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 # ---------------------------------------------------------------------------- read_outputs.py
 
 
@@ -214,6 +227,11 @@ def test_the_action_deploys_by_digest_writes_the_summary_and_exits_0(
     assert record["id"] in summary
     assert "abc1234" in summary
     assert (tmp_path / "work" / "report" / "deployment.html").is_file()
+    verified = _verify_live(moto_server, outputs, "abc1234")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    other = _verify_live(moto_server, outputs, "9999999")
+    assert other.returncode == 1
+    assert "live colour green runs 'abc1234', not '9999999'" in other.stdout
 
 
 def _with_repository(outputs: Path, repository: str, name: str) -> Path:
