@@ -18,7 +18,8 @@ CHECKOV_VERSION=3.3.30
 compile() { "$UV" pip compile --quiet --universal --python-version 3.11 --no-header "$@"; }
 
 compile pyproject.toml app/pyproject.toml --extra dev -o requirements/dev.lock
-compile pyproject.toml --generate-hashes -o requirements/cli.lock
-compile app/pyproject.toml --generate-hashes -o app/requirements.lock
+# The CLI and the image get the very versions the tests ran with (dev.lock as constraints).
+compile pyproject.toml --generate-hashes -c requirements/dev.lock -o requirements/cli.lock
+compile app/pyproject.toml --generate-hashes -c requirements/dev.lock -o app/requirements.lock
 printf 'checkov==%s\n' "$CHECKOV_VERSION" | compile - -o requirements/checkov.lock
 echo "lock: requirements/{dev,cli,checkov}.lock and app/requirements.lock are up to date"
