@@ -80,6 +80,37 @@ def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> Iterator[dic
         yield outputs
 
 
+def _script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one of the Action's scripts (or the CLI's Python on one) as a workflow step would."""
+    interpreter = [str(VENV_BIN / "python")] if name.endswith(".py") else []
+    return subprocess.run(  # our own scripts, with fixed arguments
+        [*interpreter, str(ACTION / name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def _cli_env(moto_server: MotoServer, outputs: Path) -> dict[str, str]:
+    return _env(moto_server, BLUEGREEN=str(VENV_BIN / "bluegreen"), OUTPUTS_FILE=str(outputs))
+
+
+@pytest.fixture
+def unreachable() -> MotoServer:
+    """An AWS endpoint nothing listens on: a script that called AWS would exit 4, not 2."""
+    return MotoServer(f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> Path:
+    """Terraform outputs that name a region and no stack."""
+    path = tmp_path / "outputs.json"
+    path.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+    return path
+
+
 def _env(moto_server: MotoServer, **extra: str) -> dict[str, str]:
     return {**moto_server.env(), "PATH": f"{VENV_BIN}:{os.environ['PATH']}", **extra}
 
@@ -87,25 +118,8 @@ def _env(moto_server: MotoServer, **extra: str) -> dict[str, str]:
 def _read_outputs(
     moto_server: MotoServer, out: Path, key: str = KEY
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # our own script with fixed arguments
-        [
-            str(VENV_BIN / "python"),
-            str(ACTION / "read_outputs.py"),
-            "--bucket",
-            BUCKET,
-            "--key",
-            key,
-            "--region",
-            REGION,
-            "--out",
-            str(out),
-        ],
-        env=_env(moto_server),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    args = ("--bucket", BUCKET, "--key", key, "--region", REGION, "--out", str(out))
+    return _script("read_outputs.py", *args, env=_env(moto_server))
 
 
 def _deploy_sh(
@@ -125,15 +139,7 @@ def _deploy_sh(
         "GITHUB_OUTPUT": str(tmp_path / "github-output"),
         "HEALTH_TIMEOUT": "20",
     }
-    env = _env(moto_server, **{**defaults, **inputs})
-    return subprocess.run(  # our own script
-        [str(ACTION / "deploy.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return _script("deploy.sh", env=_env(moto_server, **{**defaults, **inputs}))
 
 
 def _github_outputs(tmp_path: Path) -> dict[str, str]:
@@ -159,14 +165,7 @@ def _cli_has(subcommand: str, flag: str) -> bool:
 def _verify_live(
     moto_server: MotoServer, outputs: Path, version: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # our own script
-        [str(ACTION / "verify-live.sh"), version],
-        env=_env(moto_server, BLUEGREEN=str(VENV_BIN / "bluegreen"), OUTPUTS_FILE=str(outputs)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _script("verify-live.sh", version, env=_cli_env(moto_server, outputs))
 
 
 # ---------------------------------------------------------------------------- read_outputs.py
@@ -316,12 +315,8 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
     ],
 )
 def test_bad_inputs_exit_2_before_any_aws_call(
-    tmp_path: Path, inputs: dict[str, str], message: str
+    tmp_path: Path, unreachable: MotoServer, outputs: Path, inputs: dict[str, str], message: str
 ) -> None:
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
-    # Nothing listens there: a script that called AWS would exit 4, not 2.
-    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
     done = _deploy_sh(unreachable, tmp_path, outputs, **{"IMAGE": IMAGE, **inputs})
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
@@ -329,12 +324,11 @@ def test_bad_inputs_exit_2_before_any_aws_call(
     assert not (tmp_path / "work" / "record.json").exists()  # bluegreen never ran
 
 
-def test_a_repository_config_with_its_own_aws_table_is_refused(tmp_path: Path) -> None:
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
+def test_a_repository_config_with_its_own_aws_table_is_refused(
+    tmp_path: Path, unreachable: MotoServer, outputs: Path
+) -> None:
     config = tmp_path / "theirs.toml"
     config.write_text('[deploy]\ntasks = 2\n\n[aws]\napp_url = "https://x"\n', encoding="utf-8")
-    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
     done = _deploy_sh(unreachable, tmp_path, outputs, IMAGE=IMAGE, CONFIG=str(config))
     assert done.returncode == 2, done.stderr
     assert "has an [aws] table" in done.stderr
@@ -342,12 +336,9 @@ def test_a_repository_config_with_its_own_aws_table_is_refused(tmp_path: Path) -
 
 @pytest.mark.skipif(_cli_has("deploy", "--detach"), reason="this bluegreen hands the pause back")
 def test_approve_without_a_cli_that_hands_the_pause_back_is_refused_before_any_aws_call(
-    tmp_path: Path,
+    tmp_path: Path, unreachable: MotoServer, outputs: Path
 ) -> None:
     """A job that waited for approval would outlive its credentials (issue 13 item 4)."""
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
-    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
     done = _deploy_sh(unreachable, tmp_path, outputs, IMAGE=IMAGE, APPROVE="true")
     assert done.returncode == 2, done.stderr
     assert "bluegreen deploy --approve --detach" in done.stderr
@@ -381,14 +372,7 @@ def test_rollback_through_the_action_puts_the_previous_release_back(
 
 
 def _check_idle(moto_server: MotoServer, outputs: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # our own script
-        [str(ACTION / "check-idle.sh")],
-        env=_env(moto_server, BLUEGREEN=str(VENV_BIN / "bluegreen"), OUTPUTS_FILE=str(outputs)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _script("check-idle.sh", env=_cli_env(moto_server, outputs))
 
 
 def test_terraform_apply_is_refused_while_a_deployment_holds_the_environment(
@@ -410,19 +394,18 @@ def test_terraform_apply_is_refused_while_a_deployment_holds_the_environment(
     assert "alice (github)" in busy.stdout
 
 
-def test_a_first_apply_with_no_outputs_yet_is_not_refused(tmp_path: Path) -> None:
-    outputs = tmp_path / "outputs.json"
+def test_a_first_apply_with_no_outputs_yet_is_not_refused(
+    unreachable: MotoServer, outputs: Path
+) -> None:
     outputs.write_text("{}\n", encoding="utf-8")
-    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
     done = _check_idle(unreachable, outputs)
     assert done.returncode == 0, done.stderr
     assert "first apply" in done.stdout
 
 
-def test_apply_is_refused_when_bluegreen_cannot_tell(tmp_path: Path) -> None:
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text('{"aws_region": {"value": "eu-west-1"}}', encoding="utf-8")
-    unreachable = MotoServer(f"http://127.0.0.1:{free_port()}")
+def test_apply_is_refused_when_bluegreen_cannot_tell(
+    unreachable: MotoServer, outputs: Path
+) -> None:
     done = _check_idle(unreachable, outputs)
     assert done.returncode == 2, done.stderr  # the outputs name no stack: bad configuration
     assert "not applying" in done.stderr

@@ -149,33 +149,33 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_the_five_workflows_and_the_deploy_action_exist() -> None:
-    assert {p.name for p in WORKFLOWS} == EXPECTED
-    assert [p.parent.name for p in ACTIONS] == ["deploy"]
-
-
-def test_zizmor_finds_nothing() -> None:
-    done = subprocess.run(
-        [_tool("zizmor"), "--offline", "--persona", "regular", str(WORKFLOWS_DIR)]
-        + [str(p) for p in ACTIONS],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_actionlint_with_shellcheck_finds_nothing() -> None:
-    """actionlint reads the local Action's inputs too, so a workflow passing a wrong one fails."""
-    done = subprocess.run(
-        [_tool("actionlint"), "-no-color", "-shellcheck", _tool("shellcheck")],
+def _lint(*command: str) -> subprocess.CompletedProcess[str]:
+    """Run a linter from .venv (`command[0]` names it) in the repository."""
+    return subprocess.run(  # our dev tools on our own files
+        [_tool(command[0]), *command[1:]],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_five_workflows_and_the_deploy_action_exist() -> None:
+    assert {p.name for p in WORKFLOWS} == EXPECTED
+    assert [p.parent.name for p in ACTIONS] == ["deploy"]
+
+
+def test_zizmor_finds_nothing() -> None:
+    done = _lint(
+        "zizmor", "--offline", "--persona", "regular", str(WORKFLOWS_DIR), *map(str, ACTIONS)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_with_shellcheck_finds_nothing() -> None:
+    """actionlint reads the local Action's inputs too, so a workflow passing a wrong one fails."""
+    done = _lint("actionlint", "-no-color", "-shellcheck", _tool("shellcheck"))
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
@@ -185,26 +185,14 @@ def test_actionlint_with_shellcheck_finds_nothing() -> None:
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_shell_scripts_pass_shellcheck(path: Path) -> None:
-    done = subprocess.run(
-        [_tool("shellcheck"), "--severity=style", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _lint("shellcheck", "--severity=style", str(path))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("path", GITHUB_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_github_schema(path: Path) -> None:
     schema = "vendor.github-actions" if path.name == "action.yml" else "vendor.github-workflows"
-    done = subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", schema, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _lint("check-jsonschema", "--builtin-schema", schema, str(path))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
