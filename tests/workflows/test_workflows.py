@@ -46,8 +46,6 @@ ALLOWED = {
     "sha256sum": "the digest of that manifest",
     "cut": "keeps sha256sum's hash",
     "checkov": "from .venv-checkov, created by `make setup`",
-    "go": "builds actionlint at a tagged version (its PyPI wrapper downloads at install)",
-    "actionlint": "lints these workflows on GitHub",
     "printf": "writes step outputs",
     "sudo": "only `sudo apt-get`: the system packages `make setup` asks for when not root",
     "python": "the CLI's own venv runs the Action's read_outputs.py",
