@@ -123,10 +123,9 @@ fi
 
 # ---------------------------------------------------------------- run
 record=$WORK_DIR/record.json
-printf '::group::bluegreen %s\n' "${args[*]}" >&2
+printf 'bluegreen %s\n' "${args[*]}" >&2 # progress follows on stderr, ungrouped: always in view
 "$BLUEGREEN" "${args[@]}" >"$record"
 code=$?
-printf '::endgroup::\n' >&2
 cat "$record"
 output exit-code "$code"
 
