@@ -309,6 +309,7 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
         ({"STRATEGY": "blue-green"}, "strategy must be all-at-once, canary or linear"),
         ({"APPROVE": "yes"}, "approve must be true or false"),
         ({"HEALTH_TIMEOUT": "5m"}, "health-timeout must be a number"),
+        ({"CANARY_PERCENT": "ten"}, "canary-percent must be a number, not 'ten'"),
         ({"IMAGE": ""}, "image is required"),
         ({"COMMAND": "destroy"}, "command must be deploy, promote or rollback"),
         ({"CONFIG": "/nonexistent/bluegreen.toml"}, "config: no file"),

@@ -20,7 +20,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '[aws]\nterraform_outputs = "%s"\n' "$OUTPUTS_FILE" >"$work/bluegreen.toml"
+printf "[aws]\nterraform_outputs = '%s'\n" "$OUTPUTS_FILE" >"$work/bluegreen.toml"
 "$BLUEGREEN" status --target aws --config "$work/bluegreen.toml" --json >"$work/status.json"
 code=$?
 if [ "$code" != 0 ]; then

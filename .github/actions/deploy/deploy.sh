@@ -48,8 +48,8 @@ supports() { "$BLUEGREEN" "$1" --help 2>/dev/null | grep -q -- "$2"; }
 case $APPROVE in true | false) ;; *) fail "approve must be true or false, not '$APPROVE'" ;; esac
 is_number "$HEALTH_TIMEOUT" || fail "health-timeout must be a number of seconds, not '$HEALTH_TIMEOUT'"
 for name in CANARY_PERCENT INTERVAL BAKE APPROVE_TIMEOUT PROMOTE_WAIT; do
-  value=${!name:-}
-  [ -z "$value" ] || is_number "$value" || fail "${name,,} must be a number, not '$value'"
+  value=${!name:-} input=${name,,}
+  [ -z "$value" ] || is_number "$value" || fail "${input//_/-} must be a number, not '$value'"
 done
 
 mkdir -p "$WORK_DIR/report"
@@ -62,7 +62,7 @@ if [ -n "${CONFIG:-}" ]; then
 else
   : >"$config"
 fi
-printf '\n[aws]\nterraform_outputs = "%s"\n' "$OUTPUTS_FILE" >>"$config"
+printf "\n[aws]\nterraform_outputs = '%s'\n" "$OUTPUTS_FILE" >>"$config" # a TOML literal string
 common=(--target aws --config "$config")
 
 case $COMMAND in

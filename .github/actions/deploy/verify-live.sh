@@ -14,7 +14,7 @@ BLUEGREEN=${BLUEGREEN:-bluegreen}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '[aws]\nterraform_outputs = "%s"\n' "$OUTPUTS_FILE" >"$work/bluegreen.toml"
+printf "[aws]\nterraform_outputs = '%s'\n" "$OUTPUTS_FILE" >"$work/bluegreen.toml"
 "$BLUEGREEN" status --target aws --config "$work/bluegreen.toml" --json >"$work/status.json" || exit
 python3 - "$work/status.json" "$expected" <<'PY'
 import json
