@@ -22,8 +22,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import bluegreen
+from tests.support.aws_stack import MotoServer, terraform_output_json
 
-from ..aws.conftest import MotoServer, moto_server, server_stack, terraform_output_json
+from ..aws.conftest import moto_server, server_stack
 from ..aws.e2e_support import app_endpoint
 from .locks import CLI_LOCK, pins
 

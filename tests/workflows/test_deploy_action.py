@@ -22,8 +22,9 @@ import pytest
 
 from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
+from tests.support.aws_stack import REGION, MotoServer, make_session
 
-from ..aws.conftest import REGION, MotoServer, make_session, moto_server, server_stack
+from ..aws.conftest import moto_server, server_stack
 from ..aws.e2e_support import app_endpoint, world
 from ..conftest import free_port
 from .registry import local_registry, oci_archive
