@@ -204,14 +204,42 @@ def test_parse_stat_reads_server_lines_and_skips_frontends_and_backends() -> Non
     [
         ("UP", "L7OK", True),
         ("DRAIN", "L7OK", True),
+        # HAProxy marks a check in progress with "* "; the result shown is the last one.
+        ("UP", "* L7OK", True),
+        ("DRAIN", "* L7OK", True),
+        ("UP", "* L7STS", False),
+        # Going down: one failed check after passing ones, still routed (an ALB target
+        # stays "healthy" until its unhealthy threshold too).
+        ("UP 1/2", "L7STS", True),
+        ("UP 1/2", "* L4CON", True),
+        ("DRAIN 1/2", "L4TOUT", True),
+        # Out of maintenance and never checked: routed by HAProxy, passed nothing.
         ("UP 1/2", "INI", False),
+        ("UP 1/2", "* INI", False),
+        ("UP", "", False),
         ("UP", "L7STS", False),
         ("DOWN", "L4CON", False),
+        ("DOWN 1/2", "L7OK", False),
+        ("DOWN 1/2", "* L7OK", False),
         ("MAINT", "L7OK", False),
+        ("MAINT", "* L7OK", False),
+        ("NOLB", "L7OKC", False),
     ],
 )
-def test_a_server_is_healthy_only_when_up_and_its_last_check_passed(
+def test_a_server_is_healthy_when_routed_and_it_has_passed_a_check(
     status: str, check: str, healthy: bool
 ) -> None:
     text = f"# pxname,svname,status,check_status\napp,blue-1,{status},{check}\n"
     assert parse_stat(text)[0].healthy is healthy
+
+
+def test_the_check_in_progress_marker_is_stripped_from_the_last_check() -> None:
+    text = (
+        "# pxname,svname,status,check_status\n"
+        "app,blue-1,UP,* L7OK\n"
+        "app,blue-2,UP 1/2,* L7STS\n"
+        "app,blue-3,UP,L7OK\n"
+    )
+    stats = parse_stat(text)
+    assert [s.last_check for s in stats] == ["L7OK", "L7STS", "L7OK"]
+    assert [s.check_status for s in stats] == ["* L7OK", "* L7STS", "L7OK"]

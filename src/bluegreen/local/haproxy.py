@@ -30,6 +30,8 @@ MAX_WEIGHT = 256  # HAProxy's per-server weight range is 0..256
 DEFAULT_SLOTS = 16
 PLACEHOLDER_PORT = 9  # "discard": slots without a task point here while in maintenance
 BACKEND = "app"
+CHECK_IN_PROGRESS = "* "  # ``show stat`` prefixes check_status with it while a check runs
+_NEVER_CHECKED = ("", "INI", "UNK")  # no check has completed yet (or checks are off)
 
 
 def server_name(color: Color, index: int) -> str:
@@ -188,9 +190,34 @@ class ServerStat:
     addr: str
 
     @property
+    def last_check(self) -> str:
+        """The result of the last *completed* check: ``check_status`` without the ``* `` that
+        HAProxy puts in front while the next check is in progress (``* L7OK`` is L7OK)."""
+        return self.check_status.removeprefix(CHECK_IN_PROGRESS)
+
+    @property
     def healthy(self) -> bool:
-        """Up (or draining) and its last active check passed."""
-        return self.status in ("UP", "DRAIN") and self.check_status.startswith("L7OK")
+        """HAProxy routes to it (up or draining) and it has passed an active check.
+
+        * ``UP`` / ``DRAIN`` with a passing last check: healthy.
+        * ``UP 1/2`` (or ``DRAIN 1/2``), *going down*, after a passing check: one check failed,
+          fewer than ``fall`` in a row, and HAProxy still sends it requests. It counts as
+          healthy, as an ALB target stays ``healthy`` until UnhealthyThresholdCount failures in
+          a row: "healthy" means what the load balancer itself decides, on both platforms.
+          Invariant 1 holds: the load balancer takes the server out at the next failure (which
+          the step's watch then sees as an unhealthy target and rolls back), and a server that
+          has never passed a check is never counted.
+        * ``UP 1/2`` with ``INI``: a slot just out of maintenance that has not been checked
+          yet (HAProxy would route to it, but it has passed nothing): not healthy.
+        * ``DOWN``, ``DOWN 1/2`` (going up), ``MAINT``, ``NOLB``: not healthy.
+        """
+        state, _, going_down = self.status.partition(" ")
+        if state not in ("UP", "DRAIN"):
+            return False
+        last = self.last_check
+        if last.startswith("L7OK"):
+            return True
+        return bool(going_down) and last not in _NEVER_CHECKED
 
 
 def _int(row: Mapping[str, str], key: str) -> int:
