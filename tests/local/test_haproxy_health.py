@@ -91,3 +91,25 @@ def test_a_server_whose_check_is_in_progress_still_reads_healthy(
     # The test proves something only if it read servers mid-check.
     assert in_progress > 0, f"no read caught a check in progress: {dict(seen)}"
     assert unhealthy == [], f"healthy servers read as unhealthy: {unhealthy[:5]} of {dict(seen)}"
+
+
+def test_a_slot_back_from_maintenance_is_not_healthy_on_its_stale_check_result(
+    checked_pair: RuntimeApi,
+) -> None:
+    # A slot re-enabled for a new task shows "UP 1/2" with the check result from before its
+    # maintenance (L7OK) until its first check: a task that is not listening yet.
+    checked_pair.set_state(["blue-1"], "maint")
+    checked_pair.set_port("blue-1", free_port_run(1))  # nothing listens there
+    checked_pair.set_state(["blue-1"], "ready")
+    seen: list[tuple[str, str, bool]] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (stat,) = [
+            s for s in checked_pair.show_stat() if (s.backend, s.server) == ("app", "blue-1")
+        ]
+        seen.append((stat.status, stat.check_status, stat.healthy))
+        if stat.status == "DOWN":
+            break
+        time.sleep(0.002)
+    assert seen[-1][0] == "DOWN", seen[-5:]
+    assert [s for s in seen if s[2]] == [], f"read healthy before any check: {seen[:5]}"

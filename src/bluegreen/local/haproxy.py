@@ -31,7 +31,6 @@ DEFAULT_SLOTS = 16
 PLACEHOLDER_PORT = 9  # "discard": slots without a task point here while in maintenance
 BACKEND = "app"
 CHECK_IN_PROGRESS = "* "  # ``show stat`` prefixes check_status with it while a check runs
-_NEVER_CHECKED = ("", "INI", "UNK")  # no check has completed yet (or checks are off)
 
 
 def server_name(color: Color, index: int) -> str:
@@ -197,27 +196,22 @@ class ServerStat:
 
     @property
     def healthy(self) -> bool:
-        """HAProxy routes to it (up or draining) and it has passed an active check.
+        """Fully up (or draining) and its last completed check passed.
 
-        * ``UP`` / ``DRAIN`` with a passing last check: healthy.
-        * ``UP 1/2`` (or ``DRAIN 1/2``), *going down*, after a passing check: one check failed,
-          fewer than ``fall`` in a row, and HAProxy still sends it requests. It counts as
-          healthy, as an ALB target stays ``healthy`` until UnhealthyThresholdCount failures in
-          a row: "healthy" means what the load balancer itself decides, on both platforms.
-          Invariant 1 holds: the load balancer takes the server out at the next failure (which
-          the step's watch then sees as an unhealthy target and rolls back), and a server that
-          has never passed a check is never counted.
-        * ``UP 1/2`` with ``INI``: a slot just out of maintenance that has not been checked
-          yet (HAProxy would route to it, but it has passed nothing): not healthy.
+        * ``UP`` / ``DRAIN`` with L7OK, or ``* L7OK`` (a check in progress, the last passed):
+          healthy. Reading ``* L7OK`` as a failure made preflight refuse now and then
+          ("live colour green has 1 of 2 targets healthy").
+        * ``UP 1/2`` is never healthy, whatever the check says. It means "one failure from
+          down", which is both a server that just failed a check (still routed) and a slot
+          just out of maintenance, shown with the stale result from *before* maintenance:
+          ``UP 1/2`` + ``L7OK`` for a task that has not answered one check yet (measured:
+          a rollback weighted such a task while it booted, and every request got 503).
+          The two cannot be told apart here, so invariant 1 (weight above 0 only on healthy
+          targets) wins; the cost is that a live colour that just failed one check is
+          reported unhealthy until its next check passes (fastinter: 200 ms later).
         * ``DOWN``, ``DOWN 1/2`` (going up), ``MAINT``, ``NOLB``: not healthy.
         """
-        state, _, going_down = self.status.partition(" ")
-        if state not in ("UP", "DRAIN"):
-            return False
-        last = self.last_check
-        if last.startswith("L7OK"):
-            return True
-        return bool(going_down) and last not in _NEVER_CHECKED
+        return self.status in ("UP", "DRAIN") and self.last_check.startswith("L7OK")
 
 
 def _int(row: Mapping[str, str], key: str) -> int:
