@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -137,6 +138,24 @@ def _describe(outcome: Outcome | None) -> str:
     return f"exit {outcome.code}: {outcome.message}"
 
 
+_LIVE_CLAIM = re.compile(r"live: (blue|green) (\S+)\s*$")
+
+
+def _false_live_claim(result: Outcome, rig: Rig) -> list[str]:
+    """The command's last line says "live: <colour> <version>": is that what `status` says?"""
+    lines = result.err.strip().splitlines()
+    claim = _LIVE_CLAIM.search(lines[-1]) if lines else None
+    if claim is None:
+        return []
+    status, _ = rig.status()
+    live = (status or {}).get("live")
+    version = status["colors"][live]["version"] if status and live in ("blue", "green") else None
+    if (live, version) == (claim[1], claim[2]):
+        return []
+    return [f"`bluegreen {' '.join(result.args)}` ends '{lines[-1].strip()}', status says "
+            f"live {live} {version}"]  # fmt: skip
+
+
 def _live_version(rig: Rig) -> str | None:
     status, _ = rig.status()
     if status is None or status.get("live") not in ("blue", "green"):
@@ -161,6 +180,7 @@ class Chaos:
         self.lives: list[str] = []
         self.runs: list[FaultRun] = []
         self.unverifiable = 0  # acknowledged writes deleted by a purge after a dead end
+        self.broken = False  # the last fault was a dead end
 
     def say(self, text: str) -> None:
         """Progress on stderr."""
@@ -183,6 +203,8 @@ class Chaos:
 
     def operation(self, index: int, scenario: Scenario) -> FaultRun:
         """Run one operation with its fault, then recover and check."""
+        if self.broken:
+            self._purge_and_restart()
         assert self.load is not None
         op, kind, delay = scenario.operation, scenario.fault, scenario.delay_s
         marker, phase_name = PHASES[op][scenario.phase]
@@ -217,7 +239,8 @@ class Chaos:
         serving, why = served(self.rig.url)
         if outcome is not None and "restored" in outcome.err and not serving:
             run.false_claims.append(f"the operation says traffic was restored, but {why}")
-        allowed = {before, target}
+        # A deploy or rollback that says it succeeded must leave its target live.
+        allowed = {target} if outcome is not None and outcome.code == 0 else {before, target}
         self._recover(run, allowed, fault_at)
         live = _live_version(self.rig) if run.recovered else None
         if live and live != self.lives[-1]:
@@ -235,6 +258,7 @@ class Chaos:
                 run.commands.append(f"`bluegreen {' '.join(args)}` → {_describe(result)}")
                 self.say(f"    {run.commands[-1]}")
             run.violations = settle(self.rig, allowed, self.settle_s)
+            run.false_claims += _false_live_claim(result, self.rig)
             run.detours += [
                 f"after {run.commands[-1]}: {v}"
                 for v in run.violations
@@ -249,7 +273,7 @@ class Chaos:
         status, outcome = self.rig.status()
         run.state_at_dead_end = status or {"status_error": outcome.message}
         self.say(f"    DEAD END: {run.violations}")
-        self._purge_and_restart()
+        self.broken = True  # the next operation starts on a purged platform
 
     def _purge_and_restart(self) -> None:
         """The only way out of a dead end today: delete everything and start again."""
@@ -258,6 +282,7 @@ class Chaos:
         self.unverifiable += len(self.load.acknowledged)
         self.rig.run("down", "--purge", timeout=120)
         self.start()
+        self.broken = False
 
     def run(self, operations: int, kinds: tuple[str, ...]) -> dict[str, Any]:
         """Every operation in turn; the report."""
