@@ -219,7 +219,8 @@ def ensure_free(
         delay = 0.1
         while not bindable(host, port):
             found = holders(port)
-            if only_time_wait(found) and time.monotonic() < deadline:
+            # Nothing visible: the holder has just gone (a TIME_WAIT that ended): bind again.
+            if (only_time_wait(found) or not found) and time.monotonic() < deadline:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
