@@ -22,7 +22,14 @@ from bluegreen.console import RichProgress
 from bluegreen.errors import BluegreenError, DeployError
 from bluegreen.operations.probing import probing
 from bluegreen.operations.releases import parse_env, resolve_release
-from bluegreen.output import emit, err_console, print_history, print_probe, print_status
+from bluegreen.output import (
+    emit,
+    err_console,
+    print_history,
+    print_probe,
+    print_status,
+    print_up,
+)
 from bluegreen.probe import Probe
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
@@ -60,6 +67,12 @@ def cli() -> None:
 @click.option("--ref", help="Build the first release from this git ref of the repository.")
 @click.option("--command", help="Command that runs one task (default: the reference app).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Env (repeat).")
+@click.option(
+    "--watch",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Then supervise for SECONDS: restart what dies, traffic on the live colour (Ctrl-C).",
+)
 def up(
     *,
     target: str | None,
@@ -69,8 +82,13 @@ def up(
     ref: str | None,
     command: str | None,
     env_pairs: tuple[str, ...],
+    watch: float | None,
 ) -> None:
-    """Start the local platform and deploy the first release as blue at 100%."""
+    """Start the local platform and deploy the first release as blue at 100%.
+
+    With a recorded state, start only what is missing of it (PostgreSQL, HAProxy with all
+    traffic on the last live colour, crashed tasks, the last live release) and say which.
+    """
     settings = load(target, config_path, deploy={"tasks": tasks})
     result = operations.up(
         settings,
@@ -80,15 +98,9 @@ def up(
         env=parse_env(env_pairs),
         ref=ref,
     )
-    if result.record is None:
-        err_console.print(
-            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
-            "(nothing changed)",
-            highlight=False,
-        )
-        return
-    err_console.print(f"up: {result.version} is live at {result.url}", highlight=False)
-    click.echo(result.url)
+    print_up(result)
+    if watch is not None:
+        operations.watch(settings, RichProgress(err_console), seconds=watch)
 
 
 @cli.command()

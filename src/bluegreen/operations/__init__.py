@@ -11,6 +11,7 @@ from bluegreen.operations.deploy import deploy
 from bluegreen.operations.inspect import history, promote, status
 from bluegreen.operations.platforms import down, provider_for, up
 from bluegreen.operations.rollback import previous_release, rollback
+from bluegreen.operations.watching import watch
 
 __all__ = [
     "deploy",
@@ -23,4 +24,5 @@ __all__ = [
     "status",
     "unlock",
     "up",
+    "watch",
 ]
