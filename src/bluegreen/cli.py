@@ -108,8 +108,12 @@ def up(
 @click.option("--purge", is_flag=True, help="Also delete .bluegreen/ (database, history, logs).")
 def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless --purge."""
-    operations.down(load(target, config_path), purge=purge)
+    evidence = operations.down(load(target, config_path), purge=purge)
     err_console.print("down" + (" (state purged)" if purge else " (state kept in .bluegreen/)"))
+    err_console.print(
+        f"evidence of failed operations (records, journals, log tails) stays in {evidence}/",
+        highlight=False,
+    )
 
 
 @cli.command()

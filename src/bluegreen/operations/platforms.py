@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError
@@ -79,10 +80,15 @@ def up(
     )
 
 
-def down(settings: Settings, *, purge: bool = False) -> None:
-    """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless `purge`."""
+def down(settings: Settings, *, purge: bool = False) -> Path:
+    """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless `purge`.
+
+    Returns the evidence directory, which even `purge` keeps.
+    """
     if settings.target != "local":
         raise ConfigError("`down` stops the local platform; on AWS use `terraform destroy`")
+    from bluegreen.local.evidence import evidence_dir  # noqa: PLC0415 - local only
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415 - local only
 
     LocalPlatform(settings).down(purge=purge)
+    return evidence_dir(settings.local.state_dir)
