@@ -259,6 +259,28 @@ def promote(*, target: str | None, config_path: Path | None, wait: float) -> Non
 
 @cli.command()
 @common_options
+def reconcile(*, target: str | None, config_path: Path | None) -> None:
+    """One healthy live colour, recorded where Terraform reads it.
+
+    Restarts what died (locally), recovers an interrupted deployment, starts the last live
+    release when no colour is healthy, and writes the live colour the load balancer shows
+    when the recorded one (AWS: the SSM parameter) disagrees. Says what it did.
+    """
+    settings = load(target, config_path)
+    restored = operations.restore(
+        operations.provider_for(settings),
+        RollbackRequest.from_settings(settings, reason="reconcile"),
+        RichProgress(err_console),
+        operation="reconcile",
+    )
+    for line in restored.actions:
+        err_console.print(f"reconcile: {line}", highlight=False)
+    if not restored.actions:
+        err_console.print("reconcile: one healthy live colour, recorded (nothing changed)")
+
+
+@cli.command()
+@common_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(*, target: str | None, config_path: Path | None, as_json: bool) -> None:
     """Live colour, weights, versions, health, and any deployment in progress or interrupted."""

@@ -62,6 +62,8 @@ def print_status(data: dict[str, Any]) -> None:
             str(info.get("in_flight", 0)),
         )
     out_console.print(table)
+    if data.get("disagreement"):
+        out_console.print(f"[bold red]disagreement:[/] {data['disagreement']}", highlight=False)
     deployment = data.get("deployment")
     if deployment:
         out_console.print(

@@ -36,7 +36,7 @@ def keep_evidence(state_dir: Path, record: DeploymentRecord) -> Path | None:
         shutil.copyfile(journal, target / "journal.jsonl")
     logs = target / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
-    sources = sorted((state_dir / "logs").glob("*.log")) + [state_dir / "haproxy.log"]
+    sources = [*sorted((state_dir / "logs").glob("*.log")), state_dir / "haproxy.log"]
     for log in sources:
         tail = log_tail(log, LOG_LINES)
         if tail:

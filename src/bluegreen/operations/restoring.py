@@ -74,6 +74,13 @@ def restore(
         return Restored(tuple(actions), record)
     snapshot = provider.snapshot()
     if snapshot.live is not None and snapshot.colors[snapshot.live].health.ready:
+        recorded = snapshot.extra.get("recorded_live")
+        if recorded is not None and recorded != snapshot.live:  # AWS: SSM vs the listener
+            provider.record_live(snapshot.live)
+            actions.append(
+                f"recorded {snapshot.live} as the live colour (it said {recorded}; the load "
+                f"balancer sends all traffic to {snapshot.live})"
+            )
         return Restored(tuple(actions))
     if safe is None:
         raise DeployError(
