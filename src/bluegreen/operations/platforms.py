@@ -87,7 +87,7 @@ def down(settings: Settings, *, purge: bool = False) -> Path:
     """
     if settings.target != "local":
         raise ConfigError("`down` stops the local platform; on AWS use `terraform destroy`")
-    from bluegreen.local.evidence import evidence_dir  # noqa: PLC0415 - local only
+    from bluegreen.local.kept_evidence import evidence_dir  # noqa: PLC0415 - local only
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415 - local only
 
     LocalPlatform(settings).down(purge=purge)
