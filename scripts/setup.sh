@@ -14,6 +14,8 @@ install_system_packages() {
   local missing=()
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
   command -v haproxy >/dev/null || missing+=(haproxy)
+  # `ss -K` ends a TIME_WAIT in the tests of a port's brief retry.
+  command -v ss >/dev/null || missing+=(iproute2)
   # Chromium renders the deployment report in the tests (headless, from Debian).
   # BLUEGREEN_CHROMIUM names another build to use instead (the tests read it too).
   if [ -z "${BLUEGREEN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then

@@ -65,7 +65,7 @@ class LocalSettings(_Frozen):
     state_dir: Path = Path(".bluegreen")
     port: int = Field(8080, ge=1024, le=65535)
     stats_port: int | None = Field(None, ge=1024, le=65535)
-    db_port: int = Field(55432, ge=1024, le=65535)
+    db_port: int = Field(15432, ge=1024, le=65535)
     base_port: int = Field(18000, ge=1024, le=65000)
     app_dir: Path = Path("app")
     command: tuple[str, ...] | None = None

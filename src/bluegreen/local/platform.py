@@ -28,6 +28,7 @@ import time
 
 from bluegreen.config import Settings
 from bluegreen.errors import PlatformError
+from bluegreen.local import ports
 from bluegreen.local.files import pid_alive, read_json, write_atomic
 from bluegreen.local.haproxy import RuntimeApi
 from bluegreen.local.haproxy_config import DEFAULT_SLOTS, ServerSlot, render_config, server_weights
@@ -72,10 +73,29 @@ class LocalPlatform:
         if self.is_up():
             return False
         self._prepare_state_dir()
+        haproxy_needed = not (self.haproxy_running() and self.api.reachable())
+        # Every port is checked before anything starts, so a taken one changes nothing and
+        # its message names who holds it (a TIME_WAIT is waited for briefly).
+        ports.ensure_free(
+            self.postgres.host, self._ports(self.postgres.is_running(), haproxy_needed)
+        )
         self._start_postgres(timeout)
-        if not (self.haproxy_running() and self.api.reachable()):
+        if haproxy_needed:
             self._start_haproxy(timeout)
         return True
+
+    def _ports(self, postgres_running: bool, haproxy_needed: bool) -> list[tuple[int, str]]:
+        """(port, the setting that chooses it) of what `up` is about to start."""
+        wanted = [] if postgres_running else [(self.postgres.port, "local.db_port")]
+        if haproxy_needed:
+            wanted += [
+                (self.port, "local.port"),
+                (self.test_ports["blue"], "local.port (port + 1 reaches blue)"),
+                (self.test_ports["green"], "local.port (port + 2 reaches green)"),
+            ]
+            if self.settings.local.stats_port is not None:
+                wanted.append((self.settings.local.stats_port, "local.stats_port"))
+        return wanted
 
     def down(self, purge: bool = False) -> None:
         """Stop the tasks, HAProxy and PostgreSQL; with `purge`, delete the state directory."""
@@ -181,8 +201,17 @@ class LocalPlatform:
                 user=DB_USER, password=self._db_password(), database=DB_NAME
             )
         except PostgresError as exc:
+            taken = ports.holders(self.postgres.port)
+            why = (
+                "\n"
+                + ports.describe(
+                    self.postgres.host, self.postgres.port, taken, ports.ephemeral_range()
+                )
+                if taken and not self.postgres.is_running()
+                else ""
+            )
             raise PlatformError(
-                f"PostgreSQL cannot start: {exc}",
+                f"PostgreSQL cannot start: {exc}{why}",
                 hint=f"see {self.postgres.log_path}; check local.db_port "
                 f"({self.postgres.port}) is free",
             ) from exc
