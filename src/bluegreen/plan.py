@@ -103,12 +103,14 @@ def drain_wait(delay: float, *, left_at: float | None, served: bool, now: float)
 def last_live(records: Sequence[DeploymentRecord]) -> tuple[Color, Release] | None:
     """The colour and release that last had all the traffic, from the history (newest first).
 
-    A succeeded operation left its new side live; one that rolled back, failed after a switch
-    or was refused left (or kept) its old side. Records without a release on that side (the
-    first deployment that failed) say nothing and are skipped.
+    A succeeded operation left its new side live, and so did a recovery (its `to` side is where
+    it left the traffic); one that rolled back, failed after a switch or was refused left (or
+    kept) its old side. Records without a release on that side (the first deployment that
+    failed) say nothing and are skipped.
     """
+    ended_on_new = (Outcome.SUCCEEDED, Outcome.INTERRUPTED)
     for record in records:
-        side = record.new if record.outcome is Outcome.SUCCEEDED else record.old
+        side = record.new if record.outcome in ended_on_new else record.old
         if side.color is not None and side.release is not None:
             return side.color, side.release
     return None

@@ -128,8 +128,10 @@ def recover(
     with operation_lifecycle(
         provider, holder.operation, lease=0.0, clock=clock, adopt=holder
     ) as run:
-        run.old = Side(old, begin.old_release if begin else None)
-        run.new = Side(new, begin.new_release if begin else None)
+        # The record's `to` side is where the traffic ended, as for every other operation.
+        old_side = Side(old, begin.old_release if begin else None)
+        new_side = Side(new, begin.new_release if begin else None)
+        run.old, run.new = (new_side, old_side) if keep == old else (old_side, new_side)
         run.strategy = begin.strategy if begin else None
         run.weights_before = begin.weights if begin else None
         run.request_reason = begin.reason if begin else None
@@ -142,6 +144,7 @@ def recover(
             settle_on(provider, snapshot, keep, progress, clock)
         elif (release := (begin.old_release if begin else None) or fallback) is not None:
             start_on = old or new or "blue"
+            run.old, run.new = Side(other(start_on)), Side(start_on, release)
             for line in restore_live(
                 provider,
                 start_on,
