@@ -22,7 +22,14 @@ from bluegreen.console import RichProgress
 from bluegreen.errors import BluegreenError, DeployError
 from bluegreen.operations.probing import probing
 from bluegreen.operations.releases import parse_env, resolve_release
-from bluegreen.output import emit, err_console, print_history, print_probe, print_status
+from bluegreen.output import (
+    emit,
+    err_console,
+    print_history,
+    print_probe,
+    print_status,
+    print_up,
+)
 from bluegreen.probe import Probe
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
@@ -60,6 +67,12 @@ def cli() -> None:
 @click.option("--ref", help="Build the first release from this git ref of the repository.")
 @click.option("--command", help="Command that runs one task (default: the reference app).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Env (repeat).")
+@click.option(
+    "--watch",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Then supervise for SECONDS: restart what dies, traffic on the live colour (Ctrl-C).",
+)
 def up(
     *,
     target: str | None,
@@ -69,8 +82,13 @@ def up(
     ref: str | None,
     command: str | None,
     env_pairs: tuple[str, ...],
+    watch: float | None,
 ) -> None:
-    """Start the local platform and deploy the first release as blue at 100%."""
+    """Start the local platform and deploy the first release as blue at 100%.
+
+    With a recorded state, start only what is missing of it (PostgreSQL, HAProxy with all
+    traffic on the last live colour, crashed tasks, the last live release) and say which.
+    """
     settings = load(target, config_path, deploy={"tasks": tasks})
     result = operations.up(
         settings,
@@ -80,15 +98,9 @@ def up(
         env=parse_env(env_pairs),
         ref=ref,
     )
-    if result.record is None:
-        err_console.print(
-            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
-            "(nothing changed)",
-            highlight=False,
-        )
-        return
-    err_console.print(f"up: {result.version} is live at {result.url}", highlight=False)
-    click.echo(result.url)
+    print_up(result)
+    if watch is not None:
+        operations.watch(settings, RichProgress(err_console), seconds=watch)
 
 
 @cli.command()
@@ -96,8 +108,12 @@ def up(
 @click.option("--purge", is_flag=True, help="Also delete .bluegreen/ (database, history, logs).")
 def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless --purge."""
-    operations.down(load(target, config_path), purge=purge)
+    evidence = operations.down(load(target, config_path), purge=purge)
     err_console.print("down" + (" (state purged)" if purge else " (state kept in .bluegreen/)"))
+    err_console.print(
+        f"evidence of failed operations (records, journals, log tails) stays in {evidence}/",
+        highlight=False,
+    )
 
 
 @cli.command()
@@ -239,6 +255,28 @@ def promote(*, target: str | None, config_path: Path | None, wait: float) -> Non
     settings = load(target, config_path)
     deployment_id = operations.promote(operations.provider_for(settings), wait=wait)
     err_console.print(f"promoted {deployment_id}")
+
+
+@cli.command()
+@common_options
+def reconcile(*, target: str | None, config_path: Path | None) -> None:
+    """One healthy live colour, recorded where Terraform reads it.
+
+    Restarts what died (locally), recovers an interrupted deployment, starts the last live
+    release when no colour is healthy, and writes the live colour the load balancer shows
+    when the recorded one (AWS: the SSM parameter) disagrees. Says what it did.
+    """
+    settings = load(target, config_path)
+    restored = operations.restore(
+        operations.provider_for(settings),
+        RollbackRequest.from_settings(settings, reason="reconcile"),
+        RichProgress(err_console),
+        operation="reconcile",
+    )
+    for line in restored.actions:
+        err_console.print(f"reconcile: {line}", highlight=False)
+    if not restored.actions:
+        err_console.print("reconcile: one healthy live colour, recorded (nothing changed)")
 
 
 @cli.command()

@@ -15,7 +15,8 @@ from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
 from bluegreen.lifecycle import Run, operation_lifecycle, restored_error
-from bluegreen.plan import idle_color, live_state_problems
+from bluegreen.model import Color, Weights
+from bluegreen.plan import describe_weights, idle_color, live_state_problems
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
@@ -124,6 +125,7 @@ class Deployment:
         run.outcome_on_error = Outcome.ROLLED_BACK if old is not None else Outcome.FAILED
         done: list[Step] = []
         error: BluegreenError | None = None
+        interrupted = False
         try:
             for step in self.steps:
                 done.append(step)
@@ -131,20 +133,53 @@ class Deployment:
         except BluegreenError as exc:
             error = exc
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
-            error = DeployError("interrupted by the operator; traffic restored")
+            error = DeployError("interrupted by the operator")
+            interrupted = True
         except Exception as exc:  # an unexpected bug must still put traffic back
             error = DeployError(f"unexpected error: {exc!r}")
         if error is not None:
             self._undo(ctx, done, error)
+            problem = unrestored(self.provider, old)
+            if problem is not None:
+                run.outcome = Outcome.FAILED
+                run.reason = f"{error.message} (traffic NOT restored: {problem})"
+                raise DeployError(
+                    run.reason, hint="`bluegreen up` restarts what died and restores traffic"
+                ) from error
+            if interrupted:  # said only now: the platform showed traffic back on `old`
+                error = DeployError("interrupted by the operator; traffic restored")
             run.reason = error.message
             raise restored_error(error)
 
     def _undo(self, ctx: Context, done: list[Step], error: BluegreenError) -> None:
         ctx.journal.record(events.Failed(reason=error.message))
         self.progress.info(f"failed: {error.message}")
+        try:  # a platform part that died (HAProxy, PostgreSQL) first, traffic on the old colour
+            healed = self.provider.heal(ctx.old)
+        except BluegreenError as exc:
+            healed = ()
+            ctx.run.notes.append(f"restarting the platform failed: {exc.message}")
+        for line in healed:
+            self.progress.info(line)
+            ctx.run.notes.append(line)
         for step in reversed(done):
             try:
                 step.undo(ctx)
             except Exception as exc:  # keep undoing the rest; the record says what is left
                 ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
                 ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+
+
+def unrestored(provider: Provider, old: Color | None) -> str | None:
+    """Why traffic is not back on `old` after an undo, read from the platform (None: it is,
+    or there was no old colour to go back to)."""
+    if old is None:
+        return None
+    try:
+        snapshot = provider.snapshot()
+    except BluegreenError as exc:
+        return exc.message
+    healthy = snapshot.colors[old].health.healthy
+    if snapshot.weights != Weights.all_on(old) or healthy == 0:
+        return f"weights {describe_weights(snapshot.weights)}, {old} has {healthy} healthy targets"
+    return None

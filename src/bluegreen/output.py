@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from bluegreen.operations.platforms import UpResult
 from bluegreen.records import DeploymentRecord
 
 # Off a terminal (CI logs, pipes) rich would wrap at 80 columns; tables read better wider.
@@ -61,6 +62,8 @@ def print_status(data: dict[str, Any]) -> None:
             str(info.get("in_flight", 0)),
         )
     out_console.print(table)
+    if data.get("disagreement"):
+        out_console.print(f"[bold red]disagreement:[/] {data['disagreement']}", highlight=False)
     deployment = data.get("deployment")
     if deployment:
         out_console.print(
@@ -92,3 +95,23 @@ def print_history(records: Sequence[DeploymentRecord]) -> None:
             f"{r.duration_s:.1f}",
         )
     out_console.print(table)
+
+
+def print_up(result: UpResult) -> None:
+    """What `up` did: the first deployment, what it started again, or nothing."""
+    for line in result.actions:
+        err_console.print(f"up: {line}", highlight=False)
+    if result.record is None and not result.actions:
+        err_console.print(
+            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
+            "(nothing changed)",
+            highlight=False,
+        )
+        return
+    if result.color is None:
+        err_console.print("up: no colour is live; `bluegreen deploy` a release", highlight=False)
+        return
+    err_console.print(
+        f"up: {result.color} ({result.version or '?'}) is live at {result.url}", highlight=False
+    )
+    click.echo(result.url)

@@ -79,3 +79,10 @@ class Provider(Protocol):
     def record_live(self, color: Color) -> None:
         """Remember the live colour where infrastructure code reads it (AWS: SSM parameter)."""
         ...
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """Restart what of the platform itself died (load balancer, database, crashed tasks
+        of a recorded release), a restarted load balancer sending traffic only to `keep`;
+        one line per thing restarted (empty when all ran, and on AWS, where ECS replaces
+        stopped tasks and the load balancer is a managed service)."""
+        ...

@@ -4,7 +4,7 @@ One platform (the reference app, one task per colour, PostgreSQL) under reads an
 case runs one operation with one fault (bench.chaos), then climbs the recovery ladder and
 checks: traffic only to healthy targets, the lock free, `status` agreeing with HAProxy, one
 history record per deployment, the live release kept, no message claiming what did not
-happen. The cases that need a controller fix are strict xfails: they flip when it lands.
+happen. The cases that were dead ends before issue 15's controller fixes now pass too.
 """
 
 from __future__ import annotations
@@ -66,44 +66,20 @@ def test_a_task_of_the_new_colour_killed_mid_canary_is_rolled_back_keeping_every
     assert_recovered_cleanly(inject(chaos, Scenario("canary", "task", 1, victim="new")))
 
 
-FALSE_RESTORE = (
-    "needs a controller fix (issue 15 items 1-2): a canary whose HAProxy dies exits 1 saying "
-    "'(traffic restored)' while nothing listens on the public port; `up` then restarts HAProxy "
-    "but refuses ('traffic is split'), and only `rollback` settles it"
-)
-NO_TASK_RESTART = (
-    "needs a controller fix (issue 15 items 1-2): nothing restarts the crashed task of the "
-    "live colour; `up` says 'already up (nothing changed)', `rollback` refuses ('live colour "
-    "has 0 of 1 targets healthy')"
-)
-FALSE_LIVE = (
-    "needs a controller fix (issue 15 item 1): `rollback` of a deployment whose controller was "
-    "killed keeps the old colour (it is healthy) but ends 'rolled back: interrupted; live: "
-    "<new colour> <new version>' (the record's target, not what it did)"
-)
-UP_REDEPLOYS = (
-    "needs a controller fix (issue 15 item 1): after PostgreSQL is killed, `up` restarts it "
-    "and then deploys its --version (1.0.0) over the live release instead of keeping it"
-)
-
-
 @pytest.mark.parametrize(
     "scenario",
     [
         pytest.param(
             Scenario("deploy", "controller", 0, ladder="short"),
             id="controller-killed-while-tasks-start",
-            marks=pytest.mark.xfail(strict=True, reason=FALSE_LIVE),
         ),
         pytest.param(
             Scenario("canary", "haproxy", 1, ladder="short"),
             id="haproxy-killed-mid-canary",
-            marks=pytest.mark.xfail(strict=True, reason=FALSE_RESTORE),
         ),
         pytest.param(
             Scenario("deploy", "postgres", 0, ladder="short"),
             id="postgres-killed-while-tasks-start",
-            marks=pytest.mark.xfail(strict=True, reason=UP_REDEPLOYS),
         ),
     ],
 )
@@ -120,7 +96,6 @@ def test_every_acknowledged_write_is_kept_through_the_faults(chaos: Chaos) -> No
     assert verify(chaos.rig.url, acknowledged) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NO_TASK_RESTART)
 def test_a_crashed_task_of_the_live_colour_is_restored_by_up_or_rollback(chaos: Chaos) -> None:
     # Last: today this is a dead end, which leaves the platform unable to serve.
     assert_recovered_cleanly(

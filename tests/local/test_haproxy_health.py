@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.local.haproxy import CHECK_IN_PROGRESS, RuntimeApi, ServerSlot, render_config
+from bluegreen.local.haproxy import RuntimeApi
+from bluegreen.local.haproxy_config import CHECK_IN_PROGRESS, ServerSlot, render_config
 from bluegreen.local.platform import HAPROXY
 from tests.fakes import command
 from tests.support.platform import free_port_run, wait_until

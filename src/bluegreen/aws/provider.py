@@ -300,3 +300,7 @@ class AwsProvider(AwsClient):
             self._ssm.put_parameter,
             **put_live_color_request(self.resources.live_color_parameter, color),
         )
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """Nothing to restart: ECS replaces stopped tasks, the ALB and SSM are managed."""
+        return ()

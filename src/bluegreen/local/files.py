@@ -195,6 +195,9 @@ class FileStateStore:
         """Append the record; the last record saved for an id is the one that counts."""
         self._ensure_dirs()
         append_line(self.history_path, json.dumps(record.to_dict(), default=str))
+        from bluegreen.local.kept_evidence import keep_evidence  # noqa: PLC0415 - tasks imports files
+
+        keep_evidence(self.root, record)
 
     def _latest(self) -> dict[str, DeploymentRecord]:
         latest: dict[str, DeploymentRecord] = {}

@@ -109,6 +109,16 @@ class LocalPlatform:
         if purge and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
 
+    def start_postgres(self, timeout: float = 30.0) -> None:
+        """Start PostgreSQL with its role and database (self-healing; `up` starts it too)."""
+        self._prepare_state_dir()
+        self._start_postgres(timeout)
+
+    def start_haproxy(self, timeout: float = 30.0) -> None:
+        """Start HAProxy from lb.json and tasks.json (self-healing; `up` starts it too)."""
+        self._prepare_state_dir()
+        self._start_haproxy(timeout)
+
     # ---------------------------------------------------------------- state
     def weights(self) -> Weights:
         """The weights last asked for (blue 100 before any deployment)."""

@@ -18,6 +18,7 @@ from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.local.files import FileStateStore
 from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
+from bluegreen.local.heal import heal_platform
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.local.tasks import pick_port, task_env
 from bluegreen.model import (
@@ -312,6 +313,10 @@ class LocalProvider:
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""
         self.platform.save_lb(live=color)
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """PostgreSQL, HAProxy (all traffic on `keep`) and exited tasks started again."""
+        return heal_platform(self.platform, keep)
 
 
 def _color_of(stat: ServerStat) -> str:

@@ -10,7 +10,9 @@ from bluegreen.operations.admin import unlock
 from bluegreen.operations.deploy import deploy
 from bluegreen.operations.inspect import history, promote, status
 from bluegreen.operations.platforms import down, provider_for, up
+from bluegreen.operations.restoring import restore
 from bluegreen.operations.rollback import previous_release, rollback
+from bluegreen.operations.watching import watch
 
 __all__ = [
     "deploy",
@@ -19,8 +21,10 @@ __all__ = [
     "previous_release",
     "promote",
     "provider_for",
+    "restore",
     "rollback",
     "status",
     "unlock",
     "up",
+    "watch",
 ]

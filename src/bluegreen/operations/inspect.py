@@ -9,6 +9,7 @@ from bluegreen import journal
 from bluegreen.clock import SystemClock, poll
 from bluegreen.errors import ConfigError
 from bluegreen.events import Kind, SignalPromote
+from bluegreen.plan import describe_weights
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
 from bluegreen.state import LockInfo
@@ -64,6 +65,12 @@ def status(provider: Provider) -> dict[str, Any]:
         "deployment": None,
         **dict(snapshot.extra),
     }
+    recorded = snapshot.extra.get("recorded_live")
+    if recorded is not None and recorded != snapshot.live:
+        result["disagreement"] = (
+            f"the load balancer sends {describe_weights(snapshot.weights)} but the recorded live "
+            f"colour is {recorded}; `bluegreen reconcile` settles them"
+        )
     holder = provider.state.lock_holder()
     if holder is not None:
         result["deployment"] = _deployment_summary(provider, holder)

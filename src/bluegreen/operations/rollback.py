@@ -9,11 +9,12 @@ from bluegreen.errors import ConfigError, DeployError
 from bluegreen.events import SignalAbort
 from bluegreen.lifecycle import operation_lifecycle
 from bluegreen.model import Release, Snapshot, other
+from bluegreen.operations.restoring import restore, safe_color
 from bluegreen.plan import describe_weights, unsplit_color
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Side
-from bluegreen.recovery import recover, settle_on
+from bluegreen.recovery import settle_on
 from bluegreen.request import RollbackRequest
 from bluegreen.state import LockInfo
 
@@ -47,8 +48,9 @@ def rollback(
     holder = provider.state.lock_holder()
     if holder is not None and provider.state.holder_alive(holder):
         return _abort_running(provider, holder, progress, request.wait_timeout)
-    if holder is not None:
-        return recover(provider, holder, progress, clock=clock)
+    if holder is not None or _nothing_healthy(provider, progress):
+        # The last live release, started again where needed (see operations.restoring).
+        return restore(provider, request, progress, operation="rollback", clock=clock).record
     snapshot = provider.snapshot()
     live = snapshot.live
     if live is None and snapshot.weights.live is None:
@@ -67,6 +69,18 @@ def rollback(
         )
     deploy = request.deploy_of(release, snapshot.colors[live].health.desired)
     return Deployment(provider, deploy, progress, deployment_id=deployment_id, clock=clock).run()
+
+
+def _nothing_healthy(provider: Provider, progress: Progress) -> bool:
+    """After healing what died: neither a healthy live colour nor one to take all traffic."""
+    safe = safe_color(provider)
+    for line in provider.heal(safe[0] if safe else None):
+        progress.info(line)
+    snapshot = provider.snapshot()
+    if snapshot.live is not None:
+        return snapshot.colors[snapshot.live].health.healthy == 0
+    history = provider.state.history(limit=1)
+    return unsplit_color(snapshot, history[0].old.color if history else None) is None
 
 
 def _unsplit(
