@@ -52,7 +52,7 @@ if [ ! -f "$stamp" ]; then
   say "creating .venv (both packages and the dev tools)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip uv
-  .venv/bin/uv pip install -q --python .venv/bin/python -e ".[dev]" -e "./app[dev]"
+  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e ".[dev]" -e "./app[dev]"
   rm -f .venv/.setup-*
   touch "$stamp"
 fi
