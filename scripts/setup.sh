@@ -63,7 +63,7 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q "uv==$UV_VERSION"
   # The lock as constraints: exact versions for everything it names; a dependency added to a
   # pyproject.toml since the last `make lock` still installs (tests/packaging flags the lock).
-  .venv/bin/uv pip install -q --python .venv/bin/python \
+  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python \
     -c requirements/dev.lock -e ".[dev]" -e "./app[dev]"
   rm -f .venv/.setup-*
   touch "$stamp"

@@ -103,6 +103,10 @@ class TaskStatus:
         )
 
 
+# Variables of the controller's own environment a task does not get (see task_env).
+_NOT_INHERITED = frozenset({"PYTHONDONTWRITEBYTECODE"})
+
+
 def task_env(
     base: Mapping[str, str],
     release: Release,
@@ -111,8 +115,13 @@ def task_env(
     port: int,
     database: Mapping[str, str],
 ) -> dict[str, str]:
-    """A task's environment: `base`, the DB settings, the release's env, then ours (which win)."""
-    env = {**base, **database, **release.env}
+    """A task's environment: `base`, the DB settings, the release's env, then ours (which win).
+
+    PYTHONDONTWRITEBYTECODE is not inherited from `base`: with it, every task start compiles
+    the service's modules again (seconds of CPU per task); the release's env may still set it.
+    """
+    inherited = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
+    env = {**inherited, **database, **release.env}
     env.update({"PORT": str(port), "APP_VERSION": release.version, "DEPLOYMENT_COLOR": color})
     return env
 
