@@ -29,6 +29,7 @@ PURE = {
     "bluegreen.local.haproxy_config",
     "bluegreen.aws.requests",
     "bluegreen.aws.responses",
+    "bluegreen.aws.taskdef_template",
     "bluegreen.report.series",
     "bluegreen.report.labels",
 }
@@ -70,7 +71,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
-        | {"bluegreen.deployment", "bluegreen.recovery"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.hooks"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -65,14 +65,16 @@ class LocalPlatform:
     # ---------------------------------------------------------------- lifecycle
     def is_up(self) -> bool:
         """PostgreSQL runs and HAProxy answers on its socket."""
-        return self.postgres.is_running() and self.haproxy_running() and self.api.reachable()
+        database = self.postgres.is_running() if self.settings.local.database else True
+        return database and self.haproxy_running() and self.api.reachable()
 
     def up(self, timeout: float = 30.0) -> bool:
         """Start what is not running; False (nothing done) when everything already runs."""
         if self.is_up():
             return False
         self._prepare_state_dir()
-        self._start_postgres(timeout)
+        if self.settings.local.database:  # local.database = false: a service without one
+            self._start_postgres(timeout)
         if not (self.haproxy_running() and self.api.reachable()):
             self._start_haproxy(timeout)
         return True
@@ -115,6 +117,8 @@ class LocalPlatform:
         DATABASE_URL names no password; libpq reads it from PGPASSFILE (a 0600 file in the
         state directory), which any release that uses libpq (psycopg) understands.
         """
+        if not self.settings.local.database:
+            return {}
         password = self._db_password()
         self.state_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
         line = f"{self.postgres.host}:{self.postgres.port}:{DB_NAME}:{DB_USER}:{password}\n"
@@ -192,6 +196,7 @@ class LocalPlatform:
             socket_path=self.socket_path,
             servers=self.desired_servers(),
             stats_port=self.settings.local.stats_port,
+            health_path=self.settings.local.health_path,
         )
         write_atomic(self.config_path, text)
         self.socket_path.unlink(missing_ok=True)
