@@ -77,6 +77,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "presentation",
         {"bluegreen.cli", "bluegreen.cli_support", "bluegreen.output", "bluegreen.console"}
+        | {"bluegreen.cli_operator"}
         | {"bluegreen.report", "bluegreen.report.*"},
     ),
 ]
