@@ -96,14 +96,26 @@ def render_task_definition(
     return body
 
 
+def _pruned(value: Any) -> Any:
+    """`value` without empty lists, objects and nulls at any depth (AWS adds them on its own:
+    `mountPoints: []`, `volumesFrom: []`), so they never show up as a difference."""
+    if isinstance(value, Mapping):
+        pruned = {k: _pruned(v) for k, v in value.items()}
+        # a container's `cpu: 0` is ECS's own default for "no reservation"
+        return {
+            k: v
+            for k, v in pruned.items()
+            if v not in ([], {}, None) and not (k == "cpu" and v == 0)
+        }
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
 def _canonical(body: Mapping[str, Any]) -> list[str]:
-    """Comparable lines: fields AWS adds on its own (read-only, empty lists) left out."""
-    kept = {
-        k: v
-        for k, v in body.items()
-        if k not in READ_ONLY_TASK_DEFINITION_FIELDS and v not in ([], {}, None)
-    }
-    return json.dumps(kept, indent=2, sort_keys=True).splitlines()
+    """Comparable lines: read-only fields and what AWS adds on its own left out."""
+    kept = {k: v for k, v in body.items() if k not in READ_ONLY_TASK_DEFINITION_FIELDS}
+    return json.dumps(_pruned(kept), indent=2, sort_keys=True).splitlines()
 
 
 def task_definition_diff(
