@@ -219,11 +219,6 @@ def test_describe_alarms_is_scoped_to_the_metric_alarms_and_documented(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the controller still asks for CompositeAlarm; the core workstream changes that call "
-    "(remove this marker when it lands: strict, so the merge shows it)",
-)
 def test_controller_asks_only_for_metric_alarms_the_role_may_describe() -> None:
     text = "\n".join(p.read_text() for p in (REPO / "src" / "bluegreen").rglob("*.py"))
     assert "describe_alarms" in text
