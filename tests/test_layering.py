@@ -29,6 +29,7 @@ PURE = {
     "bluegreen.local.haproxy_config",
     "bluegreen.aws.requests",
     "bluegreen.aws.responses",
+    "bluegreen.aws.taskdef_template",
     "bluegreen.report.series",
     "bluegreen.report.labels",
     "bluegreen.evidence",
@@ -75,12 +76,13 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
-        | {"bluegreen.deployment", "bluegreen.recovery"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.hooks"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (
         "presentation",
         {"bluegreen.cli", "bluegreen.cli_support", "bluegreen.output", "bluegreen.console"}
+        | {"bluegreen.cli_operator"}
         | {"bluegreen.report", "bluegreen.report.*"},
     ),
 ]

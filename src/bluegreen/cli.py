@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from bluegreen import __version__, operations
+from bluegreen.cli_operator import config_command, diff, render
 from bluegreen.cli_support import common_options, interrupt_on_sigterm, load, show_error, with_probe
 from bluegreen.clock import DryRunClock
 from bluegreen.config import Settings
@@ -29,6 +30,7 @@ from bluegreen.output import (
     print_probe,
     print_status,
     print_up,
+    print_warnings,
 )
 from bluegreen.probe import Probe
 from bluegreen.provider import Provider
@@ -118,7 +120,7 @@ def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
 
 @cli.command()
 @common_options
-@click.option("--version", "version", help="Version of the release (reported by /health).")
+@click.option("--version", "version", help="Version of the release (its APP_VERSION).")
 @click.option("--image", help="AWS: image URI with tag (the version defaults to the tag).")
 @click.option("--ref", help="Local: build the release from this git ref of the repository.")
 @click.option("--command", help="Local: command that runs one task (default: the reference app).")
@@ -164,7 +166,7 @@ def deploy(
     deployment_id = new_deployment_id()
     error: DeployError | None = None
     record: DeploymentRecord | None = None
-    with probing(provider, probe_rps) as probe:
+    with probing(provider, probe_rps, path=settings.deploy.probe_path) as probe:
         try:
             record = operations.deploy(
                 provider,
@@ -192,6 +194,7 @@ def deploy(
             highlight=False,
         ),
     )
+    print_warnings(done)
 
 
 def _write_report(settings: Settings, provider: Provider, deployment_id: str) -> None:
@@ -204,6 +207,12 @@ def _write_report(settings: Settings, provider: Provider, deployment_id: str) ->
 @cli.command()
 @common_options
 @click.option("--reason", help="Why (recorded in the history).")
+@click.option(
+    "--to",
+    "to_version",
+    metavar="VERSION",
+    help="Any release still in the history (default: the previous one).",
+)
 @click.option("--probe", "probe_rps", type=click.FloatRange(1, 5000), help="Probe at R req/s.")
 @click.option("--json", "as_json", is_flag=True, help="Print the history record as JSON.")
 def rollback(
@@ -211,16 +220,18 @@ def rollback(
     target: str | None,
     config_path: Path | None,
     reason: str | None,
+    to_version: str | None,
     probe_rps: float | None,
     as_json: bool,
 ) -> None:
-    """Put traffic back on the previous release (instantly while it still runs)."""
+    """Put traffic back on the previous release (instantly while it still runs), or --to any
+    release in the history: started on the idle colour, health-checked, then switched to."""
     settings = load(target, config_path)
     provider = operations.provider_for(settings)
-    with probing(provider, probe_rps) as probe:
+    with probing(provider, probe_rps, path=settings.deploy.probe_path) as probe:
         record = operations.rollback(
             provider,
-            RollbackRequest.from_settings(settings, reason=reason),
+            RollbackRequest.from_settings(settings, reason=reason, to_version=to_version),
             RichProgress(err_console),
         )
     if record is None:
@@ -240,6 +251,7 @@ def rollback(
             highlight=False,
         ),
     )
+    print_warnings(record)
 
 
 @cli.command()
@@ -305,7 +317,7 @@ def history(*, target: str | None, config_path: Path | None, limit: int, as_json
 @click.option("--rps", type=click.FloatRange(1, 5000), default=50, show_default=True)
 @click.option("--duration", type=click.FloatRange(0.1, 3600), default=10, show_default=True)
 @click.option("--url", help="URL to probe (default: the platform's public URL).")
-@click.option("--path", default="/", show_default=True, help="Path requested.")
+@click.option("--path", help="Path requested (default: deploy.probe_path, else /).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def probe(
     *,
@@ -314,13 +326,13 @@ def probe(
     rps: float,
     duration: float,
     url: str | None,
-    path: str,
+    path: str | None,
     as_json: bool,
 ) -> None:
     """Send constant-rate requests and report failures, versions and latency."""
     settings = load(target, config_path)
     base = url or operations.provider_for(settings).snapshot().url
-    report = Probe(base, rps, path=path).run_for(duration)
+    report = Probe(base, rps, path=path or settings.deploy.probe_path).run_for(duration)
     emit(as_json, report.summary(), lambda: print_probe(report.summary()))
     if report.failed:
         sys.exit(1)
@@ -371,6 +383,11 @@ def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None
         err_console.print("the lock is free")
         return
     err_console.print(f"lock of {holder.deployment_id} cleared")
+
+
+cli.add_command(config_command)
+cli.add_command(render)
+cli.add_command(diff)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,8 @@ class DeploySettings(_Frozen):
     drain_timeout: float = Field(60.0, gt=0, le=3600)
     smoke: str | None = None
     lock_lease: float = Field(300.0, ge=10, le=3600)
+    # The path the probe requests (`--probe`); any path of the service that answers 2xx.
+    probe_path: str = Field("/", pattern=r"^/")
 
 
 class AnalysisSettings(_Frozen):
@@ -70,6 +72,25 @@ class LocalSettings(_Frozen):
     app_dir: Path = Path("app")
     command: tuple[str, ...] | None = None
     migrate_command: tuple[str, ...] | None = None
+    # HAProxy's active check (GET); a task is healthy once this path answers 200.
+    health_path: str = Field("/health", pattern=r"^/")
+    # PostgreSQL for the tasks (DATABASE_URL); off for a service without a database.
+    database: bool = True
+
+
+class HookSettings(_Frozen):
+    """Shell commands run at fixed points of a deployment, as Kamal's hooks.
+
+    Each gets BLUEGREEN_* variables (operation, versions, colours, weights, URL, id). A failing
+    pre-hook aborts before anything changes; a failing post-hook is journaled and reported.
+    """
+
+    pre_deploy: str | None = None
+    pre_shift: str | None = None
+    post_shift: str | None = None
+    post_deploy: str | None = None
+    on_rollback: str | None = None
+    timeout: float = Field(300.0, gt=0, le=3600)
 
 
 def _output(description: str, *, required: bool = True) -> Any:
@@ -111,7 +132,12 @@ class AwsSettings(TerraformOutputs):
     """The Terraform outputs (or where to read them) and the controller's own AWS settings."""
 
     terraform_outputs: Path | None = None
-    migrate_command: tuple[str, ...] = ("alembic", "upgrade", "head")
+    # Off unless configured: a service without Alembic must not fail its first deploy.
+    migrate_command: tuple[str, ...] = ()
+    # The task-definition template (docs/task-definition-template.md) and its values file;
+    # without a template, new revisions are copies of the running one with the new image.
+    task_definition_template: Path | None = None
+    task_definition_values: Path | None = None
 
 
 class Settings(_Frozen):
@@ -122,7 +148,13 @@ class Settings(_Frozen):
     analysis: AnalysisSettings = AnalysisSettings()
     local: LocalSettings = LocalSettings()
     aws: AwsSettings = AwsSettings()
+    hooks: HookSettings = HookSettings()
+    # Set by the loader (the file the settings came from); not a key of the file.
     source: Path | None = None
+
+    def base_dir(self) -> Path:
+        """The directory relative paths of the file are taken from (cwd without a file)."""
+        return self.source.parent if self.source is not None else Path.cwd()
 
 
 def _format(error: ValidationError, prefix: str = "") -> str:
@@ -167,6 +199,11 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
         raise ConfigError(
             f"{path}: no such configuration file",
             hint="pass an existing file with --config, or leave it out to use the defaults",
+        )
+    if "source" in raw:
+        raise ConfigError(
+            f"{path}: source: unknown key (check the spelling; see the configuration "
+            "reference in README)"
         )
     data = _merge(raw, overrides or {})
     if path.exists():

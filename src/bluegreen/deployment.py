@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
+from bluegreen.hooks import Hook, run_point
 from bluegreen.lifecycle import Run, operation_lifecycle, restored_error
 from bluegreen.model import Color, Weights
 from bluegreen.plan import describe_weights, idle_color, live_state_problems
@@ -34,11 +35,14 @@ from bluegreen.steps import (
 
 
 def steps_for(request: DeployRequest) -> list[Step]:
-    """The steps of a deployment, in order."""
-    steps: list[Step] = []
+    """The steps of a deployment, in order (hooks only run when configured)."""
+    deploying = request.operation == "deploy"
+    steps: list[Step] = [Hook("pre_deploy")] if deploying else []
     if request.migrate and request.release.migrate_command:
         steps.append(Migrate())
-    steps += [StartIdle(), WaitHealthy(), Smoke(), Shift(), Bake(), Drain()]
+    steps += [StartIdle(), WaitHealthy(), Smoke()]
+    steps += [Hook("pre_shift"), Shift(), Hook("post_shift")] if deploying else [Shift()]
+    steps += [Bake(), Drain(), Hook("post_deploy" if deploying else "on_rollback")]
     return steps
 
 
@@ -168,6 +172,11 @@ class Deployment:
             except Exception as exc:  # keep undoing the rest; the record says what is left
                 ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
                 ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+        if any(isinstance(step, StartIdle) for step in done):  # something changed and went back
+            try:
+                run_point(ctx, "on_rollback")
+            except Exception as exc:  # a hook never stops the error from being reported
+                ctx.run.notes.append(f"on_rollback hook could not run: {exc}")
 
 
 def unrestored(provider: Provider, old: Color | None) -> str | None:

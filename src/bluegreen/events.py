@@ -28,6 +28,7 @@ class Kind(StrEnum):
     HEALTHY = "healthy"
     SMOKE = "smoke"
     SMOKE_DONE = "smoke-done"
+    HOOK = "hook"
     SHIFT = "shift"
     SHIFTED = "shifted"
     VERDICT = "verdict"
@@ -179,6 +180,16 @@ class SmokeDone:
 
     kind: ClassVar[Kind] = Kind.SMOKE_DONE
     exit_code: int
+
+
+@dataclass(frozen=True)
+class HookRan:
+    """An operator's hook ran (`hooks.<hook>`): its exit code and the tail of its output."""
+
+    kind: ClassVar[Kind] = Kind.HOOK
+    hook: str
+    exit_code: int
+    output: str = ""
 
 
 @dataclass(frozen=True)
@@ -339,6 +350,7 @@ DeploymentEvent: TypeAlias = (
     | Healthy
     | Smoke
     | SmokeDone
+    | HookRan
     | Shift
     | Shifted
     | Verdict

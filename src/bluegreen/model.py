@@ -129,6 +129,7 @@ class Health:
     running: int
     healthy: int
     problems: tuple[str, ...] = ()  # fatal, e.g. "task green-1 exited with code 3"
+    check: str | None = None  # what the load balancer checks, e.g. "GET /health" (for messages)
 
     @property
     def ready(self) -> bool:

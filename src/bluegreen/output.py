@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bluegreen.operations.platforms import UpResult
@@ -28,6 +29,12 @@ def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
         click.echo(json.dumps(data, indent=2, default=str))
     else:
         human()
+
+
+def print_warnings(record: DeploymentRecord) -> None:
+    """What the record's notes say went wrong without failing it (a post hook, an undo)."""
+    for note in record.notes:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(note)}", highlight=False)
 
 
 def print_probe(summary: dict[str, Any]) -> None:

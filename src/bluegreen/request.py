@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bluegreen.config import AnalysisSettings, Settings
+from bluegreen.config import AnalysisSettings, HookSettings, Settings
 from bluegreen.model import Release
 from bluegreen.plan import Strategy
 
@@ -31,6 +31,7 @@ class DeployRequest:
     migrate: bool = True
     reason: str | None = None
     dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
+    hooks: HookSettings = field(default_factory=HookSettings)
 
     @classmethod
     def from_settings(
@@ -57,6 +58,7 @@ class DeployRequest:
             lock_lease=d.lock_lease,
             reason=reason,
             dry_run=dry_run,
+            hooks=settings.hooks,
         )
 
 
@@ -71,9 +73,13 @@ class RollbackRequest:
     lock_lease: float = 300.0
     reason: str | None = None
     wait_timeout: float = 600.0  # for a running deployment told to roll back
+    hooks: HookSettings = field(default_factory=HookSettings)
+    to_version: str | None = None  # `rollback --to VERSION`: any release still in the history
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, reason: str | None = None) -> RollbackRequest:
+    def from_settings(
+        cls, settings: Settings, *, reason: str | None = None, to_version: str | None = None
+    ) -> RollbackRequest:
         """The request `rollback` makes from the effective settings."""
         d = settings.deploy
         return cls(
@@ -83,6 +89,8 @@ class RollbackRequest:
             analysis=settings.analysis,
             lock_lease=d.lock_lease,
             reason=reason,
+            hooks=settings.hooks,
+            to_version=to_version,
         )
 
     def deploy_of(self, release: Release, tasks: int | None) -> DeployRequest:
@@ -98,4 +106,5 @@ class RollbackRequest:
             operation="rollback",
             migrate=False,  # an older release must not run migrations: the schema only expanded
             reason=self.reason,
+            hooks=self.hooks,
         )

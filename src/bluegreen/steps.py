@@ -247,10 +247,12 @@ class WaitHealthy:
             ready = poll(check, timeout=ctx.request.health_timeout, clock=ctx.clock)
         if ready is None:
             seen = last[0] if last else Health(ctx.request.tasks, 0, 0)
+            checked = f" ({seen.check})" if seen.check else ""
             raise HealthCheckError(
                 f"{ctx.new}: {seen.healthy} of {seen.desired} task(s) healthy after "
-                f"{ctx.request.health_timeout:.0f} s",
-                hint="check the release's logs; raise deploy.health_timeout if it is only slow",
+                f"{ctx.request.health_timeout:.0f} s{checked}",
+                hint="check the release's logs and that it answers its health path "
+                "(local.health_path); raise deploy.health_timeout if it is only slow",
             )
         seconds = ctx.clock.monotonic() - started
         ctx.journal.record(

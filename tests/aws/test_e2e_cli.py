@@ -80,6 +80,7 @@ drain_timeout = 10
 [aws]
 terraform_outputs = "outputs.json"
 app_url = "{app_url}"
+migrate_command = ["alembic", "upgrade", "head"]  # the reference service's (off by default)
 """,
         encoding="utf-8",
     )

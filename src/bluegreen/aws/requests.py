@@ -30,6 +30,15 @@ READ_ONLY_TASK_DEFINITION_FIELDS = (
 APP_VERSION = "APP_VERSION"
 
 
+def strip_read_only(task_definition: Mapping[str, Any]) -> dict[str, Any]:
+    """A described task definition as a RegisterTaskDefinition body (read-only fields out)."""
+    return {
+        key: copy.deepcopy(value)
+        for key, value in task_definition.items()
+        if key not in READ_ONLY_TASK_DEFINITION_FIELDS
+    }
+
+
 def forward_action(weights: Weights, target_groups: Mapping[Color, str]) -> list[dict[str, Any]]:
     """The listener's default action: forward to BOTH target groups with their weights.
 
@@ -93,24 +102,35 @@ def app_container_name(task_definition: Mapping[str, Any], container_name: str |
 
 
 def register_task_definition_request(
-    current: Mapping[str, Any], *, image: str, version: str, container_name: str | None
+    current: Mapping[str, Any],
+    *,
+    image: str,
+    version: str,
+    container_name: str | None,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition body: `current` with the app container's image and APP_VERSION set.
+    """RegisterTaskDefinition body: `current` with the app container's image and APP_VERSION set,
+    and the release's environment (`--env`) set over the container's.
 
     Everything else (roles, CPU/memory, logging, secrets, other containers) is kept as it is, so
     the new revision differs from the running one in exactly the release.
     """
-    body = {
-        key: copy.deepcopy(value)
-        for key, value in current.items()
-        if key not in READ_ONLY_TASK_DEFINITION_FIELDS
-    }
+    body = strip_read_only(current)
     definitions: list[dict[str, Any]] = body.get("containerDefinitions") or []
     container = definitions[_app_container(definitions, container_name)]
     container["image"] = image
-    environment = [e for e in container.get("environment") or [] if e.get("name") != APP_VERSION]
-    container["environment"] = [*environment, {"name": APP_VERSION, "value": version}]
+    container["environment"] = with_environment(
+        container.get("environment") or [], {**(env or {}), APP_VERSION: version}
+    )
     return body
+
+
+def with_environment(
+    environment: Sequence[Mapping[str, Any]], values: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """A container's `environment` list with `values` set (replacing, then appending, by name)."""
+    kept = [dict(e) for e in environment if e.get("name") not in values]
+    return [*kept, *({"name": k, "value": v} for k, v in values.items())]
 
 
 def migration_run_task_request(

@@ -63,6 +63,15 @@ def release_from_task_definition(
     return Release(version=version, image=image, source=task_definition.get("taskDefinitionArn"))
 
 
+def container_environment(
+    task_definition: Mapping[str, Any], container_name: str | None
+) -> dict[str, str]:
+    """The application container's `environment` as a mapping."""
+    name = app_container_name(task_definition, container_name)
+    container = next(c for c in task_definition["containerDefinitions"] if c["name"] == name)
+    return {str(e["name"]): str(e["value"]) for e in container.get("environment") or []}
+
+
 def services_by_name(
     response: Mapping[str, Any], wanted: Mapping[str, str]
 ) -> dict[str, Mapping[str, Any]]:

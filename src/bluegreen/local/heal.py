@@ -20,7 +20,7 @@ from bluegreen.model import COLORS, Color, Weights
 def heal_platform(platform: LocalPlatform, keep: Color | None) -> list[str]:
     """Start PostgreSQL, HAProxy and exited tasks that should run; one line per restart."""
     done: list[str] = []
-    if not platform.postgres.is_running():
+    if platform.settings.local.database and not platform.postgres.is_running():
         platform.start_postgres()
         done.append(f"restarted PostgreSQL on 127.0.0.1:{platform.postgres.port}")
     haproxy_down = not (platform.haproxy_running() and platform.api.reachable())

@@ -66,7 +66,8 @@ class LocalPlatform:
     # ---------------------------------------------------------------- lifecycle
     def is_up(self) -> bool:
         """PostgreSQL runs and HAProxy answers on its socket."""
-        return self.postgres.is_running() and self.haproxy_running() and self.api.reachable()
+        database = self.postgres.is_running() if self.settings.local.database else True
+        return database and self.haproxy_running() and self.api.reachable()
 
     def up(self, timeout: float = 30.0) -> bool:
         """Start what is not running; False (nothing done) when everything already runs."""
@@ -74,12 +75,15 @@ class LocalPlatform:
             return False
         self._prepare_state_dir()
         haproxy_needed = not (self.haproxy_running() and self.api.reachable())
+        database = self.settings.local.database  # local.database = false: a service without one
         # Every port is checked before anything starts, so a taken one changes nothing and
         # its message names who holds it (a TIME_WAIT is waited for briefly).
         ports.ensure_free(
-            self.postgres.host, self._ports(self.postgres.is_running(), haproxy_needed)
+            self.postgres.host,
+            self._ports(not database or self.postgres.is_running(), haproxy_needed),
         )
-        self._start_postgres(timeout)
+        if database:
+            self._start_postgres(timeout)
         if haproxy_needed:
             self._start_haproxy(timeout)
         return True
@@ -145,6 +149,8 @@ class LocalPlatform:
         DATABASE_URL names no password; libpq reads it from PGPASSFILE (a 0600 file in the
         state directory), which any release that uses libpq (psycopg) understands.
         """
+        if not self.settings.local.database:
+            return {}
         password = self._db_password()
         self.state_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
         line = f"{self.postgres.host}:{self.postgres.port}:{DB_NAME}:{DB_USER}:{password}\n"
@@ -231,6 +237,7 @@ class LocalPlatform:
             socket_path=self.socket_path,
             servers=self.desired_servers(),
             stats_port=self.settings.local.stats_port,
+            health_path=self.settings.local.health_path,
         )
         write_atomic(self.config_path, text)
         self.socket_path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bluegreen.config import Settings
@@ -121,7 +122,8 @@ class LocalProvider:
 
     def health(self, color: Color) -> Health:
         """Desired, running and healthy (process alive and HAProxy's check passing) tasks."""
-        return self._health(color, self._stats())
+        health = self._health(color, self._stats())
+        return replace(health, check=f"HAProxy checks GET {self.settings.local.health_path}")
 
     def _health(self, color: Color, stats: Sequence[ServerStat]) -> Health:
         current = self.platform.tasks.load(color)
