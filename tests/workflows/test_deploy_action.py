@@ -316,6 +316,8 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
         ({"IMAGE": ""}, "image is required"),
         ({"COMMAND": "destroy"}, "command must be deploy, promote or rollback"),
         ({"CONFIG": "/nonexistent/bluegreen.toml"}, "config: no file"),
+        ({"MIGRATE_COMMAND": "alembic upgrade head"}, "migrate-command: give a JSON array"),
+        ({"MIGRATE_COMMAND": "[]"}, "migrate-command: give a JSON array"),
     ],
 )
 def test_bad_inputs_exit_2_before_any_aws_call(
