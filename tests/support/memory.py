@@ -45,6 +45,11 @@ class MemoryState:
         assert self.lock is not None
         assert self.lock.deployment_id == deployment_id
 
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        assert self.lock is not None
+        assert self.lock.deployment_id == deployment_id
+        self.lock = holder
+
     def release_lock(self, deployment_id: str) -> None:
         if self.lock is not None and self.lock.deployment_id == deployment_id:
             self.lock = None
