@@ -70,7 +70,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
-        | {"bluegreen.deployment", "bluegreen.recovery"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.approval"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

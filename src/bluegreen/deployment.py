@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
-from bluegreen.lifecycle import Run, operation_lifecycle, restored_error
+from bluegreen.lifecycle import ApprovalPending, Run, operation_lifecycle, restored_error
 from bluegreen.plan import idle_color, live_state_problems
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
@@ -122,29 +122,40 @@ class Deployment:
             )
         )
         run.outcome_on_error = Outcome.ROLLED_BACK if old is not None else Outcome.FAILED
-        done: list[Step] = []
-        error: BluegreenError | None = None
-        try:
-            for step in self.steps:
-                done.append(step)
-                step.run(ctx)
-        except BluegreenError as exc:
-            error = exc
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
-            error = DeployError("interrupted by the operator; traffic restored")
-        except Exception as exc:  # an unexpected bug must still put traffic back
-            error = DeployError(f"unexpected error: {exc!r}")
-        if error is not None:
-            self._undo(ctx, done, error)
-            run.reason = error.message
-            raise restored_error(error)
+        execute(ctx, self.steps)
 
-    def _undo(self, ctx: Context, done: list[Step], error: BluegreenError) -> None:
-        ctx.journal.record(events.Failed(reason=error.message))
-        self.progress.info(f"failed: {error.message}")
-        for step in reversed(done):
-            try:
-                step.undo(ctx)
-            except Exception as exc:  # keep undoing the rest; the record says what is left
-                ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
-                ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+
+def execute(ctx: Context, steps: Sequence[Step]) -> None:
+    """Run `steps` in order; when one fails, undo those that ran, in reverse, and raise.
+
+    A pause handed back (ApprovalPending) is not a failure: nothing is undone.
+    """
+    done: list[Step] = []
+    error: BluegreenError | None = None
+    try:
+        for step in steps:
+            done.append(step)
+            step.run(ctx)
+    except ApprovalPending:
+        raise
+    except BluegreenError as exc:
+        error = exc
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
+        error = DeployError("interrupted by the operator; traffic restored")
+    except Exception as exc:  # an unexpected bug must still put traffic back
+        error = DeployError(f"unexpected error: {exc!r}")
+    if error is not None:
+        _undo(ctx, done, error)
+        ctx.run.reason = error.message
+        raise restored_error(error)
+
+
+def _undo(ctx: Context, done: list[Step], error: BluegreenError) -> None:
+    ctx.journal.record(events.Failed(reason=error.message))
+    ctx.progress.info(f"failed: {error.message}")
+    for step in reversed(done):
+        try:
+            step.undo(ctx)
+        except Exception as exc:  # keep undoing the rest; the record says what is left
+            ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
+            ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))

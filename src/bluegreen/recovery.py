@@ -44,10 +44,20 @@ def settle_on(
 
 
 def recover(
-    provider: Provider, holder: LockInfo, progress: Progress, *, clock: Clock | None = None
+    provider: Provider,
+    holder: LockInfo,
+    progress: Progress,
+    *,
+    clock: Clock | None = None,
+    reason: str | None = None,
 ) -> DeploymentRecord:
-    """Bring the platform back to one healthy live colour and close the interrupted deployment."""
+    """Bring the platform back to one healthy live colour and close the interrupted deployment.
+
+    A deployment that handed its approval pause back is rolled back the same way: by an
+    operator (`reason` says so) or because its approval deadline passed.
+    """
     view = journal.read(provider.state, holder.deployment_id)
+    pause = view.handed_back_pause
     begin = view.begin
     old = begin.old if begin else None
     new = begin.new if begin else None
@@ -75,6 +85,12 @@ def recover(
             f"controller stopped during step '{last or 'begin'}'; "
             f"recovered to {keep or 'no healthy colour'}"
         )
+        if pause is not None:
+            run.outcome = Outcome.ROLLED_BACK
+            run.reason = reason or (
+                f"no approval within {pause.timeout:.0f} s (the pause was handed back); "
+                f"rolled back to {keep or 'no healthy colour'}"
+            )
         if keep is not None:
             settle_on(provider, snapshot, keep, progress, clock)
     assert run.record is not None  # noqa: S101 - the lifecycle always writes it

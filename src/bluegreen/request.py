@@ -31,6 +31,9 @@ class DeployRequest:
     migrate: bool = True
     reason: str | None = None
     dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
+    # Hand the approval pause back (journaled, lock kept until the approve timeout) instead of
+    # waiting in this process: no deployment depends on one job's credentials outliving it.
+    detach: bool = False
 
     @classmethod
     def from_settings(
@@ -40,6 +43,7 @@ class DeployRequest:
         *,
         reason: str | None = None,
         dry_run: bool = False,
+        detach: bool = False,
     ) -> DeployRequest:
         """The request `deploy` (and `up`) make from the effective settings."""
         d = settings.deploy
@@ -57,6 +61,7 @@ class DeployRequest:
             lock_lease=d.lock_lease,
             reason=reason,
             dry_run=dry_run,
+            detach=detach,
         )
 
 

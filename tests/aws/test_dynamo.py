@@ -157,7 +157,8 @@ def test_a_handed_back_lock_lives_by_its_lease_and_can_be_taken_over(
     paused = dataclasses.replace(_lock("d1", clock), pid=0, expires_at=clock.now + 3600)
     store.hand_over("d1", paused)
     assert store.lock_holder() == paused
-    assert paused.handed_back and store.holder_alive(paused)
+    assert paused.handed_back
+    assert store.holder_alive(paused)
     with pytest.raises(LockError, match="no longer holds"):
         store.hand_over("d2", _lock("d2", clock))
     clock.now += 3601

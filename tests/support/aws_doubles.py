@@ -259,3 +259,38 @@ class AgentThread:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+# -- expiring credentials ----------------------------------------------------------------------
+
+# What each service answers a request signed with an expired STS session (AWS's own codes).
+EXPIRED_TOKEN_CODES = {
+    "ecs": "ExpiredTokenException",
+    "dynamodb": "ExpiredTokenException",
+    "ssm": "ExpiredTokenException",
+    "elasticloadbalancing": "ExpiredToken",
+    "monitoring": "ExpiredToken",
+}
+
+
+@dataclass
+class ExpiringCredentials:
+    """A session's credentials that expire at `expires_at` (on `clock`): from then on every call
+    is answered as AWS answers a request signed with an expired session token, before moto sees
+    it. Clients copy the session's hooks when made: install before building the provider."""
+
+    clock: Any  # bluegreen.clock.Clock
+    expires_at: float
+    refused: list[str] = field(default_factory=list)
+
+    def install(self, session: boto3.Session) -> None:
+        """Hook `before-call` on every client `session` makes."""
+        session.events.register("before-call", self._answer)  # type: ignore[arg-type]  # a before-call handler may return a response
+
+    def _answer(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if self.clock.time() < self.expires_at:
+            return None
+        endpoint = model.service_model.endpoint_prefix
+        self.refused.append(f"{endpoint}:{model.name}")
+        code = EXPIRED_TOKEN_CODES.get(endpoint, "ExpiredTokenException")
+        return _error_response(code, "The security token included in the request is expired", 400)

@@ -45,6 +45,15 @@ def rollback(
       previous release is started again on the idle colour and traffic switches to it.
     """
     holder = provider.state.lock_holder()
+    if holder is not None and holder.handed_back and provider.state.holder_alive(holder):
+        # Paused for approval with no process waiting: undo it here, with our credentials.
+        return recover(
+            provider,
+            holder,
+            progress,
+            clock=clock,
+            reason=request.reason or "rolled back during the approval pause",
+        )
     if holder is not None and provider.state.holder_alive(holder):
         return _abort_running(provider, holder, progress, request.wait_timeout)
     if holder is not None:
