@@ -7,13 +7,15 @@ The deploying process's session expires right after it hands the pause back; `pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
+from bluegreen.config import AwsSettings, Settings
 from bluegreen.errors import DeployError, LockError, PlatformError
 from bluegreen.lifecycle import ApprovalPending
 from bluegreen.progress import SilentProgress
@@ -22,20 +24,30 @@ from tests.support.aws_doubles import EcsAgentDouble, ExpiringCredentials, Reque
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
 
-from .e2e_support import production_weight_changes, world
-from .test_e2e_procedure import (  # noqa: F401 - fixtures used by name
-    ANALYSIS,
-    NEW,
-    _assert_green_took_over,
-    _canary,
-    _lock_item,
-    _request,
-    app_url,
-    clock,
-    settings,
-)
+from .e2e_support import app_endpoint, production_weight_changes, world
+from .test_e2e_procedure import ANALYSIS, _assert_green_took_over, _canary, _lock_item, _request
 
 APPROVE_TIMEOUT = 3600.0
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Fake time starting now, so CloudWatch data moto stamps with real time is in range."""
+    return FakeClock(now=time.time())
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The stand-in app endpoint the live colour's readiness check reaches."""
+    with app_endpoint() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(stack: dict[str, Any], app_url: str) -> Settings:
+    """The stack's outputs as `[aws]` keys, the app URL on the stand-in endpoint."""
+    aws = AwsSettings.model_validate({**stack, "app_url": app_url})
+    return Settings(target="aws", aws=aws, analysis=ANALYSIS)
 
 
 @pytest.fixture
@@ -137,7 +149,7 @@ def test_an_expired_approval_is_rolled_back_by_whichever_command_runs_next(
     _pause(make_provider(), clock)
     clock.sleep(APPROVE_TIMEOUT + 1)
     assert operations.status(make_provider())["deployment"]["state"] == "approval_expired"
-    with pytest.raises(DeployError, match="not approved before .*: rolled back"):
+    with pytest.raises(DeployError, match=r"not approved before .*: rolled back"):
         operations.promote(make_provider(), analysis=ANALYSIS, clock=clock)
     assert production_weight_changes(recorder, stack)[-1] == (100, 0)
     assert world(stack)["live"] == "blue"
