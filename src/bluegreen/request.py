@@ -54,7 +54,7 @@ class DeployRequest:
             bake=d.bake,
             approve=d.approve,
             approve_timeout=d.approve_timeout,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             smoke=d.smoke,
             analysis=settings.analysis,
@@ -83,7 +83,7 @@ class RollbackRequest:
         d = settings.deploy
         return cls(
             tasks=d.tasks,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             analysis=settings.analysis,
             lock_lease=d.lock_lease,

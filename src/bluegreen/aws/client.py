@@ -88,6 +88,8 @@ class AwsClient:
         self._traffic_origin = math.floor(self._clock.time() / 60) * 60
         self._task_definitions: dict[str, dict[str, Any]] = {}
         self._revisions: dict[tuple[Color, str, str], str] = {}
+        # Per colour started: the revision and the ECS deployment id UpdateService answered.
+        self._rollouts: dict[Color, tuple[str, str | None]] = {}
         self._load_balancer_arn: str | None = None
         # Dry-run overlay: what the printed calls would have changed.
         self._planned_weights: Weights | None = None

@@ -46,7 +46,9 @@ from bluegreen.aws.requests import (
 )
 from bluegreen.aws.responses import (
     deregistration_delay,
+    primary_deployment_id,
     release_from_task_definition,
+    rollout_of,
     service_problems,
     traffic_from_metrics,
 )
@@ -162,7 +164,7 @@ class AwsProvider(AwsClient):
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
         service = self._services()[self.resources.services[color]]
         revision = self._revision(color, release, current=str(service["taskDefinition"]))
-        self._call(
+        response = self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,
             **update_service_request(
@@ -172,6 +174,8 @@ class AwsProvider(AwsClient):
                 task_definition_arn=revision,
             ),
         )
+        # The deployment this call started, to tell it from one ECS puts in its place.
+        self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
         if self.dry_run is not None:
             self._planned_desired[color] = tasks
 
@@ -191,9 +195,20 @@ class AwsProvider(AwsClient):
         if running < desired or rollout_failed:
             stopped = self._stopped_tasks(name)
         problems = service_problems(service, stopped)
+        settled = True
+        if color in self._rollouts and self.dry_run is None:
+            rollout = rollout_of(service, *self._rollouts[color])
+            problems = (*problems, rollout.problem) if rollout.problem else problems
+            settled = rollout.settled
         return self._overlay_health(
             color,
-            Health(desired=desired, running=running, healthy=targets.healthy, problems=problems),
+            Health(
+                desired=desired,
+                running=running,
+                healthy=targets.healthy,
+                problems=problems,
+                settled=settled,
+            ),
         )
 
     def set_weights(self, weights: Weights) -> None:
