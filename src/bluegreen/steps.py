@@ -202,15 +202,18 @@ class StartIdle:
                 f"{ctx.new} still runs {state.release.version if state.release else '?'} warm"
             )
             return
-        ctx.journal.record(
-            events.Start(color=ctx.new, release=ctx.request.release, tasks=ctx.request.tasks)
-        )
+        # At least what the live colour runs now (autoscaling may have scaled it out), so
+        # capacity never drops at cutover.
+        live = snapshot.colors[ctx.old].health.running if ctx.old is not None else 0
+        tasks = max(ctx.request.tasks, live)
+        ctx.journal.record(events.Start(color=ctx.new, release=ctx.request.release, tasks=tasks))
         ctx.progress.info(
-            f"starting {ctx.request.tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            f"starting {tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            + (f" (as many as {ctx.old} runs)" if tasks > ctx.request.tasks else "")
         )
         if snapshot.weights.of(ctx.new) == 0:
             ctx.never_served.add(ctx.new)
-        ctx.provider.start(ctx.new, ctx.request.release, ctx.request.tasks)
+        ctx.provider.start(ctx.new, ctx.request.release, tasks)
 
     def undo(self, ctx: Context) -> None:
         """Stop what this deployment started (never a colour it found running)."""

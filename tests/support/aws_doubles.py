@@ -149,6 +149,16 @@ class EcsAgentDouble:
         """From now on migration tasks stop with `exit_code`."""
         self.migration_exit = (exit_code, reason)
 
+    def autoscale(self, color: Color, desired: int) -> None:
+        """Application Auto Scaling sets `color`'s desired count, as a target-tracking policy
+        does whenever its metric moves (mid-deployment too); ECS follows (targets reconciled)."""
+        self._ecs.update_service(
+            cluster=self.outputs["ecs_cluster_name"],
+            service=self.outputs[f"{color}_service_name"],
+            desiredCount=desired,
+        )
+        self.reconcile()
+
     def trip_circuit_breaker(self, image: str) -> None:
         """From now on a service put on `image` is rolled back by ECS's circuit breaker: its
         task definition goes back to the previous revision, a new PRIMARY deployment runs that

@@ -142,9 +142,14 @@ class AwsClient:
     def _task_definition(self, arn: str) -> dict[str, Any]:
         if arn not in self._task_definitions:
             response = self._call(
-                f"task definition {arn}", self._ecs.describe_task_definition, taskDefinition=arn
+                f"task definition {arn}",
+                self._ecs.describe_task_definition,
+                taskDefinition=arn,
+                include=["TAGS"],
             )
-            self._task_definitions[arn] = dict(response["taskDefinition"])
+            # The revision's tags, carried over to the revisions registered from it.
+            tags = list(response.get("tags") or [])
+            self._task_definitions[arn] = dict(response["taskDefinition"], tags=tags)
         return self._task_definitions[arn]
 
     def _revision(self, color: Color, release: Release, *, current: str) -> str:

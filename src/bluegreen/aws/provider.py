@@ -29,6 +29,7 @@ counter, dry-run). What each method asks of AWS:
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -146,6 +147,7 @@ class AwsProvider(AwsClient):
             container_name=container,
             command=command,
             version=release.version,
+            client_token=uuid.uuid4().hex,  # one per migration: its retries are the same call
         )
         response = self._call(f"cluster {self.resources.cluster}", self._ecs.run_task, **request)
         failures = response.get("failures") or []
