@@ -66,6 +66,11 @@ class Provider(Protocol):
         without the weighted production listener (readiness checks and smoke tests)."""
         ...
 
+    def test_listener_problem(self) -> str | None:
+        """Why `route_test_listener` could not reach an idle colour (None when it can): checked
+        before anything starts when a smoke test is asked for."""
+        ...
+
     def drain_delay(self, color: Color) -> float:
         """Seconds the load balancer keeps serving requests already routed to `color` after its
         weight went to 0 (AWS: the target group's deregistration delay). The procedure waits

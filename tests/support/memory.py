@@ -163,6 +163,9 @@ class MemoryProvider:
     def alarms(self, color: Color) -> Sequence[str]:
         return ()
 
+    def test_listener_problem(self) -> str | None:
+        return None
+
     def route_test_listener(self, color: Color) -> str:
         return f"http://memory/{color}"
 

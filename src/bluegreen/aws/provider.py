@@ -258,6 +258,16 @@ class AwsProvider(AwsClient):
         """Names of `color`'s alarms in state ALARM."""
         return self._firing_alarms((color,))[color]
 
+    def test_listener_problem(self) -> str | None:
+        """None when the test listener is configured and exists (DescribeListeners)."""
+        test_listener = self.resources.test_listener_arn
+        if test_listener is None:
+            return "no test listener (the Terraform output test_listener_arn is not set)"
+        self._call(
+            f"listener {test_listener}", self._elb.describe_listeners, ListenerArns=[test_listener]
+        )
+        return None
+
     def route_test_listener(self, color: Color) -> str:
         """A URL that reaches `color` alone (see the module docstring)."""
         if self._weights().of(color) == 100:

@@ -167,6 +167,10 @@ class LocalProvider:
         """No alarms locally."""
         return []
 
+    def test_listener_problem(self) -> str | None:
+        """None: each colour has its own test port locally."""
+        return None
+
     def route_test_listener(self, color: Color) -> str:
         """The test listener of `color` (one per colour locally, so nothing to re-point): it
         reaches only that colour, whatever the weights."""
