@@ -8,7 +8,7 @@ machine) and `AwsProvider` (ECS, ELBv2, CloudWatch, DynamoDB, SSM) implement it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
@@ -32,9 +32,12 @@ class Provider(Protocol):
         """Live weights and, per colour, release, tasks, health and requests in flight."""
         ...
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's one-off migration as `color` would run it (the colour the
-        procedure is about to start it on); raise DeployError when it fails."""
+        procedure is about to start it on); raise DeployError when it fails. `heartbeat` is
+        called between polls of a long wait (the procedure renews its lock's lease there)."""
         ...
 
     def start(self, color: Color, release: Release, tasks: int) -> None:

@@ -135,6 +135,7 @@ class EcsAgentDouble:
         self._last_target_group: str | None = None  # the request an after-call answers
         self._lock = threading.Lock()
         self.breaker_images: set[str] = set()
+        self.migration_until: tuple[Any, float] | None = None
         self.rolled_back: dict[str, str] = {}  # service name -> the revision ECS went back to
         self._update: dict[str, Any] = {}
         self._before_update: str | None = None
@@ -148,6 +149,10 @@ class EcsAgentDouble:
     ) -> None:
         """From now on migration tasks stop with `exit_code`."""
         self.migration_exit = (exit_code, reason)
+
+    def slow_migrations(self, clock: Any, until: float) -> None:
+        """Migration tasks keep RUNNING until `until` on `clock` (a long schema change)."""
+        self.migration_until = (clock, until)
 
     def autoscale(self, color: Color, desired: int) -> None:
         """Application Auto Scaling sets `color`'s desired count, as a target-tracking policy
@@ -283,6 +288,16 @@ class EcsAgentDouble:
         self._last_target_group = params.get("TargetGroupArn")
 
     def _after_describe_tasks(self, parsed: dict[str, Any], **_: Any) -> None:
+        if (
+            self.migration_until is not None
+            and self.migration_until[0].time() < (self.migration_until[1])
+        ):
+            for task in parsed.get("tasks", []):
+                if str(task.get("group", "")).startswith("bluegreen-migrate:"):
+                    task["lastStatus"] = "RUNNING"
+                    for container in task.get("containers", []):
+                        container.pop("exitCode", None)
+            return
         if self.migration_exit is None:
             return
         exit_code, reason = self.migration_exit

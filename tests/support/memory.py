@@ -7,7 +7,7 @@ provider's integration tests run those for real. Here every call is logged, and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +125,9 @@ class MemoryProvider:
         }
         return Snapshot(self.target, "http://memory", self.weights, states)
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         self.calls.append(("migrate", release.version))
         if self.fail_migration:
             raise DeployError("migration failed: boom")

@@ -184,7 +184,13 @@ class AwsClient:
         self._revisions[key] = arn
         return arn
 
-    def _wait_for_one_off(self, task_arn: str, container: str, release: Release) -> None:
+    def _wait_for_one_off(
+        self,
+        task_arn: str,
+        container: str,
+        release: Release,
+        heartbeat: Callable[[], None] | None = None,
+    ) -> None:
         """Poll the migration task with backoff (2 s doubling to 30 s) until STOPPED or deadline."""
         deadline = self._clock.time() + self._migration_timeout
         wait = 2.0
@@ -213,6 +219,8 @@ class AwsClient:
                     hint="it is still running: check it in the ECS console before retrying",
                 )
             self._clock.sleep(wait)
+            if heartbeat is not None:
+                heartbeat()  # the lock's lease is renewed through a wait of up to 30 minutes
             wait = min(wait * 2, 30.0)
 
     def _stopped_tasks(self, service_name: str) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -128,7 +128,9 @@ class AwsProvider(AwsClient):
             },
         )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Register the release's revision and run its migration as a one-off task; wait for exit 0.
 
         The revision is derived from `color`'s service (the colour the procedure starts the
@@ -160,7 +162,7 @@ class AwsProvider(AwsClient):
         if self.dry_run is not None:
             self.dry_run.note("would wait for the migration task to stop with exit code 0")
             return
-        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release)
+        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release, heartbeat)
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""

@@ -11,7 +11,7 @@ import os
 import shlex
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bluegreen.config import Settings
@@ -216,10 +216,14 @@ class LocalProvider:
                 hint="run `bluegreen up`",
             )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's migration command with the DB settings; DeployError on failure.
 
-        Locally every colour shares one database, so `color` changes nothing here.
+        Locally every colour shares one database, so `color` changes nothing here. The
+        migration is bounded by MIGRATE_TIMEOUT, well inside the lease, so there is no
+        heartbeat to give while it runs.
         """
         if not release.migrate_command:
             return
