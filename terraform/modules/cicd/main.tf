@@ -126,9 +126,9 @@ data "aws_iam_policy_document" "deploy" {
     sid     = "EcsTagOnRegister"
     actions = local.controller_actions.EcsTagOnRegister
     # A new revision carries the running one's tags (default_tags included); AWS authorizes
-    # tag-on-create as ecs:TagResource. Only while registering a task definition: no tagging of
-    # existing resources.
-    resources = ["*"]
+    # tag-on-create as ecs:TagResource. Only new revisions of our two families, and only while
+    # registering them: no tagging of existing resources.
+    resources = [for family in var.task_definition_families : "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${family}:*"]
     condition {
       test     = "StringEquals"
       variable = "ecs:CreateAction"
