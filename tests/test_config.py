@@ -6,6 +6,8 @@ import pytest
 
 from bluegreen.config import load_settings
 from bluegreen.errors import ConfigError
+from bluegreen.model import Release
+from bluegreen.request import DeployRequest, RollbackRequest
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -72,3 +74,14 @@ def test_invalid_toml_says_where(tmp_path: Path) -> None:
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_health_timeout_defaults_per_target_and_a_setting_overrides_both() -> None:
+    assert load_settings(overrides={"target": "local"}).deploy.health_timeout_for("local") == 60
+    aws = load_settings(overrides={"target": "aws"})
+    assert (
+        DeployRequest.from_settings(aws, Release(version="2", image="r/a:2")).health_timeout == 600
+    )
+    set_by_flag = load_settings(overrides={"target": "aws", "deploy": {"health_timeout": 900}})
+    assert set_by_flag.deploy.health_timeout_for("aws") == 900
+    assert RollbackRequest.from_settings(set_by_flag).health_timeout == 900

@@ -76,7 +76,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
-        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.hooks"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.hooks", "bluegreen.approval"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from bluegreen.cli_support import common_options, interrupt_on_sigterm, load, sh
 from bluegreen.clock import DryRunClock
 from bluegreen.config import Settings
 from bluegreen.console import RichProgress
-from bluegreen.errors import BluegreenError, DeployError
+from bluegreen.errors import BluegreenError, ConfigError, DeployError
+from bluegreen.lifecycle import ApprovalPending
 from bluegreen.operations.probing import probing
 from bluegreen.operations.releases import parse_env, resolve_release
 from bluegreen.output import (
@@ -135,6 +137,11 @@ def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
 @click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds the old colour stays warm.")
 @click.option("--approve/--no-approve", default=None, help="Pause before the final shift.")
 @click.option("--approve-timeout", type=click.FloatRange(1, 604800), help="Then roll back.")
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="With --approve: end this process at the pause (lock kept); promote/rollback finish.",
+)
 @click.option("--smoke", help="Command run against the new colour (BLUEGREEN_TARGET_URL).")
 @click.option("--health-timeout", type=click.FloatRange(1, 3600), help="Seconds to turn healthy.")
 @click.option("--probe", "probe_rps", type=click.FloatRange(1, 5000), help="Probe at R req/s.")
@@ -154,6 +161,7 @@ def deploy(
     write_report: bool,
     dry_run: bool,
     as_json: bool,
+    detach: bool,
     **deploy_flags: Any,  # the [deploy] settings given as flags (--tasks ... --health-timeout)
 ) -> None:
     """Deploy a release to the idle colour and move traffic to it, or roll back on failure."""
@@ -163,6 +171,8 @@ def deploy(
         settings, version=version, image=image, command=command, env=parse_env(env_pairs), ref=ref
     )
     provider = operations.provider_for(settings, dry_run=dry_run)
+    if detach and not settings.deploy.approve:
+        raise ConfigError("--detach hands the approval pause back: it needs --approve")
     deployment_id = new_deployment_id()
     error: DeployError | None = None
     record: DeploymentRecord | None = None
@@ -170,13 +180,16 @@ def deploy(
         try:
             record = operations.deploy(
                 provider,
-                DeployRequest.from_settings(settings, release, dry_run=dry_run),
+                DeployRequest.from_settings(settings, release, dry_run=dry_run, detach=detach),
                 RichProgress(err_console),
                 deployment_id=deployment_id,
                 clock=DryRunClock() if dry_run else None,
             )
         except DeployError as exc:  # report what the users saw before exiting 1
             error = exc
+        except ApprovalPending as pending:
+            _print_pending(pending, as_json)
+            return
     summary = probe.save(provider.state, settings.local.state_dir, deployment_id)
     if summary and not as_json:
         print_probe(summary)
@@ -195,6 +208,21 @@ def deploy(
         ),
     )
     print_warnings(done)
+
+
+def _print_pending(pending: ApprovalPending, as_json: bool) -> None:
+    """The documented line of a pause handed back (exit 0): `awaiting approval: <id> until …`."""
+    until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(pending.deadline))
+    emit(
+        as_json,
+        {"id": pending.deployment_id, "state": "awaiting_approval", "deadline": pending.deadline},
+        lambda: None,
+    )
+    err_console.print(
+        f"awaiting approval: {pending.deployment_id} until {until}; run `bluegreen promote` "
+        "or `bluegreen rollback` before then (later, the next command rolls it back)",
+        highlight=False,
+    )
 
 
 def _write_report(settings: Settings, provider: Provider, deployment_id: str) -> None:
@@ -262,10 +290,21 @@ def rollback(
     default=0,
     help="Seconds to wait for a deployment to reach its approval pause first.",
 )
-def promote(*, target: str | None, config_path: Path | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the history record as JSON.")
+def promote(*, target: str | None, config_path: Path | None, wait: float, as_json: bool) -> None:
     """Let a deployment paused by --approve make its final shift."""
     settings = load(target, config_path)
-    deployment_id = operations.promote(operations.provider_for(settings), wait=wait)
+    provider = operations.provider_for(settings)
+    deployment_id = operations.promote(
+        provider,
+        wait=wait,
+        progress=RichProgress(err_console),
+        analysis=settings.analysis,
+        lease=settings.deploy.lock_lease,
+    )
+    record = provider.state.load_record(deployment_id)
+    if record is not None and as_json:
+        emit(True, record.to_dict(), lambda: None)
     err_console.print(f"promoted {deployment_id}")
 
 

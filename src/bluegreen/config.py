@@ -35,12 +35,29 @@ class DeploySettings(_Frozen):
     bake: float = Field(0.0, ge=0, le=86400)
     approve: bool = False
     approve_timeout: float = Field(3600.0, gt=0, le=7 * 86400)
-    health_timeout: float = Field(60.0, gt=0, le=3600)
+    # Unset: 60 s locally, 600 s on AWS (see `health_timeout_for`).
+    health_timeout: float | None = Field(None, gt=0, le=3600)
     drain_timeout: float = Field(60.0, gt=0, le=3600)
     smoke: str | None = None
     lock_lease: float = Field(300.0, ge=10, le=3600)
     # The path the probe requests (`--probe`); any path of the service that answers 2xx.
     probe_path: str = Field("/", pattern=r"^/")
+
+    def health_timeout_for(self, target: str) -> float:
+        """Seconds the new colour has to turn healthy on `target`.
+
+        Locally a gunicorn task is up in a second or two. A Fargate task needs an ENI attached,
+        its image pulled (cold: tens of seconds to minutes for a large image), the app started,
+        then `healthy_threshold` (2) passing ALB checks at the target group's interval
+        (terraform/modules/alb): 600 s covers a cold start with room, and a release that never
+        turns healthy still fails on its own (crashes and a FAILED rollout stop the wait early).
+        """
+        if self.health_timeout is not None:
+            return self.health_timeout
+        return DEFAULT_HEALTH_TIMEOUT[target]
+
+
+DEFAULT_HEALTH_TIMEOUT = {"local": 60.0, "aws": 600.0}
 
 
 class AnalysisSettings(_Frozen):

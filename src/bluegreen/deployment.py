@@ -15,7 +15,7 @@ from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
 from bluegreen.hooks import Hook, run_point
-from bluegreen.lifecycle import Run, operation_lifecycle, restored_error
+from bluegreen.lifecycle import ApprovalPending, Run, operation_lifecycle, restored_error
 from bluegreen.model import Color, Weights
 from bluegreen.plan import describe_weights, idle_color, live_state_problems
 from bluegreen.progress import Progress
@@ -127,56 +127,70 @@ class Deployment:
             )
         )
         run.outcome_on_error = Outcome.ROLLED_BACK if old is not None else Outcome.FAILED
-        done: list[Step] = []
-        error: BluegreenError | None = None
-        interrupted = False
-        try:
-            for step in self.steps:
-                done.append(step)
-                step.run(ctx)
-        except BluegreenError as exc:
-            error = exc
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
-            error = DeployError("interrupted by the operator")
-            interrupted = True
-        except Exception as exc:  # an unexpected bug must still put traffic back
-            error = DeployError(f"unexpected error: {exc!r}")
-        if error is not None:
-            self._undo(ctx, done, error)
-            problem = unrestored(self.provider, old)
-            if problem is not None:
-                run.outcome = Outcome.FAILED
-                run.reason = f"{error.message} (traffic NOT restored: {problem})"
-                raise DeployError(
-                    run.reason, hint="`bluegreen up` restarts what died and restores traffic"
-                ) from error
-            if interrupted:  # said only now: the platform showed traffic back on `old`
-                error = DeployError("interrupted by the operator; traffic restored")
-            run.reason = error.message
-            raise restored_error(error)
+        execute(ctx, self.steps)
 
-    def _undo(self, ctx: Context, done: list[Step], error: BluegreenError) -> None:
-        ctx.journal.record(events.Failed(reason=error.message))
-        self.progress.info(f"failed: {error.message}")
-        try:  # a platform part that died (HAProxy, PostgreSQL) first, traffic on the old colour
-            healed = self.provider.heal(ctx.old)
-        except BluegreenError as exc:
-            healed = ()
-            ctx.run.notes.append(f"restarting the platform failed: {exc.message}")
-        for line in healed:
-            self.progress.info(line)
-            ctx.run.notes.append(line)
-        for step in reversed(done):
-            try:
-                step.undo(ctx)
-            except Exception as exc:  # keep undoing the rest; the record says what is left
-                ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
-                ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
-        if any(isinstance(step, StartIdle) for step in done):  # something changed and went back
-            try:
-                run_point(ctx, "on_rollback")
-            except Exception as exc:  # a hook never stops the error from being reported
-                ctx.run.notes.append(f"on_rollback hook could not run: {exc}")
+
+def execute(ctx: Context, steps: Sequence[Step]) -> None:
+    """Run `steps` in order; when one fails, undo those that ran, in reverse, and raise.
+
+    A pause handed back (ApprovalPending) is not a failure: nothing is undone. After an undo
+    the platform is read back: "traffic restored" is said only when it shows all traffic on
+    the old colour with healthy targets.
+    """
+    done: list[Step] = []
+    error: BluegreenError | None = None
+    interrupted = False
+    try:
+        for step in steps:
+            done.append(step)
+            step.run(ctx)
+    except ApprovalPending:
+        raise
+    except BluegreenError as exc:
+        error = exc
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
+        error = DeployError("interrupted by the operator")
+        interrupted = True
+    except Exception as exc:  # an unexpected bug must still put traffic back
+        error = DeployError(f"unexpected error: {exc!r}")
+    if error is None:
+        return
+    _undo(ctx, done, error)
+    problem = unrestored(ctx.provider, ctx.old)
+    if problem is not None:
+        ctx.run.outcome = Outcome.FAILED
+        ctx.run.reason = f"{error.message} (traffic NOT restored: {problem})"
+        raise DeployError(
+            ctx.run.reason, hint="`bluegreen up` restarts what died and restores traffic"
+        ) from error
+    if interrupted:  # said only now: the platform showed traffic back on `old`
+        error = DeployError("interrupted by the operator; traffic restored")
+    ctx.run.reason = error.message
+    raise restored_error(error)
+
+
+def _undo(ctx: Context, done: list[Step], error: BluegreenError) -> None:
+    ctx.journal.record(events.Failed(reason=error.message))
+    ctx.progress.info(f"failed: {error.message}")
+    try:  # a platform part that died (HAProxy, PostgreSQL) first, traffic on the old colour
+        healed = ctx.provider.heal(ctx.old)
+    except BluegreenError as exc:
+        healed = ()
+        ctx.run.notes.append(f"restarting the platform failed: {exc.message}")
+    for line in healed:
+        ctx.progress.info(line)
+        ctx.run.notes.append(line)
+    for step in reversed(done):
+        try:
+            step.undo(ctx)
+        except Exception as exc:  # keep undoing the rest; the record says what is left
+            ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
+            ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+    if any(isinstance(step, StartIdle) for step in done):  # something changed and went back
+        try:
+            run_point(ctx, "on_rollback")
+        except Exception as exc:  # a hook never stops the error from being reported
+            ctx.run.notes.append(f"on_rollback hook could not run: {exc}")
 
 
 def unrestored(provider: Provider, old: Color | None) -> str | None:

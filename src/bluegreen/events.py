@@ -226,6 +226,12 @@ class AwaitingApproval:
 
     kind: ClassVar[Kind] = Kind.AWAITING_APPROVAL
     timeout: float
+    # A pause handed back (`deploy --approve --detach`): the process exits and `promote` or
+    # `rollback` in another process finishes; what that process needs to finish it is here.
+    detached: bool = False
+    deadline: float | None = None  # wall clock: past it, the next command rolls back
+    bake: float = 0.0
+    drain_timeout: float = 60.0
 
 
 @dataclass(frozen=True)

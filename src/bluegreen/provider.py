@@ -8,7 +8,7 @@ machine) and `AwsProvider` (ECS, ELBv2, CloudWatch, DynamoDB, SSM) implement it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
@@ -32,9 +32,12 @@ class Provider(Protocol):
         """Live weights and, per colour, release, tasks, health and requests in flight."""
         ...
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's one-off migration as `color` would run it (the colour the
-        procedure is about to start it on); raise DeployError when it fails."""
+        procedure is about to start it on); raise DeployError when it fails. `heartbeat` is
+        called between polls of a long wait (the procedure renews its lock's lease there)."""
         ...
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
@@ -64,6 +67,11 @@ class Provider(Protocol):
     def route_test_listener(self, color: Color) -> str:
         """Point the test listener at `color` and return its URL: a way to reach `color` alone,
         without the weighted production listener (readiness checks and smoke tests)."""
+        ...
+
+    def test_listener_problem(self) -> str | None:
+        """Why `route_test_listener` could not reach an idle colour (None when it can): checked
+        before anything starts when a smoke test is asked for."""
         ...
 
     def drain_delay(self, color: Color) -> float:

@@ -106,9 +106,15 @@ def recover(
     fallback: Release | None = None,
     tasks: int = 1,
     health_timeout: float = 60.0,
+    reason: str | None = None,
 ) -> DeploymentRecord:
-    """Bring the platform back to one healthy live colour and close the interrupted deployment."""
+    """Bring the platform back to one healthy live colour and close the interrupted deployment.
+
+    A deployment that handed its approval pause back is rolled back the same way: by an
+    operator (`reason` says so) or because its approval deadline passed.
+    """
     view = journal.read(provider.state, holder.deployment_id)
+    pause = view.handed_back_pause
     begin = view.begin
     old = begin.old if begin else None
     new = begin.new if begin else None
@@ -140,6 +146,12 @@ def recover(
             f"controller stopped during step '{last or 'begin'}'; "
             f"recovered to {keep or 'no healthy colour'}"
         )
+        if pause is not None:
+            run.outcome = Outcome.ROLLED_BACK
+            run.reason = reason or (
+                f"no approval within {pause.timeout:.0f} s (the pause was handed back); "
+                f"rolled back to {keep or 'no healthy colour'}"
+            )
         if keep is not None:
             settle_on(provider, snapshot, keep, progress, clock)
         elif (release := (begin.old_release if begin else None) or fallback) is not None:

@@ -32,6 +32,9 @@ class DeployRequest:
     reason: str | None = None
     dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
     hooks: HookSettings = field(default_factory=HookSettings)
+    # Hand the approval pause back (journaled, lock kept until the approve timeout) instead of
+    # waiting in this process: no deployment depends on one job's credentials outliving it.
+    detach: bool = False
 
     @classmethod
     def from_settings(
@@ -41,6 +44,7 @@ class DeployRequest:
         *,
         reason: str | None = None,
         dry_run: bool = False,
+        detach: bool = False,
     ) -> DeployRequest:
         """The request `deploy` (and `up`) make from the effective settings."""
         d = settings.deploy
@@ -51,7 +55,7 @@ class DeployRequest:
             bake=d.bake,
             approve=d.approve,
             approve_timeout=d.approve_timeout,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             smoke=d.smoke,
             analysis=settings.analysis,
@@ -59,6 +63,7 @@ class DeployRequest:
             reason=reason,
             dry_run=dry_run,
             hooks=settings.hooks,
+            detach=detach,
         )
 
 
@@ -84,7 +89,7 @@ class RollbackRequest:
         d = settings.deploy
         return cls(
             tasks=d.tasks,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             analysis=settings.analysis,
             lock_lease=d.lock_lease,

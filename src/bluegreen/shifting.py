@@ -13,6 +13,7 @@ from bluegreen.analysis import Verdict, judge, window_start
 from bluegreen.clock import poll
 from bluegreen.errors import AnalysisError, DeployError
 from bluegreen.events import Kind
+from bluegreen.lifecycle import ApprovalPending
 from bluegreen.model import TrafficCounters, Weights
 from bluegreen.plan import Strategy, describe_weights, shift_steps
 from bluegreen.steps import Context
@@ -99,6 +100,8 @@ class Shift:
                 Watch(ctx, f"step {index}/{len(steps)}").for_seconds(ctx.request.strategy.interval)
 
     def _await_approval(self, ctx: Context) -> None:
+        if ctx.request.detach:
+            hand_back(ctx)
         ctx.journal.record(events.AwaitingApproval(timeout=ctx.request.approve_timeout))
         ctx.progress.info(
             "paused before the final shift: run `bluegreen promote` or `bluegreen rollback`"
@@ -129,6 +132,28 @@ class Shift:
         ctx.set_weights(weights)
         ctx.journal.record(events.Restored(weights=weights))
         ctx.progress.info(f"traffic restored: {describe_weights(weights)}")
+
+
+def hand_back(ctx: Context) -> None:
+    """Pause for approval in the journal and the lock, not in this process: raise
+    ApprovalPending, which keeps the lock (no process, alive until the deadline) and undoes
+    nothing; `promote` or `rollback` in another process, with its own credentials, finishes."""
+    request = ctx.request
+    deadline = ctx.clock.time() + request.approve_timeout
+    ctx.journal.record(
+        events.AwaitingApproval(
+            timeout=request.approve_timeout,
+            detached=True,
+            deadline=deadline,
+            bake=request.bake,
+            drain_timeout=request.drain_timeout,
+        )
+    )
+    ctx.progress.info(
+        "paused before the final shift and handed back: run `bluegreen promote` or "
+        f"`bluegreen rollback` within {request.approve_timeout:.0f} s"
+    )
+    raise ApprovalPending(ctx.run.id, deadline)
 
 
 class Bake:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -122,7 +123,7 @@ class Migrate:
         ctx.journal.record(events.Migrate(version=release.version, revisions=revisions))
         shown = ", ".join(f"{r.id} ({r.change})" for r in known) or "revisions not readable here"
         ctx.progress.info(f"migrating the database for {release.version}: {shown}")
-        ctx.provider.migrate(release, ctx.new)
+        ctx.provider.migrate(release, ctx.new, heartbeat=ctx.run.renew)
         ctx.journal.record(events.Migrated())
         if ctx.old is not None:
             self._check_live(ctx, ctx.old, known)
@@ -202,15 +203,18 @@ class StartIdle:
                 f"{ctx.new} still runs {state.release.version if state.release else '?'} warm"
             )
             return
-        ctx.journal.record(
-            events.Start(color=ctx.new, release=ctx.request.release, tasks=ctx.request.tasks)
-        )
+        # At least what the live colour runs now (autoscaling may have scaled it out), so
+        # capacity never drops at cutover.
+        live = snapshot.colors[ctx.old].health.running if ctx.old is not None else 0
+        tasks = max(ctx.request.tasks, live)
+        ctx.journal.record(events.Start(color=ctx.new, release=ctx.request.release, tasks=tasks))
         ctx.progress.info(
-            f"starting {ctx.request.tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            f"starting {tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            + (f" (as many as {ctx.old} runs)" if tasks > ctx.request.tasks else "")
         )
         if snapshot.weights.of(ctx.new) == 0:
             ctx.never_served.add(ctx.new)
-        ctx.provider.start(ctx.new, ctx.request.release, ctx.request.tasks)
+        ctx.provider.start(ctx.new, ctx.request.release, tasks)
 
     def undo(self, ctx: Context) -> None:
         """Stop what this deployment started (never a colour it found running)."""
@@ -264,22 +268,38 @@ class WaitHealthy:
         """Nothing to put back."""
 
 
-def run_smoke(command: str, url: str, timeout: float = 300.0) -> tuple[int, str]:
-    """Run a smoke-test shell command against `url`; its exit code and the tail of its output."""
+def run_smoke(
+    command: str,
+    url: str,
+    timeout: float = 300.0,
+    heartbeat: Callable[[], None] | None = None,
+    beat: float = 5.0,
+) -> tuple[int, str]:
+    """Run a smoke-test shell command against `url`; its exit code and the tail of its output.
+
+    `heartbeat` is called every `beat` seconds while it runs (the lock's lease is renewed).
+    """
     env = {**os.environ, "BLUEGREEN_TARGET_URL": url}
-    try:
-        done = subprocess.run(  # noqa: S602 - the operator's own smoke command from config/flags
-            command,
-            shell=True,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return 124, f"timed out after {timeout:.0f} s"
-    return done.returncode, (done.stdout + done.stderr)[-2000:]
+    process = subprocess.Popen(  # noqa: S602 - the operator's own smoke command from config/flags
+        command,
+        shell=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            output, _ = process.communicate(timeout=max(min(beat, deadline - time.monotonic()), 0))
+            return process.returncode, output[-2000:]
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                process.kill()
+                process.communicate()
+                return 124, f"timed out after {timeout:.0f} s"
+            if heartbeat is not None:
+                heartbeat()
 
 
 class Smoke:
@@ -295,7 +315,7 @@ class Smoke:
         url = ctx.provider.route_test_listener(ctx.new)
         ctx.journal.record(events.Smoke(color=ctx.new, url=url, command=command))
         ctx.progress.info(f"smoke test against {ctx.new} at {url}")
-        code, output = run_smoke(command, url)
+        code, output = run_smoke(command, url, heartbeat=ctx.run.renew)
         ctx.journal.record(events.SmokeDone(exit_code=code))
         if code != 0:
             raise DeployError(f"smoke test failed with exit code {code}: {output.strip()[-500:]}")

@@ -108,6 +108,15 @@ class DeploymentView:
         return any(isinstance(r.event, events.AwaitingApproval) for r in self.steps)
 
     @property
+    def handed_back_pause(self) -> events.AwaitingApproval | None:
+        """The approval pause this deployment handed back and still sits in (else None)."""
+        steps = self.steps
+        last = steps[-1].event if steps else None
+        if isinstance(last, events.AwaitingApproval) and last.detached:
+            return last
+        return None
+
+    @property
     def weights(self) -> tuple[tuple[float, Weights], ...]:
         """The load balancer's weights after each change the deployment made."""
         return tuple(

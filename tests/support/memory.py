@@ -7,7 +7,7 @@ provider's integration tests run those for real. Here every call is logged, and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,11 @@ class MemoryState:
     def renew_lock(self, deployment_id: str, expires_at: float) -> None:
         assert self.lock is not None
         assert self.lock.deployment_id == deployment_id
+
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        assert self.lock is not None
+        assert self.lock.deployment_id == deployment_id
+        self.lock = holder
 
     def release_lock(self, deployment_id: str) -> None:
         if self.lock is not None and self.lock.deployment_id == deployment_id:
@@ -120,7 +125,9 @@ class MemoryProvider:
         }
         return Snapshot(self.target, "http://memory", self.weights, states)
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         self.calls.append(("migrate", release.version))
         if self.fail_migration:
             raise DeployError("migration failed: boom")
@@ -157,6 +164,9 @@ class MemoryProvider:
 
     def alarms(self, color: Color) -> Sequence[str]:
         return ()
+
+    def test_listener_problem(self) -> str | None:
+        return None
 
     def route_test_listener(self, color: Color) -> str:
         return f"http://memory/{color}"

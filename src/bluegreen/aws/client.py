@@ -90,6 +90,8 @@ class AwsClient:
         self._task_definitions: dict[str, dict[str, Any]] = {}
         self._revisions: dict[tuple[Color, str, str, tuple[tuple[str, str], ...]], str] = {}
         self._template = TaskDefinitionTemplate.from_settings(settings)
+        # Per colour started: the revision and the ECS deployment id UpdateService answered.
+        self._rollouts: dict[Color, tuple[str, str | None]] = {}
         self._load_balancer_arn: str | None = None
         # Dry-run overlay: what the printed calls would have changed.
         self._planned_weights: Weights | None = None
@@ -142,9 +144,14 @@ class AwsClient:
     def _task_definition(self, arn: str) -> dict[str, Any]:
         if arn not in self._task_definitions:
             response = self._call(
-                f"task definition {arn}", self._ecs.describe_task_definition, taskDefinition=arn
+                f"task definition {arn}",
+                self._ecs.describe_task_definition,
+                taskDefinition=arn,
+                include=["TAGS"],
             )
-            self._task_definitions[arn] = dict(response["taskDefinition"])
+            # The revision's tags, carried over to the revisions registered from it.
+            tags = list(response.get("tags") or [])
+            self._task_definitions[arn] = dict(response["taskDefinition"], tags=tags)
         return self._task_definitions[arn]
 
     def running_task_definition(self, color: Color) -> dict[str, Any]:
@@ -212,7 +219,13 @@ class AwsClient:
         self._revisions[key] = arn
         return arn
 
-    def _wait_for_one_off(self, task_arn: str, container: str, release: Release) -> None:
+    def _wait_for_one_off(
+        self,
+        task_arn: str,
+        container: str,
+        release: Release,
+        heartbeat: Callable[[], None] | None = None,
+    ) -> None:
         """Poll the migration task with backoff (2 s doubling to 30 s) until STOPPED or deadline."""
         deadline = self._clock.time() + self._migration_timeout
         wait = 2.0
@@ -241,6 +254,8 @@ class AwsClient:
                     hint="it is still running: check it in the ECS console before retrying",
                 )
             self._clock.sleep(wait)
+            if heartbeat is not None:
+                heartbeat()  # the lock's lease is renewed through a wait of up to 30 minutes
             wait = min(wait * 2, 30.0)
 
     def _stopped_tasks(self, service_name: str) -> list[dict[str, Any]]:

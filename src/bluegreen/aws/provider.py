@@ -29,7 +29,8 @@ counter, dry-run). What each method asks of AWS:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,7 +47,9 @@ from bluegreen.aws.requests import (
 )
 from bluegreen.aws.responses import (
     deregistration_delay,
+    primary_deployment_id,
     release_from_task_definition,
+    rollout_of,
     service_problems,
     traffic_from_metrics,
 )
@@ -125,7 +128,9 @@ class AwsProvider(AwsClient):
             },
         )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Register the release's revision and run its migration as a one-off task; wait for exit 0.
 
         The revision is derived from `color`'s service (the colour the procedure starts the
@@ -144,6 +149,7 @@ class AwsProvider(AwsClient):
             container_name=container,
             command=command,
             version=release.version,
+            client_token=uuid.uuid4().hex,  # one per migration: its retries are the same call
         )
         response = self._call(f"cluster {self.resources.cluster}", self._ecs.run_task, **request)
         failures = response.get("failures") or []
@@ -156,13 +162,13 @@ class AwsProvider(AwsClient):
         if self.dry_run is not None:
             self.dry_run.note("would wait for the migration task to stop with exit code 0")
             return
-        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release)
+        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release, heartbeat)
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
         service = self._services()[self.resources.services[color]]
         revision = self._revision(color, release, current=str(service["taskDefinition"]))
-        self._call(
+        response = self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,
             **update_service_request(
@@ -172,6 +178,8 @@ class AwsProvider(AwsClient):
                 task_definition_arn=revision,
             ),
         )
+        # The deployment this call started, to tell it from one ECS puts in its place.
+        self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
         if self.dry_run is not None:
             self._planned_desired[color] = tasks
 
@@ -191,9 +199,20 @@ class AwsProvider(AwsClient):
         if running < desired or rollout_failed:
             stopped = self._stopped_tasks(name)
         problems = service_problems(service, stopped)
+        settled = True
+        if color in self._rollouts and self.dry_run is None:
+            rollout = rollout_of(service, *self._rollouts[color])
+            problems = (*problems, rollout.problem) if rollout.problem else problems
+            settled = rollout.settled
         return self._overlay_health(
             color,
-            Health(desired=desired, running=running, healthy=targets.healthy, problems=problems),
+            Health(
+                desired=desired,
+                running=running,
+                healthy=targets.healthy,
+                problems=problems,
+                settled=settled,
+            ),
         )
 
     def set_weights(self, weights: Weights) -> None:
@@ -240,6 +259,16 @@ class AwsProvider(AwsClient):
     def alarms(self, color: Color) -> Sequence[str]:
         """Names of `color`'s alarms in state ALARM."""
         return self._firing_alarms((color,))[color]
+
+    def test_listener_problem(self) -> str | None:
+        """None when the test listener is configured and exists (DescribeListeners)."""
+        test_listener = self.resources.test_listener_arn
+        if test_listener is None:
+            return "no test listener (the Terraform output test_listener_arn is not set)"
+        self._call(
+            f"listener {test_listener}", self._elb.describe_listeners, ListenerArns=[test_listener]
+        )
+        return None
 
     def route_test_listener(self, color: Color) -> str:
         """A URL that reaches `color` alone (see the module docstring)."""

@@ -25,6 +25,8 @@ READ_ONLY_TASK_DEFINITION_FIELDS = (
     "registeredAt",
     "registeredBy",
     "deregisteredAt",
+    "deleteRequestedAt",  # set on a revision marked for deletion; RegisterTaskDefinition rejects it
+    "inferenceAccelerators",  # deprecated with Elastic Inference; an empty list is refused
 )
 
 APP_VERSION = "APP_VERSION"
@@ -116,6 +118,11 @@ def register_task_definition_request(
     the new revision differs from the running one in exactly the release.
     """
     body = strip_read_only(current)
+    # Tags come with DescribeTaskDefinition(include=["TAGS"]) beside the definition; the provider
+    # keeps them under "tags". They are carried over (cost allocation, ABAC), or left out: AWS
+    # refuses an empty list.
+    if not body.get("tags"):
+        body.pop("tags", None)
     definitions: list[dict[str, Any]] = body.get("containerDefinitions") or []
     container = definitions[_app_container(definitions, container_name)]
     container["image"] = image
@@ -141,8 +148,13 @@ def migration_run_task_request(
     container_name: str,
     command: Sequence[str],
     version: str,
+    client_token: str | None = None,
 ) -> dict[str, Any]:
-    """RunTask body for the one-off migration, placed and networked like the service's tasks."""
+    """RunTask body for the one-off migration, placed and networked like the service's tasks.
+
+    `client_token` makes RunTask idempotent: a retry of the same call (a timeout whose answer
+    was lost) gets the task already started instead of a second migration.
+    """
     request: dict[str, Any] = {
         "cluster": cluster,
         "taskDefinition": task_definition_arn,
@@ -159,6 +171,8 @@ def migration_run_task_request(
         request["launchType"] = service.get("launchType") or "FARGATE"
     if service.get("platformVersion"):
         request["platformVersion"] = service["platformVersion"]
+    if client_token is not None:
+        request["clientToken"] = client_token
     return request
 
 

@@ -156,6 +156,52 @@ def service_problems(
 
 
 @dataclass(frozen=True)
+class Rollout:
+    """Where ECS stands with the deployment our UpdateService started."""
+
+    problem: str | None  # fatal: ECS replaced it (circuit-breaker rollback)
+    settled: bool  # rolloutState COMPLETED
+
+
+def primary_deployment_id(service: Mapping[str, Any]) -> str | None:
+    """The id of the service's PRIMARY deployment (UpdateService's answer names ours)."""
+    primary = next(
+        (d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None
+    )
+    return str(primary["id"]) if primary and primary.get("id") else None
+
+
+def rollout_of(service: Mapping[str, Any], expected: str, deployment_id: str | None) -> Rollout:
+    """Judge a service against the revision we put it on and the deployment that started.
+
+    After ECS's circuit breaker rolls a service back, a new PRIMARY deployment runs the previous
+    revision and its healthy targets look like success: the service's task definition (or a
+    PRIMARY other than ours) on another revision is a fatal problem, never readiness.
+    """
+    name = service.get("serviceName")
+    primary = next(
+        (d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None
+    )
+    replaced = (
+        primary is not None
+        and deployment_id is not None
+        and primary.get("id") != deployment_id
+        and primary.get("taskDefinition") != expected
+    )
+    if service.get("taskDefinition") != expected or replaced:
+        running = primary.get("taskDefinition") if replaced and primary else None
+        reason = (primary or {}).get("rolloutStateReason") or "no reason given"
+        return Rollout(
+            problem=f"ECS rolled service {name} back to {running or service.get('taskDefinition')}"
+            f" instead of {expected} (circuit breaker: {reason})",
+            settled=False,
+        )
+    ours = primary if primary is not None and primary.get("id") == deployment_id else None
+    settled = ours is None or ours.get("rolloutState") in (None, "COMPLETED")
+    return Rollout(problem=None, settled=settled)
+
+
+@dataclass(frozen=True)
 class TaskOutcome:
     """Where a one-off task stands: still going, succeeded, or failed with a reason."""
 

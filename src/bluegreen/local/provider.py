@@ -11,7 +11,7 @@ import os
 import shlex
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,6 +170,10 @@ class LocalProvider:
         """No alarms locally."""
         return []
 
+    def test_listener_problem(self) -> str | None:
+        """None: each colour has its own test port locally."""
+        return None
+
     def route_test_listener(self, color: Color) -> str:
         """The test listener of `color` (one per colour locally, so nothing to re-point): it
         reaches only that colour, whatever the weights."""
@@ -215,10 +219,14 @@ class LocalProvider:
                 hint="run `bluegreen up`",
             )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's migration command with the DB settings; DeployError on failure.
 
-        Locally every colour shares one database, so `color` changes nothing here.
+        Locally every colour shares one database, so `color` changes nothing here. The
+        migration is bounded by MIGRATE_TIMEOUT, well inside the lease, so there is no
+        heartbeat to give while it runs.
         """
         if not release.migrate_command:
             return

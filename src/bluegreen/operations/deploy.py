@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bluegreen.clock import Clock
 from bluegreen.deployment import Deployment
+from bluegreen.errors import ConfigError
 from bluegreen.lifecycle import check_lock_free
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
@@ -21,6 +22,16 @@ def deploy(
     clock: Clock | None = None,
 ) -> DeploymentRecord:
     """Recover an interrupted deployment if there is one, then run this one; its record."""
+    if request.smoke:
+        # Before anything starts (no lock, no migration, no task): a smoke test that cannot
+        # reach the new colour alone would only fail after those, or test the live colour.
+        problem = provider.test_listener_problem()
+        if problem is not None:
+            raise ConfigError(
+                f"the smoke test cannot reach the new colour alone: {problem}",
+                hint="enable the test listener in Terraform (output test_listener_arn) or set "
+                "[aws] test_listener_arn, or deploy without --smoke; nothing was changed",
+            )
     holder = check_lock_free(provider)
     if holder is not None:
         recover(provider, holder, progress, clock=clock)

@@ -16,7 +16,7 @@ from bluegreen.plan import describe_weights, unsplit_color
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Side
-from bluegreen.recovery import settle_on
+from bluegreen.recovery import recover, settle_on
 from bluegreen.request import RollbackRequest
 from bluegreen.state import LockInfo
 
@@ -76,6 +76,15 @@ def rollback(
       previous release is started again on the idle colour and traffic switches to it.
     """
     holder = provider.state.lock_holder()
+    if holder is not None and holder.handed_back and provider.state.holder_alive(holder):
+        # Paused for approval with no process waiting: undo it here, with our credentials.
+        return recover(
+            provider,
+            holder,
+            progress,
+            clock=clock,
+            reason=request.reason or "rolled back during the approval pause",
+        )
     if holder is not None and provider.state.holder_alive(holder):
         return _abort_running(provider, holder, progress, request.wait_timeout)
     if holder is not None or _nothing_healthy(provider, progress):
