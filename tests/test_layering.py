@@ -20,7 +20,12 @@ PURE = {
     "bluegreen.model",
     "bluegreen.errors",
     "bluegreen.plan",
-    "bluegreen.analysis",
+    "bluegreen.evidence",
+    "bluegreen.evidence.readings",
+    "bluegreen.evidence.verdict",
+    "bluegreen.evidence.settings",
+    "bluegreen.evidence.step",
+    "bluegreen.evidence.cloudwatch",
     "bluegreen.migrations",
     "bluegreen.events",
     "bluegreen.event_codec",
@@ -58,18 +63,21 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
         {"bluegreen", "bluegreen.errors", "bluegreen.model", "bluegreen.config"}
-        | {"bluegreen.clock", "bluegreen.progress"},
+        | {"bluegreen.clock", "bluegreen.progress"}
+        # the analysis keys' types and limits, validated with the configuration
+        | {"bluegreen.evidence.settings"},
     ),
-    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model"}),
+    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model", "bluegreen.evidence.settings"}),
     (
         "state",
         {"bluegreen.state", "bluegreen.journal", "bluegreen.provider"}
-        | {"bluegreen.migration_files", "bluegreen.probe"},
+        | {"bluegreen.migration_files", "bluegreen.probe", "bluegreen.analysis_load"},
     ),
     ("platforms", {"bluegreen.local", "bluegreen.local.*", "bluegreen.aws", "bluegreen.aws.*"}),
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
+        | {"bluegreen.watch", "bluegreen.approval"}
         | {"bluegreen.deployment", "bluegreen.recovery"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),

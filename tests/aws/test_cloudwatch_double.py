@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.aws_stack import make_session
+from tests.support.clock import FakeClock
 from tests.support.cloudwatch_double import AlbMetricsDouble, dimension_value
-
-from .conftest import FakeClock, make_session  # the fixtures' own module
 
 MINUTE = 1_794_999_960.0  # a whole minute, a little before FakeClock's start
 

@@ -18,9 +18,9 @@ from bluegreen.evidence import (
     minute_evidence,
 )
 from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
+from tests.support.aws_stack import make_session
+from tests.support.clock import FakeClock
 from tests.support.cloudwatch_double import AlbMetricsDouble
-
-from .conftest import FakeClock, make_session  # the fixtures' own module
 
 START = 1_794_999_990.0  # mid-minute, as a real step begins
 STEP = EvidenceSettings(interval=AWS_TIMING.shortest_interval, window=AWS_TIMING.window)
