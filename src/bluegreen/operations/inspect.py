@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bluegreen import journal
+from bluegreen import events, journal
 from bluegreen.clock import SystemClock, poll
 from bluegreen.errors import ConfigError
-from bluegreen.events import Kind, SignalPromote
+from bluegreen.events import SignalPromote
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
 from bluegreen.state import LockInfo
@@ -75,8 +75,25 @@ def status(provider: Provider) -> dict[str, Any]:
             "outcome": last[0].outcome.value,
             "reason": last[0].reason,
             "finished_at": last[0].finished_at,
+            "evidence": [evidence_row(v) for v in last[0].verdicts],
         }
     return result
+
+
+def evidence_row(verdict: events.Verdict) -> dict[str, Any]:
+    """One step's verdict as `status` shows it: the new colour's figures, the baseline, why."""
+    return {
+        "during": verdict.during,
+        "verdict": verdict.outcome,
+        "requests": verdict.requests,
+        "errors": verdict.errors,
+        "error_rate": verdict.error_rate,
+        "baseline_requests": verdict.baseline_requests,
+        "baseline_errors": verdict.baseline_errors,
+        "baseline_error_rate": verdict.baseline_error_rate,
+        "covered_s": verdict.covered,
+        "reason": verdict.reason,
+    }
 
 
 def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
@@ -96,6 +113,7 @@ def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
     if not provider.state.holder_alive(holder):
         summary["state"] = "interrupted"
         summary["hint"] = "run `bluegreen rollback` to restore the previous colour, or deploy again"
-    elif view.last_kind is Kind.AWAITING_APPROVAL:
+    elif view.awaiting_approval:
         summary["state"] = "awaiting_approval"
+    summary["evidence"] = [evidence_row(v) for _at, v in view.verdicts]
     return summary
