@@ -108,10 +108,8 @@ def _canary_deploy(provider: AwsProvider, clock: FakeClock) -> dict[str, Any]:
 
 
 def _blue_takes_everything(stack: dict[str, Any]) -> bool:
-    return world(stack)["weights"] == [
-        (stack["blue_target_group_arn"], 100),
-        (stack["green_target_group_arn"], 0),
-    ]
+    weights: list[tuple[str, int]] = world(stack)["weights"]
+    return weights == [(stack["blue_target_group_arn"], 100), (stack["green_target_group_arn"], 0)]
 
 
 def test_a_half_failing_canary_rolls_back_on_cloudwatch_metrics_alone(
