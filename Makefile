@@ -3,10 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench down clean
+.PHONY: setup lock demo test lint bench down clean tf-plan
 
 setup:
 	@scripts/setup.sh
+
+# Re-resolve the lock files (requirements/*.lock, app/requirements.lock) after a dependency change.
+lock: setup
+	@scripts/lock.sh
 
 demo: setup
 	@$(BIN)/python scripts/demo.py
@@ -19,6 +23,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	cd app && ../$(BIN)/mypy
+
+# terraform init, validate and plan of every environment, offline (fake AWS provider, see
+# tests/terraform/offline/); the same runs as tests/terraform/plan in `make test`.
+tf-plan: setup
+	@$(BIN)/python -m tests.terraform.offline
 
 bench: setup
 	@$(BIN)/python -m bench

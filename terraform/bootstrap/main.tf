@@ -125,3 +125,19 @@ resource "aws_s3_bucket_policy" "state" {
 
   depends_on = [aws_s3_bucket_public_access_block.state]
 }
+
+################################################################################
+# GitHub OIDC provider (one per account)
+################################################################################
+
+# IAM allows one provider per URL and account. The environments' roles trust it by its fixed
+# ARN (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com), so staging and
+# prod in one account share it. If the account already has one (another project, or an earlier
+# version of this stack that created it per environment), set create_github_oidc_provider = false
+# or import it: terraform import 'aws_iam_openid_connect_provider.github[0]' <its ARN>.
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_github_oidc_provider ? 1 : 0
+
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}

@@ -15,3 +15,9 @@ variable "noncurrent_version_days" {
   type        = number
   default     = 90
 }
+
+variable "create_github_oidc_provider" {
+  description = "Create the account's GitHub Actions OIDC provider the environments' roles trust; false when the account already has one."
+  type        = bool
+  default     = true
+}

@@ -1,4 +1,4 @@
-"""Every `bluegreen` command in README.md and docs/ is one that exists.
+"""Every `bluegreen` command in README.md, docs/ and examples/ is one that exists.
 
 Each fenced code block is read like a shell script: for every command that starts with
 `bluegreen` (or `.venv/bin/bluegreen`), the subcommand must exist and every `--flag` must be
@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from bluegreen.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+PAGES = sorted(
+    [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "examples").rglob("*.md")]
+)
 FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1\s*$", re.MULTILINE | re.DOTALL)
 # a command position: start of line (after an optional prompt), or after ; && || | $( or `
 COMMAND = re.compile(

@@ -1,6 +1,6 @@
 """Deploy and rollback cycles of the reference service under constant load: nothing is lost.
 
-Real PostgreSQL, HAProxy and gunicorn; the probe reads /health at a constant rate while a
+Real PostgreSQL, HAProxy and gunicorn; the probe requests / at a constant rate while a
 writer creates items; afterwards every acknowledged item must still be there.
 """
 

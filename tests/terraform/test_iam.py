@@ -67,6 +67,43 @@ def key_policy_documents(body: Body) -> set[str]:
     }
 
 
+def boundary_documents(body: Body) -> set[str]:
+    """Documents used only as a permissions boundary: their "*" is a ceiling, never a grant."""
+    policies = {
+        name: doc
+        for type_, name, block in typed(body, "resource")
+        if type_ == "aws_iam_policy"
+        for doc in re.findall(
+            r"data\.aws_iam_policy_document\.(\w+)\.json", str(block.get("policy"))
+        )
+    }
+    # Used as a boundary: on a role, or as the boundary a role must carry to be written.
+    bounds = " ".join(
+        [
+            str(block.get("permissions_boundary", ""))
+            for type_, _, block in typed(body, "resource")
+            if type_ == "aws_iam_role"
+        ]
+        + [
+            str(condition.get("values", ""))
+            for _, statement in policy_statements(body)
+            for condition in sub_blocks(statement, "condition")
+            if unquote(condition.get("variable")) == "iam:PermissionsBoundary"
+        ]
+    )
+    granting = " ".join(
+        f"{block.get('policy', '')} {block.get('policy_arn', '')}"
+        for type_, _, block in typed(body, "resource")
+        if type_
+        in ("aws_iam_role_policy", "aws_iam_policy_attachment", "aws_iam_role_policy_attachment")
+    )
+    return {
+        doc
+        for name, doc in policies.items()
+        if f"aws_iam_policy.{name}.arn" in bounds and f"aws_iam_policy.{name}" not in granting
+    }
+
+
 def resolve_actions(value: object, body: Body) -> list[str]:
     """Actions given as local.controller_actions.<group> resolve to that group's list."""
     match = re.fullmatch(r"\$\{local\.controller_actions\.(\w+)\}", str(value))
@@ -89,9 +126,10 @@ def wildcard_problems(text: str) -> list[str]:
     every resource holding a "*" carries a comment saying why."""
     body = parse(text)
     keys = key_policy_documents(body)
+    boundaries = boundary_documents(body)
     problems: list[str] = []
     for document, statement in policy_statements(body):
-        if str(unquote(statement.get("effect", "Allow"))) == "Deny":
+        if str(unquote(statement.get("effect", "Allow"))) == "Deny" or document in boundaries:
             continue
         where = f"{document}/{unquote(statement.get('sid', '?'))}"
         actions = resolve_actions(statement.get("actions", []), body)
@@ -142,8 +180,22 @@ def test_no_iam_wildcard_beyond_the_commented_exceptions(path: Path) -> None:
             '    actions = ["ecr:GetAuthorizationToken"]\n    resources = ["*"]\n  }\n}\n',
             ["line 5: wildcard resource without a comment"],
         ),
+        (
+            'data "aws_iam_policy_document" "b" {\n  statement {\n    sid = "S"\n'
+            '    actions = ["*"]\n    # ceiling\n    resources = ["*"]\n  }\n}\n\n'
+            'resource "aws_iam_policy" "b" {\n  policy = data.aws_iam_policy_document.b.json\n}\n\n'
+            'resource "aws_iam_role" "r" {\n  permissions_boundary = aws_iam_policy.b.arn\n}\n\n'
+            'resource "aws_iam_role_policy_attachment" "a" {\n'
+            "  policy_arn = aws_iam_policy.b.arn\n}\n",
+            ["b/S: wildcard action *", "b/S: * on resource *"],
+        ),
     ],
-    ids=["wildcard-action", "star-resource-for-scopable-action", "uncommented-star"],
+    ids=[
+        "wildcard-action",
+        "star-resource-for-scopable-action",
+        "uncommented-star",
+        "boundary-also-attached-as-a-grant",
+    ],
 )
 def test_wildcard_check_flags_broad_statements(snippet: str, expected: list[str]) -> None:
     assert wildcard_problems(snippet) == expected
@@ -157,7 +209,7 @@ def test_statements_on_star_are_exactly_the_ones_aws_requires(
         for module in all_directories
         for body in module.files.values()
         for document, statement in policy_statements(body)
-        if document not in key_policy_documents(body)
+        if document not in key_policy_documents(body) | boundary_documents(body)
         and str(unquote(statement.get("effect", "Allow"))) == "Allow"
         and strings(statement.get("resources", [])) == ["*"]
     }
@@ -212,19 +264,31 @@ def test_pass_role_is_limited_to_the_task_roles_and_ecs_tasks(modules: dict[str,
     assert unquote(condition["variable"]) == "iam:PassedToService"
 
 
-def test_github_roles_trust_exact_subjects_only(modules: dict[str, Module]) -> None:
+@pytest.mark.parametrize(
+    ("module", "document"),
+    [
+        ("cicd", "deploy_assume"),
+        ("cicd", "outputs_reader_assume"),
+        ("terraform_role", "terraform_assume"),
+    ],
+)
+def test_github_roles_trust_exact_subjects_only(
+    module: str, document: str, modules: dict[str, Module]
+) -> None:
+    body = modules[module].files["main.tf"]
+    (statement,) = [s for d, s in policy_statements(body) if d == document]
+    conditions = {str(unquote(c["variable"])): c for c in sub_blocks(statement, "condition")}
+    sub = conditions["token.actions.githubusercontent.com:sub"]
+    assert unquote(sub["test"]) == "StringEquals"
+    assert "*" not in str(sub["values"])
+    assert unquote(conditions["token.actions.githubusercontent.com:aud"]["test"]) == "StringEquals"
+
+
+def test_deploy_role_trusts_the_deploy_environments(modules: dict[str, Module]) -> None:
     body = modules["cicd"].files["main.tf"]
-    for document in ("deploy_assume", "terraform_assume"):
-        (statement,) = [s for d, s in policy_statements(body) if d == document]
-        conditions = {str(unquote(c["variable"])): c for c in sub_blocks(statement, "condition")}
-        sub = conditions["token.actions.githubusercontent.com:sub"]
-        assert unquote(sub["test"]) == "StringEquals"
-        assert "*" not in str(sub["values"])
-        assert (
-            unquote(conditions["token.actions.githubusercontent.com:aud"]["test"]) == "StringEquals"
-        )
     deploy = next(s for d, s in policy_statements(body) if d == "deploy_assume")
     deploy_sub = next(c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"]))
-    assert strings(deploy_sub["values"]) == [
-        "repo:${var.github_repository}:environment:${var.deploy_environment}"
-    ]
+    assert deploy_sub["values"] == (
+        "${[for environment in var.deploy_environments : "
+        '"repo:${var.github_repository}:environment:${environment}"]}'
+    )

@@ -4,25 +4,58 @@ from __future__ import annotations
 
 import re
 
-from tests.terraform.tfhelpers import Module, sub_blocks, unquote
+import pytest
+
+from tests.terraform.tfhelpers import Body, Module, sub_blocks, unquote
 
 
-def test_listener_forwards_to_both_colours_with_weights_from_the_live_colour(
+def forward_weights(listener: Body) -> list[tuple[str, object]]:
+    (action,) = sub_blocks(listener, "default_action")
+    assert "target_group_arn" not in action  # always the ForwardConfig form, as the controller's
+    (forward,) = sub_blocks(action, "forward")
+    return [(g["arn"], g["weight"]) for g in sub_blocks(forward, "target_group")]
+
+
+BLUE = '${aws_lb_target_group.this["blue"].arn}'
+GREEN = '${aws_lb_target_group.this["green"].arn}'
+
+
+@pytest.mark.parametrize(
+    ("listener", "weights"),
+    [("https", (100, 0)), ("http", (100, 0)), ("test", (0, 100))],
+    ids=["production-https", "production-http-without-domain", "test-on-the-idle-colour"],
+)
+def test_listeners_start_on_one_colour_and_leave_their_weights_to_the_controller(
+    listener: str, weights: tuple[int, int], modules: dict[str, Module]
+) -> None:
+    block = modules["alb"].resource("aws_lb_listener", listener)
+    assert forward_weights(block) == [(BLUE, weights[0]), (GREEN, weights[1])]
+    (lifecycle,) = sub_blocks(block, "lifecycle")
+    assert lifecycle["ignore_changes"] == ["default_action"]
+
+
+def test_one_production_listener_https_with_a_certificate_else_http(
     modules: dict[str, Module],
 ) -> None:
     alb = modules["alb"]
-    (action,) = sub_blocks(alb.resource("aws_lb_listener", "https"), "default_action")
-    assert "target_group_arn" not in action
-    (forward,) = sub_blocks(action, "forward")
-    groups = sub_blocks(forward, "target_group")
-    assert [(g["arn"], g["weight"]) for g in groups] == [
-        ('${aws_lb_target_group.this["blue"].arn}', "${local.blue_weight}"),
-        ('${aws_lb_target_group.this["green"].arn}', "${local.green_weight}"),
-    ]
-    text = alb.texts["main.tf"]
-    assert "data.aws_ssm_parameter.live_color.insecure_value" in text
-    assert 'blue_weight  = local.live_color == "green" ? 0 : 100' in text
-    assert 'green_weight = local.live_color == "green" ? 100 : 0' in text
+    assert alb.resource("aws_lb_listener", "https")["count"] == "${local.https ? 1 : 0}"
+    assert alb.resource("aws_lb_listener", "http_redirect")["count"] == "${local.https ? 1 : 0}"
+    assert alb.resource("aws_lb_listener", "http")["count"] == "${local.https ? 0 : 1}"
+    assert alb.locals["https"] == "${var.certificate_arn != null || local.create_certificate}"
+    assert "local.production_listener_arn" in str(alb.outputs["listener_arn"]["value"])
+    assert "local.scheme" in str(alb.outputs["app_url"]["value"])
+
+
+def test_services_wait_for_the_listeners_through_the_target_group_outputs(
+    modules: dict[str, Module],
+) -> None:
+    outputs = modules["alb"].outputs
+    for color in ("blue", "green"):
+        assert outputs[f"{color}_target_group_arn"]["depends_on"] == [
+            "${aws_lb_listener.https}",
+            "${aws_lb_listener.http}",
+            "${aws_lb_listener.test}",
+        ]
 
 
 def test_https_listener_uses_a_tls13_policy_and_http_only_redirects(
@@ -32,7 +65,7 @@ def test_https_listener_uses_a_tls13_policy_and_http_only_redirects(
     assert str(unquote(alb.variables["ssl_policy"]["default"])).startswith(
         "ELBSecurityPolicy-TLS13-"
     )
-    (action,) = sub_blocks(alb.resource("aws_lb_listener", "http"), "default_action")
+    (action,) = sub_blocks(alb.resource("aws_lb_listener", "http_redirect"), "default_action")
     assert unquote(action["type"]) == "redirect"
     assert alb.resource("aws_lb", "this")["drop_invalid_header_fields"] is True
 
@@ -47,7 +80,6 @@ def test_health_check_defaults_give_a_fast_cutover(modules: dict[str, Module]) -
     assert interval + healthy * interval <= 15  # worst case to healthy, as the README states
     assert unhealthy * interval + timeout <= 18  # worst case to unhealthy
     assert variables["deregistration_delay"]["default"] <= 30  # drained
-    assert unquote(variables["health_check_path"]["default"]) == "/ready"
 
 
 def test_services_leave_desired_count_and_task_definition_to_the_controller(
@@ -59,21 +91,6 @@ def test_services_leave_desired_count_and_task_definition_to_the_controller(
     (breaker,) = sub_blocks(service, "deployment_circuit_breaker")
     assert breaker == {"enable": True, "rollback": True, "__is_block__": True}
     assert "health_check_grace_period_seconds" in service
-
-
-def test_container_gets_the_app_environment_and_the_password_as_a_secret(
-    modules: dict[str, Module],
-) -> None:
-    text = modules["ecs"].texts["main.tf"]
-    names = set(re.findall(r'\{ name = "([A-Z_]+)", value = ', text))
-    assert names == {
-        "APP_VERSION", "AWS_REGION", "DB_HOST", "DB_NAME", "DB_PASSWORD_SSM_PARAM", "DB_PORT",
-        "DB_USER", "DEPLOYMENT_COLOR",
-    }  # fmt: skip
-    assert 'secrets = [{ name = "DB_PASSWORD", valueFrom = var.db_password_parameter_arn }]' in text
-    assert "urllib.request.urlopen('http://127.0.0.1:${var.app_port}/health', timeout=2)" in text
-    assert "curl" not in text.replace("without curl", "")
-    assert '{ name = "DEPLOYMENT_COLOR", value = each.key }' in text
 
 
 def test_deploy_table_has_the_controllers_key_schema(modules: dict[str, Module]) -> None:
@@ -137,6 +154,10 @@ def test_ecr_tags_are_immutable_and_scanned(modules: dict[str, Module]) -> None:
 def test_low_cost_mode_is_staging_and_prod_keeps_tasks_private(
     environments: dict[str, Module],
 ) -> None:
-    assert unquote(environments["staging"].module_calls["networking"]["task_egress"]) == "public_ip"
-    assert unquote(environments["prod"].module_calls["networking"]["task_egress"]) == "nat_gateway"
-    assert environments["prod"].module_calls["rds"]["multi_az"] is True
+    staging = environments["staging"].module_calls["platform"]
+    prod = environments["prod"].module_calls["platform"]
+    assert unquote(staging["network"]["task_egress"]) == "public_ip"
+    assert unquote(prod["network"]["task_egress"]) == "nat_gateway"
+    assert prod["database"]["multi_az"] is True
+    assert "deletion_protection" not in prod  # the platform's default: on
+    assert staging["deletion_protection"] is False

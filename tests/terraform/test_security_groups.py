@@ -10,7 +10,12 @@ from tests.terraform.tfhelpers import Body, Module, parse, typed, unquote
 
 Rule = tuple[str, str, str, int]  # (direction, group, peer, port)
 
-PORTS = {"${var.app_port}": 8000, "${var.db_port}": 5432}
+PORTS = {"${var.app_port}": 8000, "${var.db_port}": 5432, "${var.test_listener_port}": 9000}
+TEST_LISTENER: Rule = ("ingress", "alb", "test-cidrs", 9000)
+DATABASE: set[Rule] = {
+    ("egress", "tasks", "database", 5432),
+    ("ingress", "database", "tasks", 5432),
+}
 
 BASE: set[Rule] = {
     ("ingress", "alb", "internet", 443),
@@ -32,10 +37,18 @@ EXPECTED: dict[str, set[Rule]] = {
 }
 
 
-def active(block: Body, mode: str) -> bool:
+def active(block: Body, mode: str, test_listener: bool = False, database: bool = True) -> bool:
+    for_each = block.get("for_each")
+    if for_each is not None:
+        assert for_each == (
+            "${var.test_listener_port == null ? toset([]) : toset(var.test_listener_cidrs)}"
+        ), f"for_each expression the graph test cannot evaluate: {for_each}"
+        return test_listener
     count = block.get("count")
     if count is None:
         return True
+    if count == "${var.database_enabled ? 1 : 0}":
+        return database
     match = re.fullmatch(r'\$\{var\.task_egress == "(\w+)" \? (\d) : (\d)\}', str(count))
     assert match, f"count expression the graph test cannot evaluate: {count}"
     return int(match.group(2) if mode == match.group(1) else match.group(3)) > 0
@@ -47,7 +60,7 @@ def group(reference: object) -> str:
     return match.group(1)
 
 
-def rules(body: Body, mode: str) -> set[Rule]:
+def rules(body: Body, mode: str, test_listener: bool = False, database: bool = True) -> set[Rule]:
     found: set[Rule] = set()
     for type_, name, block in typed(body, "resource"):
         if type_ == "aws_security_group_rule":
@@ -60,14 +73,16 @@ def rules(body: Body, mode: str) -> set[Rule]:
             "aws_vpc_security_group_egress_rule",
         ):
             continue
-        if not active(block, mode):
+        if not active(block, mode, test_listener, database):
             continue
         assert "description" in block, f"{name} has no description"
         assert unquote(block["ip_protocol"]) == "tcp", f"{name} is not TCP-only"
         raw = block["from_port"]
         port = PORTS[raw] if raw in PORTS else int(raw)
         assert block["to_port"] == block["from_port"], f"{name} opens a port range"
-        if "cidr_ipv4" in block:
+        if block.get("cidr_ipv4") == "${each.key}":
+            peer = "test-cidrs"  # the variable's validation refuses 0.0.0.0/0
+        elif "cidr_ipv4" in block:
             assert unquote(block["cidr_ipv4"]) == "0.0.0.0/0", f"{name}: unexpected CIDR"
             peer = "internet"
         elif "prefix_list_id" in block:
@@ -83,7 +98,7 @@ def rules(body: Body, mode: str) -> set[Rule]:
 def paths(found: set[Rule]) -> set[tuple[str, str, int]]:
     """Connections that both ends allow: a group-to-group path needs egress on one side and
     ingress on the other; the internet and AWS endpoints outside the VPC need one side only."""
-    outside = {"internet", "s3-prefix-list"}
+    outside = {"internet", "s3-prefix-list", "test-cidrs"}
     result: set[tuple[str, str, int]] = set()
     for direction, sg, peer, port in found:
         if direction == "ingress" and peer in outside:
@@ -95,11 +110,28 @@ def paths(found: set[Rule]) -> set[tuple[str, str, int]]:
     return result
 
 
+@pytest.mark.parametrize("test_listener", [False, True], ids=["no-test-listener", "test-listener"])
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
 def test_security_group_rules_are_exactly_the_intended_ones(
+    mode: str, test_listener: bool, modules: dict[str, Module]
+) -> None:
+    expected = EXPECTED[mode] | ({TEST_LISTENER} if test_listener else set())
+    assert rules(modules["networking"].files["main.tf"], mode, test_listener) == expected
+
+
+@pytest.mark.parametrize("mode", sorted(EXPECTED))
+def test_without_a_database_the_tasks_reach_no_database_port(
     mode: str, modules: dict[str, Module]
 ) -> None:
-    assert rules(modules["networking"].files["main.tf"], mode) == EXPECTED[mode]
+    found = rules(modules["networking"].files["main.tf"], mode, database=False)
+    assert found == EXPECTED[mode] - DATABASE
+    platform = modules["platform"].module_calls["networking"]
+    assert platform["database_enabled"] == "${local.database}"
+
+
+def test_test_listener_ranges_refuse_the_whole_internet(modules: dict[str, Module]) -> None:
+    (validation,) = modules["networking"].variables["test_listener_cidrs"]["validation"]
+    assert '!= "0.0.0.0/0"' in str(validation["condition"]).replace('\\"', '"')
 
 
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
@@ -146,9 +178,8 @@ def test_default_security_group_is_taken_over_with_no_rules(modules: dict[str, M
     assert "egress" not in block
 
 
-@pytest.mark.parametrize("env", ["staging", "prod"])
-def test_each_tier_gets_its_own_security_group(env: str, environments: dict[str, Module]) -> None:
-    calls = environments[env].module_calls
+def test_each_tier_gets_its_own_security_group(modules: dict[str, Module]) -> None:
+    calls = modules["platform"].module_calls
     assert calls["alb"]["security_group_id"] == "${module.networking.alb_security_group_id}"
     assert calls["ecs"]["security_group_id"] == "${module.networking.tasks_security_group_id}"
     assert calls["rds"]["security_group_id"] == "${module.networking.database_security_group_id}"

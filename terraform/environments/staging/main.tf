@@ -1,144 +1,62 @@
-# Staging: the low-cost mode. Tasks run in public subnets with public IPs (no NAT gateway),
-# a single-AZ database without deletion protection, no access logs, no alarm topic.
+# Staging: the low-cost mode. Tasks in public subnets with public IPs (no NAT gateway), a
+# single-AZ database without deletion protection, no access logs, no alarm topic. Everything is
+# wired in modules/platform; this file only gives values. Edit the ones marked for your account.
 
 locals {
-  name        = "bluegreen-staging"
-  environment = "staging"
-  region      = "us-east-1"
-
-  # Edit these for your account before the first apply (see terraform/README.md).
-  github_repository = "example-org/bluegreen"
-  domain_name       = "staging.bluegreen.example.com"
-  route53_zone_id   = "Z0000000000000000000000"
-  state_bucket_arn  = "arn:aws:s3:::bluegreen-terraform-state-000000000000"
-
+  region = "us-east-1"
   tags = {
     Project     = "bluegreen"
-    Environment = local.environment
+    Environment = "staging"
     ManagedBy   = "terraform"
   }
 }
 
-module "networking" {
-  source = "../../modules/networking"
+module "platform" {
+  source = "../../modules/platform"
 
-  name        = local.name
-  az_count    = 2
-  task_egress = "public_ip"
-  tags        = local.tags
-}
+  name = "bluegreen-staging"
 
-module "ecr" {
-  source = "../../modules/ecr"
+  # Your account (see terraform/README.md): the repository, the bootstrap's outputs, the domain.
+  github = {
+    repository             = "example-org/bluegreen"
+    deploy_environments    = ["staging"]
+    terraform_environments = ["staging"]
+  }
+  state = {
+    bucket_arn  = "arn:aws:s3:::bluegreen-terraform-state-000000000000"
+    kms_key_arn = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000"
+    key         = "bluegreen/staging/terraform.tfstate" # the backend's key in versions.tf
+  }
+  domain_name     = "staging.bluegreen.example.com"
+  route53_zone_id = "Z0000000000000000000000"
 
-  name         = "${local.name}/items-api"
-  force_delete = true
-  tags         = local.tags
-}
+  # The reference app (app/): the Flask items API on gunicorn.
+  service = {
+    name         = "items-api"
+    port         = 8000
+    health_check = { path = "/ready" }
+    container_health_check = {
+      # Liveness without curl (the slim image has none); /health never touches the database.
+      command = ["CMD", "python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/health\", timeout=2)"]
+    }
+  }
+  database = {
+    db_name               = "items"
+    username              = "items_admin"
+    multi_az              = false
+    iam_authentication    = false
+    backup_retention_days = 1
+  }
 
-module "deploy_state" {
-  source = "../../modules/deploy_state"
+  # A listener on the idle colour for `bluegreen deploy --smoke`, reachable from these ranges only
+  # (203.0.113.0/24 is a documentation range: put your office, VPN or runners' ranges here).
+  test_listener = { port = 9000, cidrs = ["203.0.113.0/24"] }
 
-  name                = local.name
+  # Low cost, easy to destroy.
+  network             = { task_egress = "public_ip" }
+  scaling             = { max_capacity = 2 }
   deletion_protection = false
-  tags                = local.tags
-}
+  access_logs_enabled = false
 
-module "rds" {
-  source = "../../modules/rds"
-
-  name                                = local.name
-  subnet_ids                          = module.networking.database_subnet_ids
-  security_group_id                   = module.networking.database_security_group_id
-  multi_az                            = false
-  deletion_protection                 = false
-  skip_final_snapshot                 = true
-  iam_database_authentication_enabled = false
-  backup_retention_days               = 1
-  tags                                = local.tags
-}
-
-module "alb" {
-  source = "../../modules/alb"
-
-  name                      = local.name
-  vpc_id                    = module.networking.vpc_id
-  subnet_ids                = module.networking.public_subnet_ids
-  security_group_id         = module.networking.alb_security_group_id
-  domain_name               = local.domain_name
-  route53_zone_id           = local.route53_zone_id
-  live_color_parameter_name = module.deploy_state.live_color_parameter_name
-  deletion_protection       = false
-  access_logs_enabled       = false
-  tags                      = local.tags
-}
-
-module "iam" {
-  source = "../../modules/iam"
-
-  name                      = local.name
-  ecr_repository_arn        = module.ecr.repository_arn
-  log_group_arn             = module.ecs.log_group_arn
-  db_password_parameter_arn = module.rds.password_parameter_arn
-  db_kms_key_arn            = module.rds.kms_key_arn
-  tags                      = local.tags
-}
-
-module "ecs" {
-  source = "../../modules/ecs"
-
-  name                          = local.name
-  container_image               = "${module.ecr.repository_url}:initial"
-  subnet_ids                    = module.networking.task_subnet_ids
-  security_group_id             = module.networking.tasks_security_group_id
-  assign_public_ip              = module.networking.assign_public_ip
-  blue_target_group_arn         = module.alb.blue_target_group_arn
-  green_target_group_arn        = module.alb.green_target_group_arn
-  alb_arn_suffix                = module.alb.arn_suffix
-  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
-  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
-  task_execution_role_arn       = module.iam.task_execution_role_arn
-  task_role_arn                 = module.iam.task_role_arn
-  db_host                       = module.rds.address
-  db_port                       = module.rds.port
-  db_name                       = module.rds.db_name
-  db_user                       = module.rds.username
-  db_password_parameter_arn     = module.rds.password_parameter_arn
-  db_password_parameter_name    = module.rds.password_parameter_name
-  autoscaling_max_capacity      = 2
-  tags                          = local.tags
-}
-
-module "observability" {
-  source = "../../modules/observability"
-
-  name                          = local.name
-  alb_arn_suffix                = module.alb.arn_suffix
-  blue_target_group_arn_suffix  = module.alb.blue_target_group_arn_suffix
-  green_target_group_arn_suffix = module.alb.green_target_group_arn_suffix
-  cluster_name                  = module.ecs.cluster_name
-  blue_service_name             = module.ecs.blue_service_name
-  green_service_name            = module.ecs.green_service_name
-  tags                          = local.tags
-}
-
-module "cicd" {
-  source = "../../modules/cicd"
-
-  name                     = local.name
-  github_repository        = local.github_repository
-  deploy_environment       = local.environment
-  terraform_environments   = [local.environment]
-  state_bucket_arn         = local.state_bucket_arn
-  cluster_arn              = module.ecs.cluster_arn
-  service_arns             = values(module.ecs.service_arns)
-  task_definition_families = values(module.ecs.task_definition_families)
-  task_role_arn            = module.iam.task_role_arn
-  task_execution_role_arn  = module.iam.task_execution_role_arn
-  listener_arn             = module.alb.listener_arn
-  alarm_arns               = module.observability.alarm_arns
-  deploy_table_arn         = module.deploy_state.table_arn
-  live_color_parameter_arn = module.deploy_state.live_color_parameter_arn
-  ecr_repository_arn       = module.ecr.repository_arn
-  tags                     = local.tags
+  tags = local.tags
 }

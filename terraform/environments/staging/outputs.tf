@@ -1,76 +1,20 @@
-# The contract with the bluegreen controller (`[aws] terraform_outputs` reads these names).
+# The controller's contract is modules/platform/outputs.tf; a root module must re-export it.
 
-output "aws_region" {
-  description = "Region of the stack."
-  value       = local.region
-}
-
-output "app_url" {
-  description = "Public HTTPS URL of the app."
-  value       = module.alb.app_url
-}
-
-output "ecs_cluster_name" {
-  description = "ECS cluster of the two services."
-  value       = module.ecs.cluster_name
-}
-
-output "blue_service_name" {
-  description = "Blue ECS service."
-  value       = module.ecs.blue_service_name
-}
-
-output "green_service_name" {
-  description = "Green ECS service."
-  value       = module.ecs.green_service_name
-}
-
-output "listener_arn" {
-  description = "HTTPS listener whose ForwardConfig weights the controller switches."
-  value       = module.alb.listener_arn
-}
-
-output "blue_target_group_arn" {
-  description = "Blue target group."
-  value       = module.alb.blue_target_group_arn
-}
-
-output "green_target_group_arn" {
-  description = "Green target group."
-  value       = module.alb.green_target_group_arn
-}
-
-output "blue_alarm_names" {
-  description = "CloudWatch alarms watched while blue takes traffic."
-  value       = module.observability.blue_alarm_names
-}
-
-output "green_alarm_names" {
-  description = "CloudWatch alarms watched while green takes traffic."
-  value       = module.observability.green_alarm_names
-}
-
-output "deploy_table_name" {
-  description = "DynamoDB table of the controller's lock and history."
-  value       = module.deploy_state.table_name
-}
-
-output "live_color_parameter" {
-  description = "SSM parameter holding the live colour (blue or green)."
-  value       = module.deploy_state.live_color_parameter_name
-}
-
-output "ecr_repository_url" {
-  description = "ECR repository the workflows push the app image to."
-  value       = module.ecr.repository_url
-}
-
-output "deploy_role_arn" {
-  description = "Role the deploy workflow assumes."
-  value       = module.cicd.deploy_role_arn
-}
-
-output "terraform_role_arn" {
-  description = "Role the terraform workflow assumes."
-  value       = module.cicd.terraform_role_arn
-}
+output "aws_region" { value = module.platform.aws_region }
+output "app_url" { value = module.platform.app_url }
+output "ecs_cluster_name" { value = module.platform.ecs_cluster_name }
+output "blue_service_name" { value = module.platform.blue_service_name }
+output "green_service_name" { value = module.platform.green_service_name }
+output "container_name" { value = module.platform.container_name }
+output "listener_arn" { value = module.platform.listener_arn }
+output "test_listener_arn" { value = module.platform.test_listener_arn }
+output "blue_target_group_arn" { value = module.platform.blue_target_group_arn }
+output "green_target_group_arn" { value = module.platform.green_target_group_arn }
+output "blue_alarm_names" { value = module.platform.blue_alarm_names }
+output "green_alarm_names" { value = module.platform.green_alarm_names }
+output "deploy_table_name" { value = module.platform.deploy_table_name }
+output "live_color_parameter" { value = module.platform.live_color_parameter }
+output "ecr_repository_url" { value = module.platform.ecr_repository_url }
+output "deploy_role_arn" { value = module.platform.deploy_role_arn }
+output "terraform_role_arn" { value = module.platform.terraform_role_arn }
+output "outputs_reader_role_arn" { value = module.platform.outputs_reader_role_arn }

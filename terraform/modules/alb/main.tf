@@ -1,21 +1,18 @@
-data "aws_ssm_parameter" "live_color" {
-  name = var.live_color_parameter_name
-}
-
 data "aws_elb_service_account" "current" {}
 
 data "aws_caller_identity" "current" {}
 
 locals {
-  # The controller writes the live colour after every cutover; reading it here makes
-  # `terraform apply` put the weights where the controller left them instead of undoing a deploy.
-  live_color   = data.aws_ssm_parameter.live_color.insecure_value
-  blue_weight  = local.live_color == "green" ? 0 : 100
-  green_weight = local.live_color == "green" ? 100 : 0
-
-  create_certificate = var.certificate_arn == null
+  # HTTPS when there is a certificate to serve (given, or issued for domain_name in
+  # route53_zone_id); otherwise the production listener is plain HTTP on the ALB's DNS name.
+  create_certificate = var.certificate_arn == null && var.domain_name != null && var.route53_zone_id != null
+  https              = var.certificate_arn != null || local.create_certificate
   certificate_arn    = local.create_certificate ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
   host               = coalesce(var.domain_name, aws_lb.this.dns_name)
+  scheme             = local.https ? "https" : "http"
+
+  production_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http[0].arn
+  test_listener           = var.test_listener_port != null
 }
 
 ################################################################################
@@ -23,6 +20,7 @@ locals {
 ################################################################################
 
 resource "aws_lb" "this" {
+  # checkov:skip=CKV2_AWS_20:With a domain or certificate, port 80 only redirects to HTTPS (http_redirect); without one, plain HTTP is the documented choice.
   # checkov:skip=CKV_AWS_150:Deletion protection is the deletion_protection variable: on in prod, off in staging so it can be destroyed.
   # checkov:skip=CKV2_AWS_28:A WAF web ACL is optional (web_acl_arn): AWS WAF costs at least $5/month plus rules, chosen per environment.
   # checkov:skip=CKV2_AWS_76:The web ACL, when one is given, is managed outside this module; its rule set is its owner's choice.
@@ -41,6 +39,13 @@ resource "aws_lb" "this" {
     content {
       bucket  = aws_s3_bucket.access_logs[0].id
       enabled = true
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.domain_name == null || var.route53_zone_id != null || var.certificate_arn != null
+      error_message = "domain_name needs route53_zone_id (to issue and validate a certificate) or certificate_arn; leave all three null to serve plain HTTP on the ALB's DNS name."
     }
   }
 
@@ -64,6 +69,7 @@ resource "aws_wafv2_web_acl_association" "this" {
 # Worst case to healthy after registration: interval + healthy_threshold x interval = 15 s;
 # to unhealthy: unhealthy_threshold x interval + timeout = 18 s; drained: deregistration_delay = 30 s.
 resource "aws_lb_target_group" "this" {
+  # checkov:skip=CKV_AWS_378:TLS ends at the ALB; targets serve plain HTTP inside the VPC, reachable from the ALB's security group only.
   for_each = toset(["blue", "green"])
 
   name                 = "${var.name}-${each.key}"
@@ -77,7 +83,7 @@ resource "aws_lb_target_group" "this" {
     path                = var.health_check_path
     protocol            = "HTTP"
     port                = "traffic-port"
-    matcher             = "200"
+    matcher             = var.health_check_matcher
     interval            = var.health_check_interval
     timeout             = var.health_check_timeout
     healthy_threshold   = var.healthy_threshold
@@ -102,9 +108,61 @@ moved {
 # Listeners
 ################################################################################
 
-resource "aws_lb_listener" "http" {
+# The weights belong to the bluegreen controller (design invariant 11: Terraform and the
+# controller never both write one setting). Terraform creates each forwarding listener once with
+# all traffic on blue (the colour the services and the live-colour parameter start with) and
+# never touches its default_action again: `ignore_changes` below. Reading the live colour back
+# from SSM instead would make the first plan of a new environment fail (a data source with known
+# arguments is read during plan, before the parameter exists) and would let an apply during a
+# canary reset the weights the controller is moving. Always the ForwardConfig form with both
+# target groups, the form the controller's ModifyListener uses too.
+
+resource "aws_lb_listener" "https" {
+  count = local.https ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = local.certificate_arn
+
+  default_action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this["blue"].arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.this["green"].arn
+        weight = 0
+      }
+      stickiness {
+        enabled  = false
+        duration = 1
+      }
+    }
+  }
+
+  # The controller owns the weights after creation (see the comment above the listeners).
+  lifecycle {
+    ignore_changes = [default_action]
+  }
+
+  tags = var.tags
+}
+
+moved {
+  from = aws_lb_listener.https
+  to   = aws_lb_listener.https[0]
+}
+
+# With HTTPS, port 80 only redirects (Terraform owns this one: the controller never changes it).
+resource "aws_lb_listener" "http_redirect" {
   # checkov:skip=CKV_AWS_2:This listener only redirects to HTTPS; it never forwards.
   # checkov:skip=CKV_AWS_103:No TLS on a redirect-only plain HTTP listener.
+  count = local.https ? 1 : 0
+
   load_balancer_arn = aws_lb.this.arn
   port              = 80
   protocol          = "HTTP"
@@ -121,25 +179,31 @@ resource "aws_lb_listener" "http" {
   tags = var.tags
 }
 
-resource "aws_lb_listener" "https" {
-  load_balancer_arn = aws_lb.this.arn
-  port              = 443
-  protocol          = "HTTPS"
-  ssl_policy        = var.ssl_policy
-  certificate_arn   = local.certificate_arn
+moved {
+  from = aws_lb_listener.http
+  to   = aws_lb_listener.http_redirect[0]
+}
 
-  # Always the ForwardConfig form with both target groups, the form the controller's
-  # ModifyListener uses too (mixing it with a bare target_group_arn is what AWS rejects).
+# Without a certificate (no domain), port 80 is the production listener itself.
+resource "aws_lb_listener" "http" {
+  # checkov:skip=CKV_AWS_2:Only without a domain or certificate (domain_name null): then the ALB's DNS name serves plain HTTP, as the README says.
+  # checkov:skip=CKV_AWS_103:Only without a domain or certificate (domain_name null): no TLS to configure.
+  count = local.https ? 0 : 1
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
   default_action {
     type = "forward"
     forward {
       target_group {
         arn    = aws_lb_target_group.this["blue"].arn
-        weight = local.blue_weight
+        weight = 100
       }
       target_group {
         arn    = aws_lb_target_group.this["green"].arn
-        weight = local.green_weight
+        weight = 0
       }
       stickiness {
         enabled  = false
@@ -148,11 +212,49 @@ resource "aws_lb_listener" "https" {
     }
   }
 
+  # The controller owns the weights after creation (see the comment above the listeners).
   lifecycle {
-    precondition {
-      condition     = contains(["blue", "green"], local.live_color)
-      error_message = "The live-colour parameter ${var.live_color_parameter_name} must hold blue or green."
+    ignore_changes = [default_action]
+  }
+
+  tags = var.tags
+}
+
+# Optional: the idle colour before it takes production traffic (`bluegreen deploy --smoke`).
+# Reachable only from test_listener_cidrs (the networking module's ingress rule). Created all on
+# green, the idle colour at creation; afterwards the controller points it at each idle colour.
+resource "aws_lb_listener" "test" {
+  # checkov:skip=CKV_AWS_2:Plain HTTP only without a certificate; the port admits test_listener_cidrs only, never the internet.
+  # checkov:skip=CKV_AWS_103:TLS 1.3 policy when HTTPS (ssl_policy); plain HTTP only without a certificate.
+  count = local.test_listener ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = var.test_listener_port
+  protocol          = local.https ? "HTTPS" : "HTTP"
+  ssl_policy        = local.https ? var.ssl_policy : null
+  certificate_arn   = local.https ? local.certificate_arn : null
+
+  default_action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this["blue"].arn
+        weight = 0
+      }
+      target_group {
+        arn    = aws_lb_target_group.this["green"].arn
+        weight = 100
+      }
+      stickiness {
+        enabled  = false
+        duration = 1
+      }
     }
+  }
+
+  # The controller points it at the idle colour before each smoke test.
+  lifecycle {
+    ignore_changes = [default_action]
   }
 
   tags = var.tags
@@ -170,10 +272,6 @@ resource "aws_acm_certificate" "this" {
 
   lifecycle {
     create_before_destroy = true
-    precondition {
-      condition     = var.domain_name != null && var.route53_zone_id != null
-      error_message = "Without certificate_arn, set domain_name and route53_zone_id so a certificate can be issued."
-    }
   }
 
   tags = var.tags

@@ -24,13 +24,17 @@ variable "security_group_id" {
 }
 
 variable "app_port" {
-  description = "Port the tasks listen on."
+  description = "Port the containers listen on (the target groups' port); no default, so one value reaches every module."
   type        = number
-  default     = 8000
+
+  validation {
+    condition     = var.app_port >= 1 && var.app_port <= 65535 && floor(var.app_port) == var.app_port
+    error_message = "app_port must be a port number between 1 and 65535."
+  }
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for the HTTPS listener; null issues one for domain_name, validated in route53_zone_id."
+  description = "ACM certificate for the HTTPS listener; null issues one for domain_name, validated in route53_zone_id (with neither, the ALB serves plain HTTP on its own DNS name)."
   type        = string
   default     = null
 }
@@ -59,13 +63,24 @@ variable "ssl_policy" {
 }
 
 variable "health_check_path" {
-  description = "Path the target groups probe: /ready (the app can serve, including the database) or /health (the process is alive)."
+  description = "Path the target groups probe; a target takes traffic only while it answers with health_check_matcher."
   type        = string
-  default     = "/ready"
+  default     = "/health"
 
   validation {
-    condition     = contains(["/ready", "/health"], var.health_check_path)
-    error_message = "health_check_path must be /ready or /health."
+    condition     = startswith(var.health_check_path, "/") && length(var.health_check_path) <= 1024
+    error_message = "health_check_path must start with / (at most 1024 characters)."
+  }
+}
+
+variable "health_check_matcher" {
+  description = "HTTP codes a healthy target answers the check with: one code, a list (200,204) or a range (200-299)."
+  type        = string
+  default     = "200"
+
+  validation {
+    condition     = can(regex("^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$", var.health_check_matcher))
+    error_message = "health_check_matcher must be HTTP codes such as 200, 200,204 or 200-299."
   }
 }
 
@@ -130,9 +145,15 @@ variable "idle_timeout" {
   default     = 60
 }
 
-variable "live_color_parameter_name" {
-  description = "SSM parameter holding the live colour (blue or green); its value sets the listener's weights."
-  type        = string
+variable "test_listener_port" {
+  description = "Port of an optional test listener that forwards to the idle colour (for `bluegreen deploy --smoke`); null creates none. Open it in networking's test_listener_cidrs."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.test_listener_port == null || try(var.test_listener_port >= 1024 && var.test_listener_port <= 65535, false)
+    error_message = "test_listener_port must be null or a port between 1024 and 65535 (80 and 443 are the production listeners')."
+  }
 }
 
 variable "deletion_protection" {

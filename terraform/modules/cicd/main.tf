@@ -9,9 +9,10 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.region
 
-  oidc_url          = "https://token.actions.githubusercontent.com"
-  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
-  cluster_name      = element(split("/", var.cluster_arn), 1)
+  cluster_name = element(split("/", var.cluster_arn), 1)
+
+  outputs_reader_environments = var.outputs_reader_environments != null ? var.outputs_reader_environments : var.deploy_environments
+  listener_arns               = var.test_listener_arn == null ? [var.listener_arn] : [var.listener_arn, var.test_listener_arn]
 
   # Every AWS action the bluegreen controller calls, by statement. controller-actions.json beside
   # this file is the same list for the controller's tests; a test keeps the two equal.
@@ -56,19 +57,15 @@ locals {
 # GitHub OIDC provider
 ################################################################################
 
-resource "aws_iam_openid_connect_provider" "github" {
-  count = var.create_oidc_provider ? 1 : 0
+# The provider is one per account: terraform/bootstrap creates it. It used to be created here,
+# which made the second environment of an account fail with EntityAlreadyExists. Forget it
+# without deleting it (the bootstrap takes it over with `terraform import`).
+removed {
+  from = aws_iam_openid_connect_provider.github
 
-  url            = local.oidc_url
-  client_id_list = ["sts.amazonaws.com"]
-
-  tags = var.tags
-}
-
-data "aws_iam_openid_connect_provider" "github" {
-  count = var.create_oidc_provider ? 0 : 1
-
-  url = local.oidc_url
+  lifecycle {
+    destroy = false
+  }
 }
 
 ################################################################################
@@ -76,23 +73,25 @@ data "aws_iam_openid_connect_provider" "github" {
 ################################################################################
 
 data "aws_iam_policy_document" "deploy_assume" {
+  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
       type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
+      identifiers = [var.github_oidc_provider_arn]
     }
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:aud"
       values   = ["sts.amazonaws.com"]
     }
-    # Only jobs of this repository that run in the deploy environment, so the environment's
-    # protection rules (reviewers, branch policy) gate every deploy.
+    # Only jobs of this repository that run in the deploy environments (e.g. the deploy gate and
+    # a separate promotion gate), so their protection rules (reviewers, branch policy) gate
+    # every deploy, promotion and rollback.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:environment:${var.deploy_environment}"]
+      values   = [for environment in var.deploy_environments : "repo:${var.github_repository}:environment:${environment}"]
     }
   }
 }
@@ -102,6 +101,7 @@ resource "aws_iam_role" "deploy" {
   description          = "GitHub Actions deploy job: exactly the bluegreen controller's AWS calls"
   assume_role_policy   = data.aws_iam_policy_document.deploy_assume.json
   max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -172,14 +172,18 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "ElbSwitchListener"
-    actions   = local.controller_actions.ElbSwitchListener
-    resources = [var.listener_arn]
+    sid     = "ElbSwitchListener"
+    actions = local.controller_actions.ElbSwitchListener
+    # The production listener (weights) and, when there is one, the test listener (the idle colour).
+    resources = local.listener_arns
   }
 
   statement {
-    sid       = "AlarmsDescribe"
-    actions   = local.controller_actions.AlarmsDescribe
+    sid     = "AlarmsDescribe"
+    actions = local.controller_actions.AlarmsDescribe
+    # Metric alarms only: the controller calls DescribeAlarms with AlarmTypes=["MetricAlarm"] and
+    # AlarmNames. AWS returns composite alarms only to a caller allowed DescribeAlarms on "*"
+    # (docs/iam.md), so asking for CompositeAlarm with this scope would be AccessDenied.
     resources = var.alarm_arns
   }
 
@@ -223,125 +227,79 @@ resource "aws_iam_role_policy" "deploy" {
 }
 
 ################################################################################
-# Terraform role (the plan/apply workflow)
+# Outputs reader (workflows read the stack's outputs from its state)
 ################################################################################
 
-# Broader by nature: it creates and changes everything in this stack. AWS's PowerUserAccess
-# covers every service but IAM; IAM itself is limited to roles under this environment's prefix,
-# the GitHub OIDC provider, and attaching the one AWS managed policy the stack uses.
-data "aws_iam_policy_document" "terraform_assume" {
+# The workflows read `terraform output` from the state itself instead of a hand-copied variable
+# that goes stale. Reading the state object is all this role can do: no lock, no write, no
+# other key of the bucket.
+data "aws_iam_policy_document" "outputs_reader_assume" {
+  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
       type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
+      identifiers = [var.github_oidc_provider_arn]
     }
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:aud"
       values   = ["sts.amazonaws.com"]
     }
-    # Pushes to main and jobs in the named environments; never a pull request or another branch.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values = concat(
-        ["repo:${var.github_repository}:ref:refs/heads/main"],
-        [for environment in var.terraform_environments : "repo:${var.github_repository}:environment:${environment}"],
-      )
+      values   = [for environment in local.outputs_reader_environments : "repo:${var.github_repository}:environment:${environment}"]
     }
   }
 }
 
-resource "aws_iam_role" "terraform" {
-  name                 = "${var.name}-terraform"
-  description          = "GitHub Actions terraform workflow: plan and apply this environment"
-  assume_role_policy   = data.aws_iam_policy_document.terraform_assume.json
+resource "aws_iam_role" "outputs_reader" {
+  name                 = "${var.name}-outputs-reader"
+  description          = "GitHub Actions: read this environment's Terraform outputs from its state, nothing else"
+  assume_role_policy   = data.aws_iam_policy_document.outputs_reader_assume.json
   max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
 
-resource "aws_iam_role_policy_attachment" "terraform_power_user" {
-  role       = aws_iam_role.terraform.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/PowerUserAccess"
-}
-
-data "aws_iam_policy_document" "terraform" {
+data "aws_iam_policy_document" "outputs_reader" {
   statement {
-    sid = "ManageStackRoles"
-    actions = [
-      "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
-      "iam:GetRole",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:ListRolePolicies",
-      "iam:PutRolePolicy",
-      "iam:TagRole",
-      "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:UpdateRole",
-      "iam:UpdateRoleDescription",
-    ]
-    # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
+    sid       = "ReadThisState"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.state_bucket_arn}/${var.state_key}"]
   }
 
+  # `terraform init` lists the state key (and the workspaces' prefix) before reading it.
   statement {
-    sid     = "AttachOnlyTheRdsMonitoringPolicy"
-    actions = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-    # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
-    condition {
-      test     = "ArnEquals"
-      variable = "iam:PolicyARN"
-      values = [
-        "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-        "arn:${local.partition}:iam::aws:policy/PowerUserAccess",
-      ]
-    }
-  }
-
-  statement {
-    sid     = "PassStackRoles"
-    actions = ["iam:PassRole"]
-    # Roles of this environment only (their names are "<name>-<role>").
-    resources = ["arn:${local.partition}:iam::${local.account}:role/${var.name}-*"]
+    sid       = "ListThisState"
+    actions   = ["s3:ListBucket"]
+    resources = [var.state_bucket_arn]
     condition {
       test     = "StringEquals"
-      variable = "iam:PassedToService"
-      values   = ["ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+      variable = "s3:prefix"
+      values   = [var.state_key, "env:/"]
     }
   }
 
-  statement {
-    sid = "ManageGithubOidcProvider"
-    actions = [
-      "iam:AddClientIDToOpenIDConnectProvider",
-      "iam:CreateOpenIDConnectProvider",
-      "iam:DeleteOpenIDConnectProvider",
-      "iam:GetOpenIDConnectProvider",
-      "iam:RemoveClientIDFromOpenIDConnectProvider",
-      "iam:TagOpenIDConnectProvider",
-      "iam:UntagOpenIDConnectProvider",
-      "iam:UpdateOpenIDConnectProviderThumbprint",
-    ]
-    resources = ["arn:${local.partition}:iam::${local.account}:oidc-provider/token.actions.githubusercontent.com"]
-  }
-
-  statement {
-    sid     = "StateFiles"
-    actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    # The state and its .tflock file under any key of the state bucket.
-    resources = ["${var.state_bucket_arn}/*"]
+  dynamic "statement" {
+    for_each = var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn]
+    content {
+      sid       = "DecryptThisStateViaS3"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
   }
 }
 
-resource "aws_iam_role_policy" "terraform" {
-  name   = "terraform-iam-and-state"
-  role   = aws_iam_role.terraform.id
-  policy = data.aws_iam_policy_document.terraform.json
+resource "aws_iam_role_policy" "outputs_reader" {
+  name   = "read-terraform-outputs"
+  role   = aws_iam_role.outputs_reader.id
+  policy = data.aws_iam_policy_document.outputs_reader.json
 }

@@ -3,12 +3,7 @@ output "deploy_role_arn" {
   value       = aws_iam_role.deploy.arn
 }
 
-output "terraform_role_arn" {
-  description = "Role the terraform workflow assumes to plan and apply."
-  value       = aws_iam_role.terraform.arn
-}
-
-output "oidc_provider_arn" {
-  description = "ARN of the account's GitHub OIDC provider."
-  value       = local.oidc_provider_arn
+output "outputs_reader_role_arn" {
+  description = "Role a workflow assumes to read this environment's Terraform outputs from the state."
+  value       = aws_iam_role.outputs_reader.arn
 }

@@ -13,26 +13,46 @@ variable "github_repository" {
   }
 }
 
-variable "deploy_environment" {
-  description = "GitHub environment whose jobs may assume the deploy role (its protection rules gate every deploy)."
+variable "deploy_environments" {
+  description = "GitHub environments whose jobs may assume the deploy role (e.g. prod and a separate prod-promote gate); their protection rules gate every deploy."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.deploy_environments) > 0 && alltrue([for e in var.deploy_environments : can(regex("^[A-Za-z0-9_.-]+$", e))])
+    error_message = "deploy_environments must name at least one GitHub environment, without wildcards."
+  }
+}
+
+variable "outputs_reader_environments" {
+  description = "GitHub environments whose jobs may assume the outputs-reader role; null means deploy_environments."
+  type        = list(string)
+  default     = null
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of the account's GitHub OIDC provider (created once per account by terraform/bootstrap)."
   type        = string
 }
 
-variable "terraform_environments" {
-  description = "GitHub environments whose jobs may assume the Terraform role, in addition to pushes to main."
-  type        = list(string)
-  default     = []
-}
-
-variable "create_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider (one per account: false in the second environment of a shared account)."
-  type        = bool
-  default     = true
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the roles (the terraform_role module's): the Terraform role may only create or change roles that carry it."
+  type        = string
 }
 
 variable "state_bucket_arn" {
-  description = "ARN of the Terraform state bucket (the Terraform role reads and writes state and lock files there)."
+  description = "ARN of the Terraform state bucket (the outputs reader reads this environment's state there)."
   type        = string
+}
+
+variable "state_key" {
+  description = "Key of this environment's state object in the state bucket (the backend's key); the outputs-reader role may read that object only."
+  type        = string
+}
+
+variable "state_kms_key_arn" {
+  description = "KMS key encrypting the state bucket (terraform/bootstrap's state_kms_key_arn); null when the bucket uses SSE-S3."
+  type        = string
+  default     = null
 }
 
 variable "cluster_arn" {
@@ -61,8 +81,14 @@ variable "task_execution_role_arn" {
 }
 
 variable "listener_arn" {
-  description = "HTTPS listener whose weights the controller switches."
+  description = "Production listener whose weights the controller switches."
   type        = string
+}
+
+variable "test_listener_arn" {
+  description = "Test listener the controller points at the idle colour; null when there is none."
+  type        = string
+  default     = null
 }
 
 variable "alarm_arns" {

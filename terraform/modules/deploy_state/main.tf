@@ -69,13 +69,15 @@ resource "aws_dynamodb_table" "this" {
 ################################################################################
 
 resource "aws_ssm_parameter" "live_color" {
-  # checkov:skip=CKV2_AWS_34:Holds only "blue" or "green", not a secret; a String lets the ALB module read it as a plain value.
+  # checkov:skip=CKV2_AWS_34:Holds only "blue" or "green", not a secret; a String keeps it readable in the console and by `aws ssm get-parameter`.
   name        = "/${var.name}/live-color"
-  description = "Colour receiving production traffic; written by the bluegreen controller, read by the ALB module"
+  description = "Colour receiving production traffic; written by the bluegreen controller after each cutover"
   type        = "String"
   value       = "blue"
 
-  # The controller owns the value after creation: Terraform only creates the parameter.
+  # The controller owns the value after creation: Terraform only creates the parameter, starting
+  # at blue like the listener's weights and the services' counts. Nothing in Terraform reads it
+  # back (a data source would be read during the first plan, before the parameter exists).
   lifecycle {
     ignore_changes = [value]
   }

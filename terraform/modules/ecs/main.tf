@@ -1,8 +1,35 @@
 data "aws_region" "current" {}
 
 locals {
-  container_name = "app"
   log_group_name = "/ecs/${var.name}"
+
+  # What every container gets from the platform, next to the service's own environment:
+  # PORT (the one port of the service), AWS_REGION, APP_VERSION (the controller sets it per
+  # release) and DEPLOYMENT_COLOR (per family, below).
+  platform_environment = {
+    APP_VERSION = var.app_version
+    AWS_REGION  = data.aws_region.current.region
+    PORT        = tostring(var.app_port)
+  }
+
+  # Optional parts of the container definition, absent rather than null when unset.
+  container_options = merge(
+    var.command == null ? {} : { command = var.command },
+    var.container_health_check == null ? {} : {
+      healthCheck = {
+        command     = var.container_health_check.command
+        interval    = var.container_health_check.interval
+        timeout     = var.container_health_check.timeout
+        retries     = var.container_health_check.retries
+        startPeriod = var.container_health_check.start_period
+      }
+    },
+    # A read-only root filesystem keeps a compromised process from changing the image's files;
+    # /tmp stays writable (gunicorn and most runtimes need one).
+    var.readonly_root_filesystem ? {
+      mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    } : {},
+  )
 
   colors = {
     blue = {
@@ -67,8 +94,8 @@ resource "aws_cloudwatch_log_group" "this" {
 ################################################################################
 
 # One family per colour so each service's revisions carry its own DEPLOYMENT_COLOR. The migration
-# runs as a one-off RunTask of the idle colour's revision with the command overridden to
-# ["alembic", "upgrade", "head"] and the service's own network configuration.
+# (when the controller is given a migrate command) runs as a one-off RunTask of the idle colour's
+# revision with the command overridden and the service's own network configuration.
 resource "aws_ecs_task_definition" "this" {
   for_each = local.colors
 
@@ -85,44 +112,27 @@ resource "aws_ecs_task_definition" "this" {
 
   runtime_platform {
     operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
+    cpu_architecture        = var.cpu_architecture
   }
 
-  # gunicorn needs a writable temporary directory; the root filesystem is read-only.
   volume {
     name = "tmp"
   }
 
-  container_definitions = jsonencode([{
-    name                   = local.container_name
+  container_definitions = jsonencode([merge(local.container_options, {
+    name                   = var.container_name
     image                  = var.container_image
     essential              = true
-    readonlyRootFilesystem = true
+    readonlyRootFilesystem = var.readonly_root_filesystem
     portMappings           = [{ containerPort = var.app_port, protocol = "tcp" }]
-    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
     linuxParameters        = { initProcessEnabled = true }
     environment = [
-      { name = "APP_VERSION", value = var.app_version },
-      { name = "AWS_REGION", value = data.aws_region.current.region },
-      { name = "DB_HOST", value = var.db_host },
-      { name = "DB_NAME", value = var.db_name },
-      { name = "DB_PASSWORD_SSM_PARAM", value = var.db_password_parameter_name },
-      { name = "DB_PORT", value = tostring(var.db_port) },
-      { name = "DB_USER", value = var.db_user },
-      { name = "DEPLOYMENT_COLOR", value = each.key },
+      for name, value in merge(var.environment, local.platform_environment, { DEPLOYMENT_COLOR = each.key }) :
+      { name = name, value = value }
     ]
-    # The agent resolves the SecureString at task start with the execution role: the password is
-    # never a plain value in the task definition.
-    secrets = [{ name = "DB_PASSWORD", valueFrom = var.db_password_parameter_arn }]
-    # Liveness only, without curl (the slim image has none: the seed's issue 2). /health never
-    # touches the database, so a database blip does not make ECS replace every task.
-    healthCheck = {
-      command     = ["CMD", "python", "-c", "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:${var.app_port}/health', timeout=2)"]
-      interval    = 10
-      timeout     = 3
-      retries     = 3
-      startPeriod = 20
-    }
+    # The agent resolves each SSM parameter or Secrets Manager secret at task start with the
+    # execution role: no secret value is ever in the task definition or the state.
+    secrets = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
     logConfiguration = {
       logDriver = "awslogs"
       options = {
@@ -131,7 +141,7 @@ resource "aws_ecs_task_definition" "this" {
         awslogs-stream-prefix = each.key
       }
     }
-  }])
+  })])
 
   tags = merge(var.tags, { Color = each.key })
 }
@@ -168,9 +178,11 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = var.assign_public_ip
   }
 
+  # The ARN comes from the alb module's output, which depends on the listeners: ECS refuses a
+  # service whose target group is not yet attached to a load balancer.
   load_balancer {
     target_group_arn = each.value.target_group_arn
-    container_name   = local.container_name
+    container_name   = var.container_name
     container_port   = var.app_port
   }
 
@@ -198,6 +210,12 @@ resource "aws_appautoscaling_target" "this" {
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this[each.key].name}"
   min_capacity       = 0
   max_capacity       = var.autoscaling_max_capacity
+
+  # The controller suspends dynamic scaling of both colours during a deployment and resumes it
+  # after (RegisterScalableTarget with SuspendedState); Terraform never writes that setting.
+  lifecycle {
+    ignore_changes = [suspended_state]
+  }
 
   tags = var.tags
 }

@@ -37,3 +37,8 @@ output "log_group_arn" {
   description = "ARN of the tasks' CloudWatch log group."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "container_name" {
+  description = "Name of the service's container in the task definitions (the load balancer's target)."
+  value       = var.container_name
+}

@@ -3,9 +3,66 @@ variable "name" {
   type        = string
 }
 
+variable "container_name" {
+  description = "Name of the service's container (the load balancer's target and the controller's container_name)."
+  type        = string
+  default     = "app"
+}
+
 variable "container_image" {
   description = "Image of the first task definition revisions; afterwards the controller registers revisions with each release's image."
   type        = string
+}
+
+variable "command" {
+  description = "Command of the container (overrides the image's CMD); null keeps the image's."
+  type        = list(string)
+  default     = null
+}
+
+variable "environment" {
+  description = "Plain environment variables of the container (never secrets: use secrets). PORT, AWS_REGION, APP_VERSION and DEPLOYMENT_COLOR are set by the platform."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.environment), ["PORT", "AWS_REGION", "APP_VERSION", "DEPLOYMENT_COLOR"])) == 0
+    error_message = "environment must not set PORT, AWS_REGION, APP_VERSION or DEPLOYMENT_COLOR: the platform sets them (the port is the service's port)."
+  }
+}
+
+variable "secrets" {
+  description = "Secret environment variables: name => ARN of an SSM parameter or a Secrets Manager secret (optionally with :json-key:: suffix), resolved by the ECS agent at task start."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.secrets) : can(regex("^arn:[^:]+:(ssm|secretsmanager):", arn))])
+    error_message = "secrets values must be ARNs of SSM parameters (arn:aws:ssm:...) or Secrets Manager secrets (arn:aws:secretsmanager:...)."
+  }
+}
+
+variable "container_health_check" {
+  description = "Optional health check run inside the container, as ECS takes it: command (starting with CMD or CMD-SHELL) and interval, timeout, retries, start_period in seconds; null runs none (the load balancer's check still gates traffic)."
+  type = object({
+    command      = list(string)
+    interval     = optional(number, 10)
+    timeout      = optional(number, 3)
+    retries      = optional(number, 3)
+    start_period = optional(number, 20)
+  })
+  default = null
+
+  validation {
+    condition     = var.container_health_check == null || try(contains(["CMD", "CMD-SHELL"], var.container_health_check.command[0]), false)
+    error_message = "container_health_check.command must start with CMD or CMD-SHELL, e.g. [\"CMD\", \"/app/healthcheck\"]."
+  }
+}
+
+variable "readonly_root_filesystem" {
+  description = "Mount the container's root filesystem read-only (with a writable /tmp)."
+  type        = bool
+  default     = true
 }
 
 variable "app_version" {
@@ -15,9 +72,8 @@ variable "app_version" {
 }
 
 variable "app_port" {
-  description = "Port the app container listens on."
+  description = "Port the container listens on (also given to it as PORT); no default, so one value reaches every module."
   type        = number
-  default     = 8000
 }
 
 variable "cpu" {
@@ -26,15 +82,39 @@ variable "cpu" {
   default     = 256
 
   validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
-    error_message = "cpu must be 256, 512, 1024, 2048 or 4096."
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)
+    error_message = "cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384 (Fargate's sizes)."
   }
 }
 
 variable "memory" {
-  description = "Task memory in MiB (a valid Fargate size with cpu)."
+  description = "Task memory in MiB; Fargate accepts per cpu: 256: 512-2048, 512: 1024-4096, 1024: 2048-8192, 2048: 4096-16384, 4096: 8192-30720 (steps of 1024), 8192: 16384-61440 (4096), 16384: 32768-122880 (8192)."
   type        = number
   default     = 512
+
+  validation {
+    condition = (
+      var.cpu == 256 ? contains([512, 1024, 2048], var.memory) :
+      var.cpu == 512 ? var.memory >= 1024 && var.memory <= 4096 && var.memory % 1024 == 0 :
+      var.cpu == 1024 ? var.memory >= 2048 && var.memory <= 8192 && var.memory % 1024 == 0 :
+      var.cpu == 2048 ? var.memory >= 4096 && var.memory <= 16384 && var.memory % 1024 == 0 :
+      var.cpu == 4096 ? var.memory >= 8192 && var.memory <= 30720 && var.memory % 1024 == 0 :
+      var.cpu == 8192 ? var.memory >= 16384 && var.memory <= 61440 && var.memory % 4096 == 0 :
+      var.memory >= 32768 && var.memory <= 122880 && var.memory % 8192 == 0
+    )
+    error_message = "memory is not a Fargate size for this cpu (see the variable's description)."
+  }
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the tasks: X86_64, or ARM64 (Graviton, about 20% cheaper per vCPU-hour; the image must be built for arm64)."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
 }
 
 variable "desired_count" {
@@ -85,43 +165,12 @@ variable "green_target_group_arn_suffix" {
 }
 
 variable "task_execution_role_arn" {
-  description = "Role the ECS agent uses (image pull, logs, the DB password secret)."
+  description = "Role the ECS agent uses (image pull, logs, the secrets)."
   type        = string
 }
 
 variable "task_role_arn" {
   description = "Role the app runs as."
-  type        = string
-}
-
-variable "db_host" {
-  description = "DB_HOST for the app."
-  type        = string
-}
-
-variable "db_port" {
-  description = "DB_PORT for the app."
-  type        = number
-  default     = 5432
-}
-
-variable "db_name" {
-  description = "DB_NAME for the app."
-  type        = string
-}
-
-variable "db_user" {
-  description = "DB_USER for the app."
-  type        = string
-}
-
-variable "db_password_parameter_arn" {
-  description = "SecureString parameter the ECS agent injects as DB_PASSWORD."
-  type        = string
-}
-
-variable "db_password_parameter_name" {
-  description = "Name of the same parameter, given to the app as DB_PASSWORD_SSM_PARAM so it can re-read it after a rotation."
   type        = string
 }
 
@@ -148,7 +197,7 @@ variable "container_insights" {
 }
 
 variable "health_check_grace_period_seconds" {
-  description = "Seconds ECS ignores failing load balancer checks of a new task (a fresh database can take a minute to accept connections)."
+  description = "Seconds ECS ignores failing load balancer checks of a new task (a slow start, or a fresh database that takes a minute to accept connections)."
   type        = number
   default     = 60
 }

@@ -226,6 +226,18 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+# The optional test listener (alb's test_listener_port): only from the operators' and CI's ranges.
+resource "aws_vpc_security_group_ingress_rule" "alb_test_listener" {
+  for_each = var.test_listener_port == null ? toset([]) : toset(var.test_listener_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "Test listener (the idle colour) from an allowed range"
+  ip_protocol       = "tcp"
+  from_port         = var.test_listener_port
+  to_port           = var.test_listener_port
+  cidr_ipv4         = each.key
+}
+
 resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
   security_group_id            = aws_security_group.alb.id
   description                  = "Requests and health checks to the tasks"
@@ -245,6 +257,8 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "tasks_to_database" {
+  count = var.database_enabled ? 1 : 0
+
   security_group_id            = aws_security_group.tasks.id
   description                  = "PostgreSQL to the database"
   ip_protocol                  = "tcp"
@@ -289,12 +303,25 @@ resource "aws_vpc_security_group_egress_rule" "tasks_to_s3" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
+  count = var.database_enabled ? 1 : 0
+
   security_group_id            = aws_security_group.database.id
   description                  = "PostgreSQL from the tasks only"
   ip_protocol                  = "tcp"
   from_port                    = var.db_port
   to_port                      = var.db_port
   referenced_security_group_id = aws_security_group.tasks.id
+}
+
+# The database rules used to be unconditional: keep them.
+moved {
+  from = aws_vpc_security_group_egress_rule.tasks_to_database
+  to   = aws_vpc_security_group_egress_rule.tasks_to_database[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.database_from_tasks
+  to   = aws_vpc_security_group_ingress_rule.database_from_tasks[0]
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_from_tasks" {
@@ -380,8 +407,9 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  name                 = "${var.name}-flow-logs"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

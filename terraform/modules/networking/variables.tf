@@ -26,9 +26,14 @@ variable "az_count" {
 }
 
 variable "app_port" {
-  description = "Port the app container listens on; the only port the ALB may reach on the tasks."
+  description = "Port the app container listens on; the only port the ALB may reach on the tasks (no default: one value reaches every module)."
   type        = number
-  default     = 8000
+}
+
+variable "database_enabled" {
+  description = "Whether the service has a database: only then may the tasks reach db_port on the database security group."
+  type        = bool
+  default     = true
 }
 
 variable "db_port" {
@@ -74,6 +79,28 @@ variable "flow_log_traffic_type" {
     condition     = contains(["ACCEPT", "REJECT", "ALL"], var.flow_log_traffic_type)
     error_message = "flow_log_traffic_type must be ACCEPT, REJECT or ALL."
   }
+}
+
+variable "test_listener_port" {
+  description = "Port of the ALB's optional test listener (the alb module's test_listener_port); null opens nothing."
+  type        = number
+  default     = null
+}
+
+variable "test_listener_cidrs" {
+  description = "IPv4 ranges allowed to reach the test listener (your office, VPN or CI runners); never 0.0.0.0/0."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.test_listener_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
+    error_message = "test_listener_cidrs must be IPv4 CIDR blocks other than 0.0.0.0/0: the test listener serves the unreleased colour."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this module's roles (the cicd module's permissions_boundary_arn): the Terraform role may only create or change roles that carry it."
+  type        = string
 }
 
 variable "tags" {

@@ -1,20 +1,20 @@
 output "address" {
-  description = "Host name of the database (DB_HOST)."
+  description = "Host name of the database."
   value       = aws_db_instance.this.address
 }
 
 output "port" {
-  description = "Port of the database (DB_PORT)."
+  description = "Port of the database."
   value       = aws_db_instance.this.port
 }
 
 output "db_name" {
-  description = "Name of the application database (DB_NAME)."
+  description = "Name of the application database."
   value       = aws_db_instance.this.db_name
 }
 
 output "username" {
-  description = "Master user name (DB_USER)."
+  description = "Master user name."
   value       = aws_db_instance.this.username
 }
 

@@ -35,13 +35,13 @@ variable "max_allocated_storage" {
 variable "db_name" {
   description = "Name of the application database."
   type        = string
-  default     = "items"
+  default     = "app"
 }
 
 variable "username" {
   description = "Master user name."
   type        = string
-  default     = "items_admin"
+  default     = "app_admin"
 }
 
 variable "subnet_ids" {
@@ -122,6 +122,11 @@ variable "skip_final_snapshot" {
   description = "Skip the final snapshot on destroy (test environments only)."
   type        = bool
   default     = false
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of this module's roles (the cicd module's permissions_boundary_arn): the Terraform role may only create or change roles that carry it."
+  type        = string
 }
 
 variable "tags" {
