@@ -325,7 +325,7 @@ QUIET = AnalysisSettings(min_requests=1000)  # the memory platform never serves 
 def test_a_canary_without_enough_traffic_is_inconclusive_and_rolls_back_by_default(
     platform: MemoryProvider, clock: FakeClock
 ) -> None:
-    with pytest.raises(AnalysisError, match=r"\(inconclusive\): not enough traffic to judge"):
+    with pytest.raises(AnalysisError, match=r"step 1/2: inconclusive: not enough traffic to judge"):
         run(platform, clock, strategy=Strategy("canary", 10, interval=2), analysis=QUIET)
     assert platform.weights == Weights(100, 0)
     record = platform.state.records[-1]

@@ -36,11 +36,6 @@ PURE = {
     "bluegreen.aws.responses",
     "bluegreen.report.series",
     "bluegreen.report.labels",
-    "bluegreen.evidence",
-    "bluegreen.evidence.readings",
-    "bluegreen.evidence.verdict",
-    "bluegreen.evidence.settings",
-    "bluegreen.evidence.cloudwatch",
 }
 # What a pure module may import from the package besides other pure modules: the frozen
 # settings types (`config` loads a file in `load_settings`, which pure modules never call).

@@ -77,15 +77,16 @@ class Watch:
         """
         ctx = self.ctx
         verdict = self._watch(interval)
-        if ctx.request.dry_run and not verdict.final:
+        if ctx.request.dry_run:  # no real traffic to judge: one look, nothing acted on
             ctx.progress.info(f"{self.label}: dry run, not judged ({describe(verdict)})")
             return verdict
         event = verdict_event(verdict)
         ctx.run.verdicts.append(event)
         ctx.journal.record(event)
         if verdict.action == "rollback":
+            state = "" if verdict.state == "failed" else f"{verdict.state}: "
             raise AnalysisError(
-                f"{ctx.new} rolled back during {self.label} ({verdict.state}): {verdict.reason}"
+                f"{ctx.new} rolled back during {self.label}: {state}{verdict.reason}"
             )
         if verdict.state == "inconclusive":
             note = f"{self.label} was inconclusive: {verdict.reason}"

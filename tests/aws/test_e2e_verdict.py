@@ -118,7 +118,7 @@ def test_a_half_failing_canary_rolls_back_on_cloudwatch_metrics_alone(
     _play_traffic(stack, clock, green_errors=0.5)
     provider = make_provider()
     began = clock.now
-    with pytest.raises(AnalysisError, match=r"\(failed\): 5xx rate 5\d\.\d%") as failure:
+    with pytest.raises(AnalysisError, match=r"step 1/2: 5xx rate 5\d\.\d%") as failure:
         _canary_deploy(provider, clock)
     assert "alarm" not in str(failure.value)
     assert _blue_takes_everything(stack)
@@ -147,6 +147,6 @@ def test_a_canary_that_receives_no_traffic_is_not_promoted(
     make_provider: Callable[..., AwsProvider], stack: dict[str, Any], clock: FakeClock
 ) -> None:
     _play_traffic(stack, clock, green_errors=0.0, rps=0.0)
-    with pytest.raises(AnalysisError, match=r"\(inconclusive\): not enough traffic to judge"):
+    with pytest.raises(AnalysisError, match=r"step 1/2: inconclusive: not enough traffic to judge"):
         _canary_deploy(make_provider(), clock)
     assert _blue_takes_everything(stack)
