@@ -17,25 +17,26 @@ BLUEGREEN = Path(sys.executable).parent / "bluegreen"
 def test_each_source_is_named_flag_environment_file_outputs_default(tmp_path: Path) -> None:
     path = tmp_path / "bluegreen.toml"
     path.write_text('[deploy]\ntasks = 3\n[aws]\nterraform_outputs = "o.json"\n')
-    settings = load_settings(path, {"target": "aws", "deploy": {"bake": 5.0}})
+    settings = load_settings(path, {"target": "aws", "deploy": {"bake": 300.0}})
     rows = {
         r.key: r
         for r in effective_config(
             settings,
             file_data={"deploy": {"tasks": 3}, "aws": {"terraform_outputs": "o.json"}},
-            flags={"target": "aws", "deploy": {"bake": 5.0}},
+            flags={"target": "aws", "deploy": {"bake": 300.0}},
             from_environment=frozenset({"target"}),
             outputs={"listener_arn": "arn:listener", "unrelated": 1},
         )
     }
     assert (rows["target"].value, rows["target"].source) == ("aws", "environment")
-    assert (rows["deploy.bake"].value, rows["deploy.bake"].source) == (5.0, "flag")
+    assert (rows["deploy.bake"].value, rows["deploy.bake"].source) == (300.0, "flag")
     assert (rows["deploy.tasks"].value, rows["deploy.tasks"].source) == (3, "file")
     assert (rows["aws.listener_arn"].value, rows["aws.listener_arn"].source) == (
         "arn:listener",
         "terraform outputs",
     )
-    assert (rows["deploy.interval"].value, rows["deploy.interval"].source) == (10.0, "default")
+    # AWS: the per-target default that CloudWatch can judge
+    assert (rows["deploy.interval"].value, rows["deploy.interval"].source) == (240.0, "default")
     assert "source" not in rows
     assert "aws.unrelated" not in rows
 

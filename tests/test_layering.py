@@ -20,7 +20,12 @@ PURE = {
     "bluegreen.model",
     "bluegreen.errors",
     "bluegreen.plan",
-    "bluegreen.analysis",
+    "bluegreen.evidence",
+    "bluegreen.evidence.readings",
+    "bluegreen.evidence.verdict",
+    "bluegreen.evidence.settings",
+    "bluegreen.evidence.step",
+    "bluegreen.evidence.cloudwatch",
     "bluegreen.migrations",
     "bluegreen.events",
     "bluegreen.event_codec",
@@ -32,11 +37,6 @@ PURE = {
     "bluegreen.aws.taskdef_template",
     "bluegreen.report.series",
     "bluegreen.report.labels",
-    "bluegreen.evidence",
-    "bluegreen.evidence.readings",
-    "bluegreen.evidence.verdict",
-    "bluegreen.evidence.settings",
-    "bluegreen.evidence.cloudwatch",
 }
 # What a pure module may import from the package besides other pure modules: the frozen
 # settings types (`config` loads a file in `load_settings`, which pure modules never call).
@@ -64,19 +64,22 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
         {"bluegreen", "bluegreen.errors", "bluegreen.model", "bluegreen.config"}
-        | {"bluegreen.clock", "bluegreen.progress"},
+        | {"bluegreen.clock", "bluegreen.progress"}
+        # the analysis keys' types and limits, validated with the configuration
+        | {"bluegreen.evidence.settings"},
     ),
-    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model"}),
+    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model", "bluegreen.evidence.settings"}),
     (
         "state",
         {"bluegreen.state", "bluegreen.journal", "bluegreen.provider"}
-        | {"bluegreen.migration_files", "bluegreen.probe"},
+        | {"bluegreen.migration_files", "bluegreen.probe", "bluegreen.analysis_load"},
     ),
     ("platforms", {"bluegreen.local", "bluegreen.local.*", "bluegreen.aws", "bluegreen.aws.*"}),
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
-        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.hooks", "bluegreen.approval"},
+        | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
+        | {"bluegreen.deployment", "bluegreen.recovery"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -208,7 +208,13 @@ class Shifted(_ShiftStep):
 
 @dataclass(frozen=True)
 class Verdict:
-    """One look of the analysis at the new colour, during a step or the bake."""
+    """The analysis's final verdict on a step or the bake (bluegreen.evidence.StepVerdict).
+
+    `requests`/`errors` are the new colour's since the step began, `baseline_*` the old
+    colour's over the same period, `window_*` the last `window` seconds; `covered` is how many
+    seconds of the step the data spans. `state` is ok / failed / inconclusive (None in journals
+    written before it existed: read `outcome`); `action` what the deployment did about it.
+    """
 
     kind: ClassVar[Kind] = Kind.VERDICT
     during: str
@@ -218,6 +224,25 @@ class Verdict:
     error_rate: float | None = None
     p99_ms: float | None = None
     reason: str | None = None
+    state: str | None = None
+    action: str | None = None
+    elapsed: float | None = None
+    covered: float | None = None
+    window: float | None = None
+    baseline_requests: int | None = None
+    baseline_errors: int | None = None
+    baseline_error_rate: float | None = None
+    window_requests: int | None = None
+    window_errors: int | None = None
+    window_error_rate: float | None = None
+    window_baseline_requests: int | None = None
+    window_baseline_errors: int | None = None
+    window_baseline_error_rate: float | None = None
+
+    @property
+    def outcome(self) -> str:
+        """ok, failed, inconclusive (older journals: ok or failed)."""
+        return self.state or ("ok" if self.ok else "failed")
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,32 @@ def print_status(data: dict[str, Any]) -> None:
         )
         if deployment.get("hint"):
             out_console.print(f"  hint: {deployment['hint']}", highlight=False)
+        _print_evidence(deployment.get("evidence") or [])
     last = data.get("last_deployment")
     if last:
         reason = f" ({last['reason']})" if last.get("reason") else ""
         out_console.print(f"last: {last['operation']} {last['id']} {last['outcome']}{reason}")
+        _print_evidence(last.get("evidence") or [])
+
+
+def _print_evidence(rows: Sequence[dict[str, Any]]) -> None:
+    """One line per judged step: verdict, the new colour's figures, the baseline, why."""
+
+    def rate(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    for row in rows:
+        line = (
+            f"  {row['during']}: {row['verdict']}: {row['requests']} req, "
+            f"{row['errors']} 5xx ({rate(row['error_rate'])})"
+        )
+        if row.get("baseline_requests") is not None:
+            line += (
+                f"; old colour {row['baseline_requests']} req ({rate(row['baseline_error_rate'])})"
+            )
+        if row.get("reason"):
+            line += f": {row['reason']}"
+        out_console.print(line, highlight=False)
 
 
 def print_history(records: Sequence[DeploymentRecord]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from bluegreen.evidence.step import StepReading
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
 from bluegreen.state import StateStore
 
@@ -57,7 +58,17 @@ class Provider(Protocol):
         ...
 
     def traffic(self, color: Color) -> TrafficCounters:
-        """Cumulative requests, 5xx and latency of `color`, read from the load balancer."""
+        """Cumulative requests, 5xx and latency of `color`, read from the load balancer
+        (the watch reads only its p99, for `analysis.max_p99_ms`)."""
+        ...
+
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> StepReading:
+        """One look at both colours' traffic for the step that began at `since` (epoch s):
+        live cumulative counters (a `CounterReading`), or every per-minute datapoint of the step
+        published so far (a `MinuteBatch`; `new_share` is the new colour's listener weight,
+        0..1, used to share out the load balancer's own 5xx). Evidence is the watch's to judge."""
         ...
 
     def alarms(self, color: Color) -> Sequence[str]:

@@ -185,7 +185,7 @@ def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
     # The AWS default poll (15 s): the dry run still walks the watches one look at a time.
     config = _write_config(tmp_path, stack, app_url, "")
     before = world(stack)
-    args = ("--strategy", "canary", "--interval", "60", "--bake", "120")
+    args = ("--strategy", "canary", "--interval", "240", "--bake", "240")  # judgeable on AWS
 
     done = _bluegreen(moto_server, config, "deploy", "--image", IMAGE, *args, "--dry-run")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bluegreen.errors import DeployError, LockError
+from bluegreen.evidence import CounterReading, Tally
 from bluegreen.model import (
     COLORS,
     Color,
@@ -161,6 +162,16 @@ class MemoryProvider:
         f.requests += share
         f.errors += round(share * rate)
         return TrafficCounters(self.clock.time() if self.clock else 0.0, f.requests, f.errors)
+
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> CounterReading:
+        def tally(color: Color) -> Tally:
+            counters = self.traffic(color)
+            return Tally(counters.requests, counters.errors_5xx)
+
+        at = self.clock.time() if self.clock else 0.0
+        return CounterReading(at=at, new=tally(new), baseline=None if old is None else tally(old))
 
     def alarms(self, color: Color) -> Sequence[str]:
         return ()

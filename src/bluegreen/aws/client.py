@@ -64,6 +64,13 @@ class AwsClient:
     ) -> None:
         base_dir = settings.source.parent if settings.source else Path.cwd()
         self.resources = resources or resolve_aws_resources(settings.aws, base_dir=base_dir)
+        if settings.analysis.load is not None and self.resources.test_listener_arn is None:
+            raise ConfigError(
+                "analysis.load: on AWS analysis traffic goes through the test listener, and "
+                "the Terraform outputs name none",
+                hint="output test_listener_arn from Terraform (or set aws.test_listener_arn), "
+                "or remove analysis.load",
+            )
         self._settings = settings
         session = session or boto3.Session(region_name=self.resources.region)
         region = self.resources.region

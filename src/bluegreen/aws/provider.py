@@ -14,11 +14,11 @@ counter, dry-run). What each method asks of AWS:
   running, up to the deregistration delay. `drain_delay()` reads that delay; the procedure waits
   it out before `stop()`, counted from the moment it took the colour's weight to 0 (none for a
   colour it started at weight 0 and never gave traffic, see `plan.drain_wait`).
-- `traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. We sum the
-  per-minute RequestCount and HTTPCode_Target_5XX_Count from a fixed origin (the minute this
-  provider was created) up to now, which gives counters that only grow, as the analysis expects;
-  late minutes show up in a later reading, so a breach is seen late rather than missed. p99 is
-  the latest minute's TargetResponseTime p99.
+- `step_traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. Each
+  look reads every minute of the step so far, each value keyed by its own timestamp, for both
+  target groups and the ALB's own 5xx; the watch counts only minutes old enough to be complete
+  (`analysis.publish_delay`, docs/verdict.md). `traffic()` is kept for the p99 bound only
+  (`analysis.max_p99_ms`): the latest minute's TargetResponseTime p99.
 - `route_test_listener(color)`: the public URL when `color` takes all production traffic;
   otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
   reached on the app URL's host at the test listener's port. Without a test listener there is
@@ -54,6 +54,8 @@ from bluegreen.aws.responses import (
     traffic_from_metrics,
 )
 from bluegreen.errors import ConfigError, DeployError
+from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
+from bluegreen.evidence.step import MinuteBatch
 from bluegreen.model import (
     COLORS,
     Color,
@@ -255,6 +257,30 @@ class AwsProvider(AwsClient):
             if not token:
                 break
         return traffic_from_metrics(results, at=now)
+
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> MinuteBatch:
+        """Every minute of the step CloudWatch has so far, each keyed by its own timestamp:
+        one GetMetricData (all pages) for both target groups and the ALB's own 5xx."""
+        now = self._clock.time()
+        groups = {c: self.resources.target_groups[c] for c in (new, old) if c is not None}
+        request = step_metrics_request(
+            target_groups=groups, load_balancer_arn=self._load_balancer(), start=since, end=now
+        )
+        results: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page_request = dict(request, NextToken=token) if token else request
+            response = self._call(
+                "metrics of the step", self._cloudwatch.get_metric_data, **page_request
+            )
+            results.extend(dict(r) for r in response.get("MetricDataResults") or [])
+            token = response.get("NextToken")
+            if not token:
+                break
+        minutes = minutes_from_metric_data(results, new=new, old=old, new_share=new_share)
+        return MinuteBatch(at=now, minutes=tuple(minutes))
 
     def alarms(self, color: Color) -> Sequence[str]:
         """Names of `color`'s alarms in state ALARM."""

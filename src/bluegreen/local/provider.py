@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
+from bluegreen.evidence.readings import CounterReading, Tally
 from bluegreen.local.files import FileStateStore
 from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
 from bluegreen.local.heal import heal_platform
@@ -164,6 +165,25 @@ class LocalProvider:
             at=time.time(),
             requests=sum(s.req_tot for s in stats),
             errors_5xx=sum(s.hrsp_5xx for s in stats),
+        )
+
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> CounterReading:
+        """Both colours' live cumulative counters: each colour's servers in the public backend
+        and in its own test backend (where `analysis.load` sends its requests)."""
+        stats = self._stats()
+
+        def tally(color: Color) -> Tally:
+            rows = [
+                s
+                for s in stats
+                if (s.backend == BACKEND and _color_of(s) == color) or s.backend == color
+            ]
+            return Tally(sum(s.req_tot for s in rows), sum(s.hrsp_5xx for s in rows))
+
+        return CounterReading(
+            at=time.time(), new=tally(new), baseline=None if old is None else tally(old)
         )
 
     def alarms(self, color: Color) -> Sequence[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bluegreen import journal
+from bluegreen import events, journal
 from bluegreen.approval import finish_paused
 from bluegreen.clock import Clock, SystemClock, poll
 from bluegreen.config import AnalysisSettings
 from bluegreen.errors import ConfigError
-from bluegreen.events import Kind, SignalPromote
+from bluegreen.events import SignalPromote
 from bluegreen.plan import describe_weights
 from bluegreen.progress import Progress, SilentProgress
 from bluegreen.provider import Provider
@@ -105,8 +105,25 @@ def status(provider: Provider) -> dict[str, Any]:
             "outcome": last[0].outcome.value,
             "reason": last[0].reason,
             "finished_at": last[0].finished_at,
+            "evidence": [evidence_row(v) for v in last[0].verdicts],
         }
     return result
+
+
+def evidence_row(verdict: events.Verdict) -> dict[str, Any]:
+    """One step's verdict as `status` shows it: the new colour's figures, the baseline, why."""
+    return {
+        "during": verdict.during,
+        "verdict": verdict.outcome,
+        "requests": verdict.requests,
+        "errors": verdict.errors,
+        "error_rate": verdict.error_rate,
+        "baseline_requests": verdict.baseline_requests,
+        "baseline_errors": verdict.baseline_errors,
+        "baseline_error_rate": verdict.baseline_error_rate,
+        "covered_s": verdict.covered,
+        "reason": verdict.reason,
+    }
 
 
 def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
@@ -134,6 +151,7 @@ def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
             summary["hint"] = (
                 "not approved in time: the next deploy, rollback or promote rolls it back"
             )
-    elif view.last_kind is Kind.AWAITING_APPROVAL:
+    elif view.awaiting_approval:
         summary["state"] = "awaiting_approval"
+    summary["evidence"] = [evidence_row(v) for _at, v in view.verdicts]
     return summary
