@@ -198,7 +198,9 @@ def test_up_watch_restarts_haproxy_and_a_task_while_idle(platform: Platform) -> 
         wait_until(  # the supervisor may restart them before any status could see them down
             lambda: (
                 not (set(task_pids(platform, "blue")) & set(before))
-                and platform.status()["colors"]["blue"]["healthy"] == len(before)
+                # a colour reads as null in status while the supervisor rewrites its tasks
+                and ((platform.status().get("colors") or {}).get("blue") or {}).get("healthy")
+                == len(before)
             ),
             timeout=30,
             what="the tasks restarted",
