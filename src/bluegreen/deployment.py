@@ -29,6 +29,7 @@ from bluegreen.steps import (
     Step,
     WaitHealthy,
     live_readiness_problem,
+    run_smoke,
 )
 
 
@@ -54,6 +55,7 @@ class Deployment:
         deployment_id: str | None = None,
         steps: Sequence[Step] | None = None,
         readiness: Callable[[str], str | None] | None = None,
+        smoke: Callable[[str, str], tuple[int, str]] | None = None,
     ) -> None:
         self.provider = provider
         self.request = request
@@ -62,6 +64,7 @@ class Deployment:
         self.deployment_id = deployment_id
         self.steps = list(steps) if steps is not None else steps_for(request)
         self.readiness = readiness or live_readiness_problem
+        self.smoke = smoke or run_smoke
 
     def run(self) -> DeploymentRecord:
         """Run the deployment and return its history record.
@@ -106,6 +109,7 @@ class Deployment:
             old=old,
             old_release=old_release,
             readiness=self.readiness,
+            smoke=self.smoke,
         )
         run.journal.record(
             events.Begin(

@@ -30,7 +30,6 @@ class DeployRequest:
     operation: Operation = "deploy"
     migrate: bool = True
     reason: str | None = None
-    dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
 
     @classmethod
     def from_settings(
@@ -39,7 +38,6 @@ class DeployRequest:
         release: Release,
         *,
         reason: str | None = None,
-        dry_run: bool = False,
     ) -> DeployRequest:
         """The request `deploy` (and `up`) make from the effective settings."""
         d = settings.deploy
@@ -56,7 +54,6 @@ class DeployRequest:
             analysis=settings.analysis,
             lock_lease=d.lock_lease,
             reason=reason,
-            dry_run=dry_run,
         )
 
 

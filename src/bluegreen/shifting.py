@@ -60,7 +60,7 @@ class Watch:
                         f"{ctx.new} rolled back during {self.label}: {verdict.reason}"
                     )
                 remaining = deadline - ctx.clock.monotonic()
-                if remaining <= 0 or ctx.request.dry_run:
+                if remaining <= 0:
                     break
                 ctx.clock.sleep(min(settings.poll_for(provider.target), remaining))
         self._keep(verdict)

@@ -42,6 +42,9 @@ class Context:
     old: Color | None
     old_release: Release | None
     readiness: Callable[[str], str | None]
+    # Runs the smoke command against a URL: its exit code and output (`run_smoke`, or a dry
+    # run's recorder).
+    smoke: Callable[[str, str], tuple[int, str]]
     reused: bool = False
     # Drain timing is the procedure's: when each colour's weight went to 0, and which colours
     # never served (started at weight 0 and never given any) during this deployment.
@@ -150,7 +153,7 @@ class Migrate:
         url = ctx.provider.route_test_listener(live)
         problem = ctx.readiness(url)
         if problem is None and ctx.request.smoke:
-            code, output = run_smoke(ctx.request.smoke, url)
+            code, output = ctx.smoke(ctx.request.smoke, url)
             problem = None if code == 0 else f"smoke test exit code {code}: {output.strip()[-300:]}"
         health = ctx.provider.health(live)
         if problem is None and not health.ready:
@@ -293,7 +296,7 @@ class Smoke:
         url = ctx.provider.route_test_listener(ctx.new)
         ctx.journal.record(events.Smoke(color=ctx.new, url=url, command=command))
         ctx.progress.info(f"smoke test against {ctx.new} at {url}")
-        code, output = run_smoke(command, url)
+        code, output = ctx.smoke(command, url)
         ctx.journal.record(events.SmokeDone(exit_code=code))
         if code != 0:
             raise DeployError(f"smoke test failed with exit code {code}: {output.strip()[-500:]}")

@@ -1,9 +1,15 @@
-"""`deploy`: recover an interrupted deployment if there is one, then run this one."""
+"""`deploy`: recover an interrupted deployment if there is one, then run this one; and its
+dry run, the same procedure on a `DryRun` wrapper of the provider."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from bluegreen.clock import Clock
 from bluegreen.deployment import Deployment
+from bluegreen.dryrun import Call, DryRun
+from bluegreen.errors import ConfigError, DeployError
 from bluegreen.lifecycle import check_lock_free
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
@@ -19,9 +25,52 @@ def deploy(
     *,
     deployment_id: str | None = None,
     clock: Clock | None = None,
+    smoke: Callable[[str, str], tuple[int, str]] | None = None,
 ) -> DeploymentRecord:
     """Recover an interrupted deployment if there is one, then run this one; its record."""
     holder = check_lock_free(provider)
     if holder is not None:
         recover(provider, holder, progress, clock=clock)
-    return Deployment(provider, request, progress, deployment_id=deployment_id, clock=clock).run()
+    return Deployment(
+        provider, request, progress, deployment_id=deployment_id, clock=clock, smoke=smoke
+    ).run()
+
+
+@dataclass(frozen=True)
+class DryRunResult:
+    """What a dry run planned, and how the deployment would have ended."""
+
+    plan: tuple[Call, ...]
+    record: DeploymentRecord | None  # the record a real run would save (None: refused earlier)
+    error: DeployError | None  # the deployment failed (traffic would have been restored)
+
+
+def deploy_dry_run(
+    provider: Provider,
+    request: DeployRequest,
+    progress: Progress,
+    *,
+    deployment_id: str | None = None,
+    clock: Clock | None = None,
+) -> DryRunResult:
+    """Walk the whole deployment on `provider` without changing anything; the plan.
+
+    Only the failure of the deployment itself is returned (its plan shows how far it got);
+    bad input, a held lock or a platform error raise as they would for a real deploy.
+    """
+    if provider.target == "local":
+        raise ConfigError(
+            "--dry-run is for --target aws; the local platform is a rehearsal",
+            hint="run the deploy locally: it changes only this machine",
+        )
+    dry = DryRun(provider, clock=clock)
+    record: DeploymentRecord | None = None
+    error: DeployError | None = None
+    try:
+        record = deploy(
+            dry, request, progress, deployment_id=deployment_id, clock=dry.clock, smoke=dry.smoke
+        )
+    except DeployError as exc:
+        error = exc
+        record = dry.state.saved[-1] if dry.state.saved else None
+    return DryRunResult(tuple(dry.calls), record, error)
