@@ -3,10 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench down clean tf-plan
+.PHONY: setup lock demo test lint bench down clean tf-plan
 
 setup:
 	@scripts/setup.sh
+
+# Re-resolve the lock files (requirements/*.lock, app/requirements.lock) after a dependency change.
+lock: setup
+	@scripts/lock.sh
 
 demo: setup
 	@$(BIN)/python scripts/demo.py

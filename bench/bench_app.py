@@ -1,139 +1,169 @@
-"""Items API throughput: req/s and p50/p99 per endpoint, 2 gunicorn gthread workers, wrk load.
+"""Items API against a naive baseline, side by side in one run: req/s ratios, A/A spread.
 
-gthread (2 workers x 4 threads) rather than sync: threads overlap PostgreSQL round trips,
-and gthread keeps connections alive (sync closes each one), which is also how a load
-balancer talks to it. wrk runs as a separate process on 127.0.0.1 (-t2 -c16, as the seed).
+Both run under gunicorn with 2 workers on the same PostgreSQL and the same 2 cores:
+- ours (A): the reference service with its production settings (gunicorn.conf.py, JSON
+  access log to a file, request IDs, statement timeout);
+- the baseline (B): bench/baseline_app.py, Flask + psycopg raw SQL, sync workers, no logging.
+Each scenario runs wrk -t2 -c16 alternately A B A B ... (BENCH_REPS pairs of BENCH_DURATION),
+so drift from the shared machine hits both alike. Printed per scenario: the medians, the
+ratio of medians (ours / baseline, above 1 is faster) and the A/A spread (max - min over
+median of each side's own runs: what noise alone moves a figure by). Then both services'
+start time (process start to ready), alternated the same way.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
+import statistics
 import subprocess
-import sys
 import tempfile
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 
+from bench import wrk
+from bench.servers import APP, BIN, Server, baseline, ours
 from bluegreen.local.postgres import PostgresServer
 from tests.support.platform import free_port_run
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app"
-BIN = Path(sys.executable).parent
-DURATION = os.environ.get("BENCH_DURATION", "10s")
-BENCH_PASSWORD = "bench-pw"  # noqa: S105 - a throwaway local database
-POST_LUA = """wrk.method = "POST"
-wrk.body = '{"name": "bench item"}'
-wrk.headers["Content-Type"] = "application/json"
-"""
+DURATION = os.environ.get("BENCH_DURATION", "4s")
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+STARTS = int(os.environ.get("BENCH_STARTS", "3"))
+PASSWORD = "bench-pw"  # noqa: S105 - a throwaway local database
 
 
-def _field(pattern: str, out: str) -> str:
-    found = re.search(pattern, out)
-    if found is None:
-        raise RuntimeError(f"wrk printed no {pattern!r}:\n{out}")
-    return found.group(1)
+@dataclass(frozen=True)
+class Scenario:
+    """One row of the table: what wrk requests, and what to do to the data first."""
+
+    label: str
+    path: str
+    post: str | None = None  # "plain" or "keyed": POST a new item (with a new Idempotency-Key)
+    before: Callable[[psycopg.Connection[tuple[object, ...]]], None] | None = None
 
 
-def _ms(text: str) -> float:
-    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if found is None:
-        raise RuntimeError(f"unexpected wrk latency {text!r}")
-    value, unit = found.groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+def _grow_to_100k(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    conn.execute(
+        "INSERT INTO items (name) SELECT 'item-' || g FROM generate_series(1, 100000 - "
+        "(SELECT count(*) FROM items)) g"
+    )
+    conn.execute("ANALYZE items")
 
 
-def _wrk(url: str, script: Path | None = None) -> tuple[float, float, float]:
-    cmd = ["wrk", "-t2", "-c16", f"-d{DURATION}", "--latency", url]
-    if script:
-        cmd[1:1] = ["-s", str(script)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    rps = float(_field(r"Requests/sec:\s+([\d.]+)", out))
-    # Anchored to the line start: "+/- Stdev 81.50%" must not read as the 50th percentile.
-    p50 = _ms(_field(r"(?m)^\s+50%\s+(\S+)", out))
-    p99 = _ms(_field(r"(?m)^\s+99%\s+(\S+)", out))
-    if "Non-2xx" in out:
-        print(out, file=sys.stderr)
-    return rps, p50, p99
+SCENARIOS = (
+    Scenario("GET /health", "/health"),
+    Scenario("GET /items/{id}", "/items/50"),
+    Scenario("GET /items?limit=100 (100 rows)", "/items?limit=100"),
+    Scenario("GET /items?limit=100 (100,000 rows)", "/items?limit=100", before=_grow_to_100k),
+    Scenario("POST /items", "/items", post="plain"),
+    Scenario("POST /items + Idempotency-Key", "/items", post="keyed"),
+)
+
+
+def _spread(values: list[float]) -> float:
+    return (max(values) - min(values)) / statistics.median(values)
+
+
+def _measure(
+    exe: str, scenario: Scenario, servers: list[Server], scratch: Path
+) -> dict[str, list[wrk.Result]]:
+    runs: dict[str, list[wrk.Result]] = {s.name: [] for s in servers}
+    for rep in range(REPS):
+        for server in servers:
+            script = None
+            if scenario.post:
+                tag = f"{server.name}-{scenario.post}-{rep}"
+                script = wrk.post_script(scratch, tag, keyed=scenario.post == "keyed", prefix=tag)
+            result = wrk.run(exe, server.url + scenario.path, DURATION, script)
+            if result.non_2xx or result.errors:
+                raise RuntimeError(
+                    f"{server.name} {scenario.label}: {result.non_2xx} non-2xx responses and "
+                    f"{result.errors} socket errors; see {server.log_path}"
+                )
+            runs[server.name].append(result)
+    return runs
+
+
+def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> float:
+    a_rps = statistics.median(r.rps for r in a)
+    b_rps = statistics.median(r.rps for r in b)
+    spread = max(_spread([r.rps for r in a]), _spread([r.rps for r in b]))
+    latencies = "".join(
+        f"{statistics.median(r.p50_ms for r in side):>7.1f}"
+        f"{statistics.median(r.p99_ms for r in side):>7.1f}"
+        for side in (a, b)
+    )
+    print(
+        f"{label:<36}{a_rps:>8,.0f}{b_rps:>8,.0f}{a_rps / b_rps:>7.2f}x{latencies}{spread:>8.0%}",
+        flush=True,
+    )
+    return spread
+
+
+def _start_times(servers: list[Server]) -> None:
+    times: dict[str, list[float]] = {s.name: [] for s in servers}
+    for _ in range(STARTS):
+        for server in servers:
+            server.stop()
+            times[server.name].append(server.start())
+    a, b = (statistics.median(times[s.name]) for s in servers)
+    spreads = " / ".join(f"{_spread(times[s.name]):.0%}" for s in servers)
+    print(
+        f"start to ready (gunicorn start to first 200 on /ready; baseline /health), "
+        f"median of {STARTS}, alternated: ours {a:.2f} s, baseline {b:.2f} s, "
+        f"ratio {a / b:.2f}x (A/A spread {spreads})"
+    )
 
 
 def main() -> None:
-    """Run the scenarios and print a table."""
-    if not shutil.which("wrk"):
-        print("wrk not found: apt-get install -y wrk")
-        return
-    base = Path(tempfile.mkdtemp(prefix="bluegreen-bench-"))
-    base.chmod(0o755)
-    pg = PostgresServer(base / "data", free_port_run(1))
-    gunicorn: subprocess.Popen[bytes] | None = None
+    """Start PostgreSQL and both services, run the scenarios, print the table."""
+    exe = wrk.ensure_wrk()
+    scratch = Path(tempfile.mkdtemp(prefix="bluegreen-bench-"))
+    scratch.chmod(0o755)
+    pg = PostgresServer(scratch / "data", free_port_run(1))
+    servers: list[Server] = []
     try:
         pg.start()
-        pg.ensure_role_and_database(user="bench", password=BENCH_PASSWORD, database="bench")
-        url = pg.url(user="bench", password=BENCH_PASSWORD, database="bench")
-        env = {**os.environ, "DATABASE_URL": url}
+        pg.ensure_role_and_database(user="bench", password=PASSWORD, database="bench")
+        url = pg.url(user="bench", password=PASSWORD, database="bench")
+        libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
         subprocess.run(
             [str(BIN / "alembic"), "-c", str(APP / "alembic.ini"), "upgrade", "head"],
-            env=env,
+            env={**os.environ, "DATABASE_URL": url},
             check=True,
             capture_output=True,
         )
-        u = make_url(url)
-        conn = psycopg.connect(
-            host=u.host,
-            port=u.port,
-            user=u.username,
-            password=u.password,
-            dbname=u.database,
-            autocommit=True,
-        )
+        conn = psycopg.connect(libpq_url, autocommit=True)
         conn.execute("INSERT INTO items (name) SELECT 'item-' || g FROM generate_series(1, 100) g")
-        port = free_port_run(1)
-        gunicorn = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(APP / "gunicorn.conf.py"), "items_api:create_app()"],
-            env={
-                **env,
-                "PORT": str(port),
-                "WEB_WORKERS": "2",
-                "WEB_THREADS": os.environ.get("BENCH_THREADS", "4"),
-                "APP_VERSION": "bench",
-            },
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        servers = [ours(url, scratch), baseline(libpq_url, scratch)]
+        for server in servers:
+            server.start()
+            wrk.run(exe, server.url + "/items?limit=100", "1s")  # warm up: connections, caches
+        print(
+            f"wrk -t{wrk.THREADS} -c{wrk.CONNECTIONS} -d{DURATION}, {REPS} runs each, alternated "
+            "A B A B; A = ours (production settings), B = naive baseline (bench/baseline_app.py)"
         )
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base_url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        script = base / "post.lua"
-        script.write_text(POST_LUA)
-        rows: list[tuple[str, tuple[float, float, float]]] = []
-        rows.append(("GET /health", _wrk(f"{base_url}/health")))
-        rows.append(("GET /items?limit=100 (100 rows)", _wrk(f"{base_url}/items?limit=100")))
-        conn.execute(
-            "INSERT INTO items (name) SELECT 'item-' || g FROM generate_series(1, 99900) g"
+        print(
+            f"{'scenario':<36}{'A req/s':>8}{'B req/s':>8}{'A/B':>8}"
+            f"{'A p50':>7}{'A p99':>7}{'B p50':>7}{'B p99':>7}{'A/A':>8}"
         )
-        conn.execute("ANALYZE items")
-        rows.append(("GET /items?limit=100 (100,000 rows)", _wrk(f"{base_url}/items?limit=100")))
-        rows.append(("POST /items", _wrk(f"{base_url}/items", script)))
+        spreads = []
+        for scenario in SCENARIOS:
+            if scenario.before:
+                scenario.before(conn)
+            runs = _measure(exe, scenario, servers, scratch)
+            spreads.append(_print_row(scenario.label, *(runs[s.name] for s in servers)))
         conn.close()
-        print(f"wrk -t2 -c16 -d{DURATION}; gunicorn 2 gthread workers x 4 threads; same host")
-        print(f"{'scenario':<38}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-        for name, (rps, p50, p99) in rows:
-            print(f"{name:<38}{rps:>10,.0f}{p50:>10.2f}{p99:>10.2f}")
+        print(
+            f"(req/s and ms are medians; A/B = ratio of median req/s; A/A = the larger side's "
+            f"spread of its own runs, max {max(spreads):.0%})"
+        )
+        _start_times(servers)
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=40)
+        for server in servers:
+            server.stop()
         pg.stop("immediate")
-        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Shared, idempotent set-up for `make demo`, `make test`, `make lint` and `make bench`.
-# Installs PostgreSQL and HAProxy from Debian when missing (root only; otherwise prints the
-# command), then the Python environments: .venv (both packages + dev tools) and .venv-checkov
-# (checkov pins an old boto3, so it lives apart). A stamp of the inputs' hash skips work
-# that is already done.
+# Installs PostgreSQL, HAProxy, Chromium, skopeo and docker-registry from Debian when missing
+# (root only; otherwise prints the command), then the Python environments from the lock files:
+# .venv (both packages + dev tools) and .venv-checkov (checkov pins an old boto3, so it lives
+# apart). A stamp of the inputs' hash (the locks included) skips work that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ install_system_packages() {
   local missing=()
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
   command -v haproxy >/dev/null || missing+=(haproxy)
+  # skopeo and a local OCI registry: the GitHub Action's image publishing is tested against them.
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
   # Chromium renders the deployment report in the tests (headless, from Debian).
   # BLUEGREEN_CHROMIUM names another build to use instead (the tests read it too).
   if [ -z "${BLUEGREEN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
@@ -37,31 +40,39 @@ if [ "${BLUEGREEN_SKIP_SYSTEM_PACKAGES:-0}" = 1 ]; then
 else
   install_system_packages
 fi
-# Debian starts a system-wide HAProxy and PostgreSQL on install; ours run per project.
-for svc in haproxy postgresql; do
+# Debian starts a system-wide HAProxy, PostgreSQL and registry on install; ours run per test.
+for svc in haproxy postgresql docker-registry; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi
 done
 
 # ---------------------------------------------------------------- Python environments
+# Versions come from the lock files (requirements/*.lock; `make lock` refreshes them), so a
+# new machine installs what CI tested. The stamp covers every input, the locks included.
 PY=${PYTHON:-python3}
-inputs_hash=$(cat pyproject.toml app/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+UV_VERSION=0.13.9
+inputs_hash=$(cat pyproject.toml app/pyproject.toml requirements/dev.lock scripts/setup.sh | sha256sum | cut -c1-16)
 stamp=.venv/.setup-$inputs_hash
 if [ ! -f "$stamp" ]; then
-  say "creating .venv (both packages and the dev tools)"
+  say "creating .venv (both packages and the dev tools, as locked in requirements/dev.lock)"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip uv
-  .venv/bin/uv pip install -q --python .venv/bin/python -e ".[dev]" -e "./app[dev]"
+  [ "$(.venv/bin/uv --version 2>/dev/null)" = "uv $UV_VERSION" ] ||
+    .venv/bin/python -m pip install -q "uv==$UV_VERSION"
+  # The lock as constraints: exact versions for everything it names; a dependency added to a
+  # pyproject.toml since the last `make lock` still installs (tests/packaging flags the lock).
+  .venv/bin/uv pip install -q --python .venv/bin/python \
+    -c requirements/dev.lock -e ".[dev]" -e "./app[dev]"
   rm -f .venv/.setup-*
   touch "$stamp"
 fi
 
-checkov_stamp=.venv-checkov/.setup-3.3.30
+checkov_hash=$(cat requirements/checkov.lock | sha256sum | cut -c1-16)
+checkov_stamp=.venv-checkov/.setup-$checkov_hash
 if [ ! -f "$checkov_stamp" ]; then
-  say "creating .venv-checkov"
+  say "creating .venv-checkov (requirements/checkov.lock)"
   [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
-  .venv/bin/uv pip install -q --python .venv-checkov/bin/python "checkov==3.3.30"
+  .venv/bin/uv pip install -q --python .venv-checkov/bin/python -r requirements/checkov.lock
   rm -f .venv-checkov/.setup-*
   touch "$checkov_stamp"
 fi

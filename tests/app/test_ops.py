@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -81,6 +82,24 @@ def test_request_id_is_echoed_or_generated(client: FlaskClient) -> None:
     )
     generated = client.get("/health", headers={"X-Request-ID": "bad id with spaces"})
     assert len(generated.headers["X-Request-ID"]) == 32
+
+
+def test_generated_request_ids_differ_per_request_and_per_forked_worker(
+    client: FlaskClient,
+) -> None:
+    ids = {client.get("/health").headers["X-Request-ID"] for _ in range(3)}
+    assert len(ids) == 3
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a gunicorn worker is forked from the master the same way
+        os.write(write, client.get("/health").headers["X-Request-ID"].encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    assert len(child) == 32
+    assert all(child[:16] != parent[:16] for parent in ids)
 
 
 def test_openapi_documents_every_route_and_its_errors(app: Any, client: FlaskClient) -> None:

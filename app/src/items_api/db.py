@@ -1,23 +1,25 @@
 """Engine, connections and the schema-version check.
 
 Every request borrows a pooled connection for as long as it needs it and gives it back at
-once. Reads and single-statement writes run in autocommit (one round trip, no BEGIN or
-ROLLBACK, never idle in transaction); work of several statements runs in ``Database.begin()``.
+once. Every connection is in autocommit and every request is one statement: one round trip,
+no BEGIN or ROLLBACK, never idle in transaction.
 """
 
 from __future__ import annotations
 
 import select
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from alembic.script import ScriptDirectory
+import psycopg
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 
 from items_api.config import Settings
+from items_api.revisions import read_revisions
 
 _EXTENSION = "items_api.db"
 _READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
@@ -25,20 +27,37 @@ _READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 @dataclass(frozen=True)
 class Database:
-    """What the app keeps about its database: the engines, the migration revisions."""
+    """What the app keeps about its database: the engine, the migration revisions."""
 
     engine: Engine
-    autocommit: Engine
     head: str
     known_revisions: frozenset[str]
 
     def connect(self) -> Connection:
-        """A connection in autocommit: each statement is its own transaction."""
-        return self.autocommit.connect()
+        """A SQLAlchemy connection in autocommit: each statement is its own transaction."""
+        return self.engine.connect()
 
-    def begin(self) -> AbstractContextManager[Connection]:
-        """A connection in a transaction, committed on success, rolled back on error."""
-        return self.engine.begin()
+    @contextmanager
+    def cursor(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A psycopg cursor on a pooled connection, in autocommit, for one statement.
+
+        The hot paths send SQL compiled once from SQLAlchemy statements straight to psycopg:
+        SQLAlchemy's per-statement execution layer (cache key, execution context, result
+        metadata) costs about as much CPU as the round trip itself. The pool, its checkout
+        check and its recycling are SQLAlchemy's still. A connection that broke is discarded
+        (one that only hit the statement timeout is fine and goes back to the pool).
+        """
+        pooled = self.engine.raw_connection()
+        connection: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]  # the psycopg dialect's
+        try:
+            with connection.cursor() as cur:
+                yield cur
+        except psycopg.Error as exc:
+            if connection.broken or connection.closed:
+                pooled.invalidate(exc)
+            raise
+        finally:
+            pooled.close()
 
 
 def closed_by_server(dbapi_connection: Any) -> bool:
@@ -58,7 +77,7 @@ def closed_by_server(dbapi_connection: Any) -> bool:
 def _check_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     # The pool discards a connection that raises DisconnectionError here and hands out a new
     # one (pre-ping without the round trip). A connection that dies unseen (host lost) fails
-    # its statement instead: the request answers 503 and SQLAlchemy recycles the whole pool.
+    # its statement instead: the request answers 503 and the connection is discarded.
     if closed_by_server(dbapi_connection):
         raise DisconnectionError("the server closed this connection")
 
@@ -73,6 +92,7 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
         pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
             "application_name": f"{settings.service_name}-{settings.deployment_color}",
@@ -83,24 +103,11 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
-def read_revisions(settings: Settings) -> tuple[str, frozenset[str]]:
-    """The head revision of this release's migrations, and every revision it knows."""
-    scripts = ScriptDirectory(str(settings.migrations_dir))
-    heads = scripts.get_heads()
-    if len(heads) != 1:
-        raise RuntimeError(f"migrations must have exactly one head, found {heads}")
-    return heads[0], frozenset(rev.revision for rev in scripts.walk_revisions())
-
-
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach the database to ``app``; nothing connects until the first request needs it."""
-    engine = make_engine(settings)
-    head, known = read_revisions(settings)
+    head, known = read_revisions(settings.migrations_dir)
     app.extensions[_EXTENSION] = Database(
-        engine=engine,
-        autocommit=engine.execution_options(isolation_level="AUTOCOMMIT"),
-        head=head,
-        known_revisions=known,
+        engine=make_engine(settings), head=head, known_revisions=known
     )
 
 

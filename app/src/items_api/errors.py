@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import psycopg
 import structlog
 from apiflask import APIFlask, HTTPError
 from flask import Request
@@ -98,7 +99,14 @@ def init_app(app: APIFlask) -> None:
             )
         )
 
-    for exc_type in (OperationalError, InterfaceError, PoolTimeoutError):
+    # SQLAlchemy's errors (the pool, the schema check) and psycopg's (the hot paths' cursors).
+    for exc_type in (
+        OperationalError,
+        InterfaceError,
+        PoolTimeoutError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+    ):
         app.register_error_handler(exc_type, unavailable)
 
     @app.errorhandler(Exception)

@@ -28,7 +28,12 @@ def json_response(
     return Response(body.model_dump_json(), status, headers, mimetype="application/json")
 
 
-def trusted_json_response(model: type[BaseModel], data: Mapping[str, Any]) -> Response:
+def trusted_json_response(
+    model: type[BaseModel],
+    data: Mapping[str, Any],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     """``data`` encoded by ``model``'s serialiser, without validating it first.
 
     For data whose types the database already guarantees (rows of typed columns, shaped by
@@ -36,4 +41,5 @@ def trusted_json_response(model: type[BaseModel], data: Mapping[str, Any]) -> Re
     Fields are named and formatted exactly as ``json_response(model(**data))`` would;
     ``warnings=False`` because the serialiser is handed dicts where it expects models.
     """
-    return Response(_adapter(model).dump_json(data, warnings=False), mimetype="application/json")
+    body = _adapter(model).dump_json(data, warnings=False)
+    return Response(body, status, headers, mimetype="application/json")

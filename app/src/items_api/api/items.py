@@ -77,28 +77,32 @@ def create_item(body: ItemIn, headers: IdempotencyHeaders) -> Response:
         raise api_error(
             422, "idempotency_key_reused", "Idempotency-Key was used with a different body"
         ) from None
-    replay_header = {"Idempotent-Replayed": "true" if replayed else "false"}
-    return json_response(ItemCreated.model_validate(result), 201, replay_header)
+    if replayed:  # stored as JSON: validated back into the model, then encoded as the first
+        return json_response(
+            ItemCreated.model_validate(result), 201, {"Idempotent-Replayed": "true"}
+        )
+    return trusted_json_response(ItemCreated, result, 201, {"Idempotent-Replayed": "false"})
 
 
 @bp.get("/items/<item_id>")
 @bp.output(ItemOut)
 @bp.doc(responses={400: "Invalid id", 404: "No such item", 503: "The database is unavailable"})
-def get_item(item_id: str) -> dict[str, Any]:
+def get_item(item_id: str) -> Response:
     """One item."""
     ident = _parse_id(item_id)
-    return store.get_item(database(), ident) or _raise(_not_found(ident))
+    item = store.get_item(database(), ident) or _raise(_not_found(ident))
+    return trusted_json_response(ItemOut, item)
 
 
 @bp.put("/items/<item_id>")
 @bp.input(ItemIn, location="json", arg_name="body")
 @bp.output(ItemUpdated)
 @bp.doc(responses={**_BODY_ERRORS, 404: "No such item"})
-def update_item(item_id: str, body: ItemIn) -> dict[str, Any]:
+def update_item(item_id: str, body: ItemIn) -> Response:
     """Replace an item's name and note."""
     ident = _parse_id(item_id)
     item = store.update_item(database(), ident, body.name, body.note) or _raise(_not_found(ident))
-    return {"status": "updated", "item": item}
+    return trusted_json_response(ItemUpdated, {"status": "updated", "item": item})
 
 
 @bp.delete("/items/<item_id>")
