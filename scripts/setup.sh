@@ -17,6 +17,8 @@ install_system_packages() {
   # skopeo and a local OCI registry: the GitHub Action's image publishing is tested against them.
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
+  # `ss -K` ends a TIME_WAIT in the tests of a port's brief retry.
+  command -v ss >/dev/null || missing+=(iproute2)
   # Chromium renders the deployment report in the tests (headless, from Debian).
   # BLUEGREEN_CHROMIUM names another build to use instead (the tests read it too).
   if [ -z "${BLUEGREEN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
@@ -61,7 +63,7 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install -q "uv==$UV_VERSION"
   # The lock as constraints: exact versions for everything it names; a dependency added to a
   # pyproject.toml since the last `make lock` still installs (tests/packaging flags the lock).
-  .venv/bin/uv pip install -q --python .venv/bin/python \
+  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python \
     -c requirements/dev.lock -e ".[dev]" -e "./app[dev]"
   rm -f .venv/.setup-*
   touch "$stamp"

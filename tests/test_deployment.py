@@ -12,7 +12,7 @@ from bluegreen.config import AnalysisSettings
 from bluegreen.deployment import Deployment
 from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
 from bluegreen.events import SignalAbort, SignalPromote
-from bluegreen.journal import send_signal
+from bluegreen.journal import read, send_signal
 from bluegreen.model import Release, Weights
 from bluegreen.plan import Strategy
 from bluegreen.progress import SilentProgress
@@ -117,7 +117,7 @@ def test_canary_breach_rolls_back_traffic_before_stopping_the_new_colour(
     platform: MemoryProvider, clock: FakeClock
 ) -> None:
     bad = Release("2.0.0", env={"FAKE_ERROR_RATE": "0.5"})
-    with pytest.raises(AnalysisError, match=r"5xx rate 50\.0%"):
+    with pytest.raises(AnalysisError, match=r"5 of 10 requests answered 5xx"):
         run(platform, clock, release=bad, strategy=Strategy("canary", 10, interval=30))
     weights = [c for c in platform.calls if c[0] in ("weights", "stop")]
     assert weights == [
@@ -127,7 +127,7 @@ def test_canary_breach_rolls_back_traffic_before_stopping_the_new_colour(
     ]
     record = platform.state.records[-1]
     assert record.outcome is Outcome.ROLLED_BACK
-    assert "5xx rate" in str(record.reason)
+    assert "requests answered 5xx" in str(record.reason)
     assert [v.during for v in record.verdicts] == ["step 1/2"]
 
 
@@ -317,3 +317,72 @@ def test_the_history_record_round_trips_through_its_json_form(
         "release": Release("2.0.0", migrate_command=("migrate",)).to_dict(),
     }
     assert DeploymentRecord.from_dict(data) == record
+
+
+QUIET = AnalysisSettings(min_requests=1000)  # the memory platform never serves that many
+
+
+def test_a_canary_without_enough_traffic_is_inconclusive_and_rolls_back_by_default(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    with pytest.raises(AnalysisError, match=r"step 1/2: inconclusive: not enough traffic to judge"):
+        run(platform, clock, strategy=Strategy("canary", 10, interval=2), analysis=QUIET)
+    assert platform.weights == Weights(100, 0)
+    record = platform.state.records[-1]
+    assert record.outcome is Outcome.ROLLED_BACK
+    (verdict,) = record.verdicts
+    assert (verdict.state, verdict.action, verdict.ok) == ("inconclusive", "rollback", False)
+    assert verdict.elapsed is not None
+    assert verdict.elapsed >= 6
+    assert verdict.baseline_requests is not None
+    assert verdict.baseline_requests > 0
+
+
+def test_an_inconclusive_step_promoted_by_policy_stays_inconclusive_in_the_record(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    analysis = AnalysisSettings(min_requests=1000, on_inconclusive="promote", max_wait=4)
+    record = run(platform, clock, strategy=Strategy("canary", 10, interval=2), analysis=analysis)
+    assert platform.weights == Weights(0, 100)
+    assert [v.state for v in record.verdicts] == ["inconclusive"]
+    assert not record.verdicts[0].ok
+    assert any("inconclusive" in note for note in record.notes)
+
+
+def test_an_inconclusive_step_set_to_pause_waits_for_its_own_promote(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    weights_when_waiting: list[Weights] = []
+
+    def promote_when_paused(now: float) -> None:
+        deployment = platform.state.lock
+        if deployment is None:
+            return
+        view = read(platform.state, deployment.deployment_id)
+        if view.awaiting_approval:
+            weights_when_waiting.append(platform.weights)
+            send_signal(platform.state, deployment.deployment_id, SignalPromote(), clock)
+
+    clock.on_sleep.append(promote_when_paused)
+    analysis = AnalysisSettings(min_requests=1000, on_inconclusive="pause")
+    run(
+        platform,
+        clock,
+        strategy=Strategy("canary", 10, interval=2),
+        analysis=analysis,
+        approve=True,
+    )
+    # two pauses (the inconclusive step, then --approve), each promoted on its own
+    assert weights_when_waiting == [Weights(90, 10), Weights(90, 10)]
+    assert platform.weights == Weights(0, 100)
+
+
+def test_a_healthy_canary_passes_only_after_its_interval_and_enough_requests(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    record = run(platform, clock, strategy=Strategy("canary", 10, interval=5))
+    (verdict,) = record.verdicts
+    assert verdict.state == "ok"
+    assert verdict.elapsed is not None
+    assert verdict.elapsed >= 5
+    assert verdict.requests >= 20

@@ -20,7 +20,12 @@ PURE = {
     "bluegreen.model",
     "bluegreen.errors",
     "bluegreen.plan",
-    "bluegreen.analysis",
+    "bluegreen.evidence",
+    "bluegreen.evidence.readings",
+    "bluegreen.evidence.verdict",
+    "bluegreen.evidence.settings",
+    "bluegreen.evidence.step",
+    "bluegreen.evidence.cloudwatch",
     "bluegreen.migrations",
     "bluegreen.events",
     "bluegreen.event_kinds",
@@ -31,13 +36,9 @@ PURE = {
     "bluegreen.local.haproxy_config",
     "bluegreen.aws.requests",
     "bluegreen.aws.responses",
+    "bluegreen.aws.taskdef_template",
     "bluegreen.report.series",
     "bluegreen.report.labels",
-    "bluegreen.evidence",
-    "bluegreen.evidence.readings",
-    "bluegreen.evidence.verdict",
-    "bluegreen.evidence.settings",
-    "bluegreen.evidence.cloudwatch",
 }
 # What a pure module may import from the package besides other pure modules: the frozen
 # settings types (`config` loads a file in `load_settings`, which pure modules never call).
@@ -65,13 +66,15 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "foundation",
         {"bluegreen", "bluegreen.errors", "bluegreen.model", "bluegreen.config"}
-        | {"bluegreen.clock", "bluegreen.progress"},
+        | {"bluegreen.clock", "bluegreen.progress"}
+        # the analysis keys' types and limits, validated with the configuration
+        | {"bluegreen.evidence.settings"},
     ),
-    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model"}),
+    ("decisions", PURE - {"bluegreen.errors", "bluegreen.model", "bluegreen.evidence.settings"}),
     (
         "state",
         {"bluegreen.state", "bluegreen.journal", "bluegreen.provider"}
-        | {"bluegreen.migration_files", "bluegreen.probe"},
+        | {"bluegreen.migration_files", "bluegreen.probe", "bluegreen.analysis_load"},
     ),
     (
         "platforms",
@@ -81,13 +84,14 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
+        | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
         | {"bluegreen.deployment", "bluegreen.recovery"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (
         "presentation",
         {"bluegreen.cli", "bluegreen.cli_support", "bluegreen.cli_inspect", "bluegreen.output"}
-        | {"bluegreen.console"}
+        | {"bluegreen.console", "bluegreen.cli_operator", "bluegreen.cli_repair"}
         | {"bluegreen.report", "bluegreen.report.*"},
     ),
 ]

@@ -9,6 +9,7 @@ error, nothing changed; 3 another deployment holds the lock; 4 platform error.
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,13 @@ import click
 
 from bluegreen import __version__, operations
 from bluegreen.cli_inspect import READING_COMMANDS
+from bluegreen.cli_operator import OPERATOR_COMMANDS
+from bluegreen.cli_repair import REPAIR_COMMANDS
 from bluegreen.cli_support import common_options, interrupt_on_sigterm, load, show_error, with_probe
 from bluegreen.config import Settings
 from bluegreen.console import RichProgress
-from bluegreen.errors import BluegreenError, DeployError
+from bluegreen.errors import BluegreenError, ConfigError, DeployError
+from bluegreen.lifecycle import ApprovalPending
 from bluegreen.operations.probing import probing
 from bluegreen.operations.releases import parse_env, resolve_release
 from bluegreen.output import (
@@ -29,6 +33,8 @@ from bluegreen.output import (
     err_console,
     print_dry_run,
     print_probe,
+    print_up,
+    print_warnings,
 )
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
@@ -66,6 +72,12 @@ def cli() -> None:
 @click.option("--ref", help="Build the first release from this git ref of the repository.")
 @click.option("--command", help="Command that runs one task (default: the reference app).")
 @click.option("--env", "env_pairs", multiple=True, metavar="KEY=VALUE", help="Env (repeat).")
+@click.option(
+    "--watch",
+    type=click.FloatRange(min=1),
+    metavar="SECONDS",
+    help="Then supervise for SECONDS: restart what dies, traffic on the live colour (Ctrl-C).",
+)
 def up(
     *,
     target: str | None,
@@ -75,8 +87,13 @@ def up(
     ref: str | None,
     command: str | None,
     env_pairs: tuple[str, ...],
+    watch: float | None,
 ) -> None:
-    """Start the local platform and deploy the first release as blue at 100%."""
+    """Start the local platform and deploy the first release as blue at 100%.
+
+    With a recorded state, start only what is missing of it (PostgreSQL, HAProxy with all
+    traffic on the last live colour, crashed tasks, the last live release) and say which.
+    """
     settings = load(target, config_path, deploy={"tasks": tasks})
     result = operations.up(
         settings,
@@ -86,15 +103,9 @@ def up(
         env=parse_env(env_pairs),
         ref=ref,
     )
-    if result.record is None:
-        err_console.print(
-            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
-            "(nothing changed)",
-            highlight=False,
-        )
-        return
-    err_console.print(f"up: {result.version} is live at {result.url}", highlight=False)
-    click.echo(result.url)
+    print_up(result)
+    if watch is not None:
+        operations.watch(settings, RichProgress(err_console), seconds=watch)
 
 
 @cli.command()
@@ -102,13 +113,17 @@ def up(
 @click.option("--purge", is_flag=True, help="Also delete .bluegreen/ (database, history, logs).")
 def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless --purge."""
-    operations.down(load(target, config_path), purge=purge)
+    evidence = operations.down(load(target, config_path), purge=purge)
     err_console.print("down" + (" (state purged)" if purge else " (state kept in .bluegreen/)"))
+    err_console.print(
+        f"evidence of failed operations (records, journals, log tails) stays in {evidence}/",
+        highlight=False,
+    )
 
 
 @cli.command()
 @common_options
-@click.option("--version", "version", help="Version of the release (reported by /health).")
+@click.option("--version", "version", help="Version of the release (its APP_VERSION).")
 @click.option("--image", help="AWS: image URI with tag (the version defaults to the tag).")
 @click.option("--ref", help="Local: build the release from this git ref of the repository.")
 @click.option("--command", help="Local: command that runs one task (default: the reference app).")
@@ -123,6 +138,11 @@ def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
 @click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds the old colour stays warm.")
 @click.option("--approve/--no-approve", default=None, help="Pause before the final shift.")
 @click.option("--approve-timeout", type=click.FloatRange(1, 604800), help="Then roll back.")
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="With --approve: end this process at the pause (lock kept); promote/rollback finish.",
+)
 @click.option("--smoke", help="Command run against the new colour (BLUEGREEN_TARGET_URL).")
 @click.option("--health-timeout", type=click.FloatRange(1, 3600), help="Seconds to turn healthy.")
 @click.option("--probe", "probe_rps", type=click.FloatRange(1, 5000), help="Probe at R req/s.")
@@ -142,6 +162,7 @@ def deploy(
     write_report: bool,
     dry_run: bool,
     as_json: bool,
+    detach: bool,
     **deploy_flags: Any,  # the [deploy] settings given as flags (--tasks ... --health-timeout)
 ) -> None:
     """Deploy a release to the idle colour and move traffic to it, or roll back on failure."""
@@ -150,21 +171,26 @@ def deploy(
     release = resolve_release(
         settings, version=version, image=image, command=command, env=parse_env(env_pairs), ref=ref
     )
+    if detach and not settings.deploy.approve:
+        raise ConfigError("--detach hands the approval pause back: it needs --approve")
     provider = operations.provider_for(settings)
-    request = DeployRequest.from_settings(settings, release)
+    request = DeployRequest.from_settings(settings, release, detach=detach)
     if dry_run:
         _dry_run(provider, request, probe_rps is not None or write_report, as_json)
         return
     deployment_id = new_deployment_id()
     error: DeployError | None = None
     record: DeploymentRecord | None = None
-    with probing(provider, probe_rps) as probe:
+    with probing(provider, probe_rps, path=settings.deploy.probe_path) as probe:
         try:
             record = operations.deploy(
                 provider, request, RichProgress(err_console), deployment_id=deployment_id
             )
         except DeployError as exc:  # report what the users saw before exiting 1
             error = exc
+        except ApprovalPending as pending:
+            _print_pending(pending, as_json)
+            return
     summary = probe.save(provider.state, settings.local.state_dir, deployment_id)
     if summary and not as_json:
         print_probe(summary)
@@ -181,6 +207,22 @@ def deploy(
             f"in {done.duration_s:.1f} s",
             highlight=False,
         ),
+    )
+    print_warnings(done)
+
+
+def _print_pending(pending: ApprovalPending, as_json: bool) -> None:
+    """The documented line of a pause handed back (exit 0): `awaiting approval: <id> until …`."""
+    until = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(pending.deadline))
+    emit(
+        as_json,
+        {"id": pending.deployment_id, "state": "awaiting_approval", "deadline": pending.deadline},
+        lambda: None,
+    )
+    err_console.print(
+        f"awaiting approval: {pending.deployment_id} until {until}; run `bluegreen promote` "
+        "or `bluegreen rollback` before then (later, the next command rolls it back)",
+        highlight=False,
     )
 
 
@@ -204,6 +246,12 @@ def _write_report(settings: Settings, provider: Provider, deployment_id: str) ->
 @cli.command()
 @common_options
 @click.option("--reason", help="Why (recorded in the history).")
+@click.option(
+    "--to",
+    "to_version",
+    metavar="VERSION",
+    help="Any release still in the history (default: the previous one).",
+)
 @click.option("--probe", "probe_rps", type=click.FloatRange(1, 5000), help="Probe at R req/s.")
 @click.option("--json", "as_json", is_flag=True, help="Print the history record as JSON.")
 def rollback(
@@ -211,16 +259,18 @@ def rollback(
     target: str | None,
     config_path: Path | None,
     reason: str | None,
+    to_version: str | None,
     probe_rps: float | None,
     as_json: bool,
 ) -> None:
-    """Put traffic back on the previous release (instantly while it still runs)."""
+    """Put traffic back on the previous release (instantly while it still runs), or --to any
+    release in the history: started on the idle colour, health-checked, then switched to."""
     settings = load(target, config_path)
     provider = operations.provider_for(settings)
-    with probing(provider, probe_rps) as probe:
+    with probing(provider, probe_rps, path=settings.deploy.probe_path) as probe:
         record = operations.rollback(
             provider,
-            RollbackRequest.from_settings(settings, reason=reason),
+            RollbackRequest.from_settings(settings, reason=reason, to_version=to_version),
             RichProgress(err_console),
         )
     if record is None:
@@ -240,6 +290,7 @@ def rollback(
             highlight=False,
         ),
     )
+    print_warnings(record)
 
 
 @cli.command()
@@ -250,27 +301,25 @@ def rollback(
     default=0,
     help="Seconds to wait for a deployment to reach its approval pause first.",
 )
-def promote(*, target: str | None, config_path: Path | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the history record as JSON.")
+def promote(*, target: str | None, config_path: Path | None, wait: float, as_json: bool) -> None:
     """Let a deployment paused by --approve make its final shift."""
     settings = load(target, config_path)
-    deployment_id = operations.promote(operations.provider_for(settings), wait=wait)
+    provider = operations.provider_for(settings)
+    deployment_id = operations.promote(
+        provider,
+        wait=wait,
+        progress=RichProgress(err_console),
+        analysis=settings.analysis,
+        lease=settings.deploy.lock_lease,
+    )
+    record = provider.state.load_record(deployment_id)
+    if record is not None and as_json:
+        emit(True, record.to_dict(), lambda: None)
     err_console.print(f"promoted {deployment_id}")
 
 
-@cli.command()
-@common_options
-@click.option("--force", is_flag=True, help="Also break a lock whose holder looks alive.")
-def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None:
-    """Clear a deploy lock left behind (prefer `rollback`, which also restores traffic)."""
-    settings = load(target, config_path)
-    holder = operations.unlock(operations.provider_for(settings), force=force)
-    if holder is None:
-        err_console.print("the lock is free")
-        return
-    err_console.print(f"lock of {holder.deployment_id} cleared")
-
-
-for _command in READING_COMMANDS:
+for _command in (*READING_COMMANDS, *OPERATOR_COMMANDS, *REPAIR_COMMANDS):
     cli.add_command(_command)
 
 

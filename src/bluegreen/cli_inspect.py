@@ -40,7 +40,7 @@ def history(*, target: str | None, config_path: Path | None, limit: int, as_json
 @click.option("--rps", type=click.FloatRange(1, 5000), default=50, show_default=True)
 @click.option("--duration", type=click.FloatRange(0.1, 3600), default=10, show_default=True)
 @click.option("--url", help="URL to probe (default: the platform's public URL).")
-@click.option("--path", default="/", show_default=True, help="Path requested.")
+@click.option("--path", help="Path requested (default: deploy.probe_path, else /).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def probe(
     *,
@@ -49,13 +49,13 @@ def probe(
     rps: float,
     duration: float,
     url: str | None,
-    path: str,
+    path: str | None,
     as_json: bool,
 ) -> None:
     """Send constant-rate requests and report failures, versions and latency."""
     settings = load(target, config_path)
     base = url or operations.provider_for(settings).snapshot().url
-    report = Probe(base, rps, path=path).run_for(duration)
+    report = Probe(base, rps, path=path or settings.deploy.probe_path).run_for(duration)
     emit(as_json, report.summary(), lambda: print_probe(report.summary()))
     if report.failed:
         sys.exit(1)

@@ -29,7 +29,9 @@ def common_options(func: F) -> F:
     return click.option(
         "--target",
         type=click.Choice(["local", "aws"]),
-        help="Platform to act on (default: `target` in bluegreen.toml, else local).",
+        envvar="BLUEGREEN_TARGET",
+        help="Platform to act on (default: $BLUEGREEN_TARGET, else `target` in bluegreen.toml, "
+        "else local).",
     )(func)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bluegreen.errors import ConfigError
+from bluegreen.evidence.settings import OnInconclusive, PlatformTiming, timing_for, timing_problems
 
 DEFAULT_CONFIG = Path("bluegreen.toml")
 StrategyName = Literal["all-at-once", "canary", "linear"]
@@ -31,32 +32,77 @@ class DeploySettings(_Frozen):
     strategy: StrategyName = "all-at-once"
     canary_percent: int = Field(10, ge=1, le=99)
     step_percent: int = Field(25, ge=1, le=99)
-    interval: float = Field(10.0, ge=0, le=3600)
+    interval: float = Field(10.0, ge=0, le=3600)  # AWS: 240 unless set (see load_settings)
     bake: float = Field(0.0, ge=0, le=86400)
     approve: bool = False
     approve_timeout: float = Field(3600.0, gt=0, le=7 * 86400)
-    health_timeout: float = Field(60.0, gt=0, le=3600)
+    # Unset: 60 s locally, 600 s on AWS (see `health_timeout_for`).
+    health_timeout: float | None = Field(None, gt=0, le=3600)
     drain_timeout: float = Field(60.0, gt=0, le=3600)
     smoke: str | None = None
     lock_lease: float = Field(300.0, ge=10, le=3600)
+    # The path the probe requests (`--probe`); any path of the service that answers 2xx.
+    probe_path: str = Field("/", pattern=r"^/")
+
+    def health_timeout_for(self, target: str) -> float:
+        """Seconds the new colour has to turn healthy on `target`.
+
+        Locally a gunicorn task is up in a second or two. A Fargate task needs an ENI attached,
+        its image pulled (cold: tens of seconds to minutes for a large image), the app started,
+        then `healthy_threshold` (2) passing ALB checks at the target group's interval
+        (terraform/modules/alb): 600 s covers a cold start with room, and a release that never
+        turns healthy still fails on its own (crashes and a FAILED rollout stop the wait early).
+        """
+        if self.health_timeout is not None:
+            return self.health_timeout
+        return DEFAULT_HEALTH_TIMEOUT[target]
+
+
+DEFAULT_HEALTH_TIMEOUT = {"local": 60.0, "aws": 600.0}
+
+
+class AnalysisLoad(_Frozen):
+    """Analysis traffic: requests sent straight to the new colour during each watched step, so
+    a quiet service still gathers evidence (locally its own port; on AWS the test listener)."""
+
+    rps: float = Field(gt=0, le=200)
+    path: str = Field("/health", pattern=r"^/")
 
 
 class AnalysisSettings(_Frozen):
-    """When the new colour counts as failing while it takes traffic."""
+    """How the new colour is judged while it takes traffic (see docs/verdict.md).
+
+    Unset timing keys take the target's defaults (`bluegreen.evidence.timing_for`): locally
+    HAProxy's counters are live; on AWS CloudWatch publishes per minute, late.
+    """
 
     max_error_rate: float = Field(0.01, ge=0, le=1)
     min_requests: int = Field(20, ge=1)
-    window: float = Field(10.0, gt=0, le=3600)
+    window: float | None = Field(None, gt=0, le=3600)
     max_p99_ms: float | None = Field(None, gt=0)
-    # Seconds between looks; unset means 0.5 locally (HAProxy counters are live) and 15 on
-    # AWS (CloudWatch has one datapoint a minute, and each look costs API calls).
     poll: float | None = Field(None, gt=0, le=60)
+    max_wait: float | None = Field(None, gt=0, le=4 * 86400)
+    on_inconclusive: OnInconclusive = "rollback"
+    publish_delay: float | None = Field(None, ge=0, le=3600)
+    load: AnalysisLoad | None = None
 
     def poll_for(self, target: str) -> float:
-        """The poll interval to use on `target`."""
-        if self.poll is not None:
-            return self.poll
-        return 15.0 if target == "aws" else 0.5
+        """Seconds between looks on `target`."""
+        return self.poll if self.poll is not None else _timing(target).poll
+
+    def window_for(self, target: str) -> float:
+        """Seconds of the sliding window on `target`."""
+        return self.window if self.window is not None else _timing(target).window
+
+    def publish_delay_for(self, target: str) -> float:
+        """Seconds after a period ends before its data counts as complete on `target`."""
+        if self.publish_delay is not None:
+            return self.publish_delay
+        return _timing(target).publish_delay
+
+
+def _timing(target: str) -> PlatformTiming:
+    return timing_for("aws" if target == "aws" else "local")
 
 
 class LocalSettings(_Frozen):
@@ -65,11 +111,30 @@ class LocalSettings(_Frozen):
     state_dir: Path = Path(".bluegreen")
     port: int = Field(8080, ge=1024, le=65535)
     stats_port: int | None = Field(None, ge=1024, le=65535)
-    db_port: int = Field(55432, ge=1024, le=65535)
+    db_port: int = Field(15432, ge=1024, le=65535)
     base_port: int = Field(18000, ge=1024, le=65000)
     app_dir: Path = Path("app")
     command: tuple[str, ...] | None = None
     migrate_command: tuple[str, ...] | None = None
+    # HAProxy's active check (GET); a task is healthy once this path answers 200.
+    health_path: str = Field("/health", pattern=r"^/")
+    # PostgreSQL for the tasks (DATABASE_URL); off for a service without a database.
+    database: bool = True
+
+
+class HookSettings(_Frozen):
+    """Shell commands run at fixed points of a deployment, as Kamal's hooks.
+
+    Each gets BLUEGREEN_* variables (operation, versions, colours, weights, URL, id). A failing
+    pre-hook aborts before anything changes; a failing post-hook is journaled and reported.
+    """
+
+    pre_deploy: str | None = None
+    pre_shift: str | None = None
+    post_shift: str | None = None
+    post_deploy: str | None = None
+    on_rollback: str | None = None
+    timeout: float = Field(300.0, gt=0, le=3600)
 
 
 def _output(description: str, *, required: bool = True) -> Any:
@@ -111,7 +176,12 @@ class AwsSettings(TerraformOutputs):
     """The Terraform outputs (or where to read them) and the controller's own AWS settings."""
 
     terraform_outputs: Path | None = None
-    migrate_command: tuple[str, ...] = ("alembic", "upgrade", "head")
+    # Off unless configured: a service without Alembic must not fail its first deploy.
+    migrate_command: tuple[str, ...] = ()
+    # The task-definition template (docs/task-definition-template.md) and its values file;
+    # without a template, new revisions are copies of the running one with the new image.
+    task_definition_template: Path | None = None
+    task_definition_values: Path | None = None
 
 
 class Settings(_Frozen):
@@ -122,7 +192,13 @@ class Settings(_Frozen):
     analysis: AnalysisSettings = AnalysisSettings()
     local: LocalSettings = LocalSettings()
     aws: AwsSettings = AwsSettings()
+    hooks: HookSettings = HookSettings()
+    # Set by the loader (the file the settings came from); not a key of the file.
     source: Path | None = None
+
+    def base_dir(self) -> Path:
+        """The directory relative paths of the file are taken from (cwd without a file)."""
+        return self.source.parent if self.source is not None else Path.cwd()
 
 
 def _format(error: ValidationError, prefix: str = "") -> str:
@@ -168,11 +244,68 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None 
             f"{path}: no such configuration file",
             hint="pass an existing file with --config, or leave it out to use the defaults",
         )
+    if "source" in raw:
+        raise ConfigError(
+            f"{path}: source: unknown key (check the spelling; see the configuration "
+            "reference in README)"
+        )
     data = _merge(raw, overrides or {})
     if path.exists():
         data["source"] = path
+    where = f"{path}: " if path.exists() else ""
+    if data.get("target") == "aws":
+        # AWS's default step is the shortest CloudWatch can judge (docs/verdict.md).
+        deploy = data.get("deploy")
+        if isinstance(deploy, Mapping) and "interval" not in deploy:
+            data["deploy"] = {**deploy, "interval": AWS_INTERVAL}
+        elif deploy is None:
+            data["deploy"] = {"interval": AWS_INTERVAL}
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
-        where = f"{path}: " if path.exists() else ""
         raise ConfigError(_format(exc, where)) from None
+    problems = analysis_problems(settings)
+    if problems:
+        raise ConfigError(
+            where + "analysis settings cannot judge a step:\n" + "\n".join(problems),
+            hint="see docs/verdict.md for the shortest step each platform can judge",
+        )
+    return settings
+
+
+AWS_INTERVAL = 240.0
+"""`deploy.interval` on AWS unless set: CloudWatch's 180 s publishing delay + one 60 s period."""
+
+
+def analysis_problems(settings: Settings) -> list[str]:
+    """Each way the settings cannot judge a watched step (or the bake), naming the key."""
+    target = settings.target
+    analysis = settings.analysis
+    deploy = settings.deploy
+    problems: list[str] = []
+    watched = [("deploy.interval", deploy.interval if deploy.strategy != "all-at-once" else 0.0)]
+    watched.append(("deploy.bake", deploy.bake))
+    for key, interval in watched:
+        for problem in timing_problems(
+            target,
+            interval=interval,
+            window=analysis.window_for(target),
+            poll=analysis.poll_for(target),
+            publish_delay=analysis.publish_delay_for(target),
+            max_wait=analysis.max_wait,
+            interval_key=key,
+        ):
+            if problem not in problems:
+                problems.append(problem)
+    if (
+        target == "aws"
+        and analysis.load is not None
+        and settings.aws.test_listener_arn is None
+        and settings.aws.terraform_outputs is None
+    ):
+        problems.append(
+            "analysis.load: on AWS analysis traffic goes through the test listener, and none "
+            "is configured; output test_listener_arn from Terraform (or set "
+            "aws.test_listener_arn), or remove analysis.load"
+        )
+    return problems

@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
-from bluegreen.lifecycle import Run, operation_lifecycle, restored_error
-from bluegreen.plan import idle_color, live_state_problems
+from bluegreen.hooks import Hook, run_hook_at, run_point
+from bluegreen.lifecycle import ApprovalPending, Run, operation_lifecycle, restored_error
+from bluegreen.model import Color, Weights
+from bluegreen.plan import describe_weights, idle_color, live_state_problems
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
@@ -23,8 +25,10 @@ from bluegreen.request import DeployRequest
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.steps import (
     Context,
+    HookRunner,
     Migrate,
     Smoke,
+    SmokeRunner,
     StartIdle,
     Step,
     WaitHealthy,
@@ -34,11 +38,14 @@ from bluegreen.steps import (
 
 
 def steps_for(request: DeployRequest) -> list[Step]:
-    """The steps of a deployment, in order."""
-    steps: list[Step] = []
+    """The steps of a deployment, in order (hooks only run when configured)."""
+    deploying = request.operation == "deploy"
+    steps: list[Step] = [Hook("pre_deploy")] if deploying else []
     if request.migrate and request.release.migrate_command:
         steps.append(Migrate())
-    steps += [StartIdle(), WaitHealthy(), Smoke(), Shift(), Bake(), Drain()]
+    steps += [StartIdle(), WaitHealthy(), Smoke()]
+    steps += [Hook("pre_shift"), Shift(), Hook("post_shift")] if deploying else [Shift()]
+    steps += [Bake(), Drain(), Hook("post_deploy" if deploying else "on_rollback")]
     return steps
 
 
@@ -55,7 +62,9 @@ class Deployment:
         deployment_id: str | None = None,
         steps: Sequence[Step] | None = None,
         readiness: Callable[[str], str | None] | None = None,
-        smoke: Callable[[str, str], tuple[int, str]] | None = None,
+        smoke: SmokeRunner | None = None,
+        hook: HookRunner | None = None,
+        judge: bool = True,
     ) -> None:
         self.provider = provider
         self.request = request
@@ -65,6 +74,8 @@ class Deployment:
         self.steps = list(steps) if steps is not None else steps_for(request)
         self.readiness = readiness or live_readiness_problem
         self.smoke = smoke or run_smoke
+        self.hook = hook or run_hook_at
+        self.judge = judge
 
     def run(self) -> DeploymentRecord:
         """Run the deployment and return its history record.
@@ -110,6 +121,8 @@ class Deployment:
             old_release=old_release,
             readiness=self.readiness,
             smoke=self.smoke,
+            hook=self.hook,
+            judge=self.judge,
         )
         run.journal.record(
             events.Begin(
@@ -126,29 +139,82 @@ class Deployment:
             )
         )
         run.outcome_on_error = Outcome.ROLLED_BACK if old is not None else Outcome.FAILED
-        done: list[Step] = []
-        error: BluegreenError | None = None
-        try:
-            for step in self.steps:
-                done.append(step)
-                step.run(ctx)
-        except BluegreenError as exc:
-            error = exc
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
-            error = DeployError("interrupted by the operator; traffic restored")
-        except Exception as exc:  # an unexpected bug must still put traffic back
-            error = DeployError(f"unexpected error: {exc!r}")
-        if error is not None:
-            self._undo(ctx, done, error)
-            run.reason = error.message
-            raise restored_error(error)
+        execute(ctx, self.steps)
 
-    def _undo(self, ctx: Context, done: list[Step], error: BluegreenError) -> None:
-        ctx.journal.record(events.Failed(reason=error.message))
-        self.progress.info(f"failed: {error.message}")
-        for step in reversed(done):
-            try:
-                step.undo(ctx)
-            except Exception as exc:  # keep undoing the rest; the record says what is left
-                ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
-                ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+
+def execute(ctx: Context, steps: Sequence[Step]) -> None:
+    """Run `steps` in order; when one fails, undo those that ran, in reverse, and raise.
+
+    A pause handed back (ApprovalPending) is not a failure: nothing is undone. After an undo
+    the platform is read back: "traffic restored" is said only when it shows all traffic on
+    the old colour with healthy targets.
+    """
+    done: list[Step] = []
+    error: BluegreenError | None = None
+    interrupted = False
+    try:
+        for step in steps:
+            done.append(step)
+            step.run(ctx)
+    except ApprovalPending:
+        raise
+    except BluegreenError as exc:
+        error = exc
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a cancelled CI job (see cli.main)
+        error = DeployError("interrupted by the operator")
+        interrupted = True
+    except Exception as exc:  # an unexpected bug must still put traffic back
+        error = DeployError(f"unexpected error: {exc!r}")
+    if error is None:
+        return
+    _undo(ctx, done, error)
+    problem = unrestored(ctx.provider, ctx.old)
+    if problem is not None:
+        ctx.run.outcome = Outcome.FAILED
+        ctx.run.reason = f"{error.message} (traffic NOT restored: {problem})"
+        raise DeployError(
+            ctx.run.reason, hint="`bluegreen up` restarts what died and restores traffic"
+        ) from error
+    if interrupted:  # said only now: the platform showed traffic back on `old`
+        error = DeployError("interrupted by the operator; traffic restored")
+    ctx.run.reason = error.message
+    raise restored_error(error)
+
+
+def _undo(ctx: Context, done: list[Step], error: BluegreenError) -> None:
+    ctx.journal.record(events.Failed(reason=error.message))
+    ctx.progress.info(f"failed: {error.message}")
+    try:  # a platform part that died (HAProxy, PostgreSQL) first, traffic on the old colour
+        healed = ctx.provider.heal(ctx.old)
+    except BluegreenError as exc:
+        healed = ()
+        ctx.run.notes.append(f"restarting the platform failed: {exc.message}")
+    for line in healed:
+        ctx.progress.info(line)
+        ctx.run.notes.append(line)
+    for step in reversed(done):
+        try:
+            step.undo(ctx)
+        except Exception as exc:  # keep undoing the rest; the record says what is left
+            ctx.run.notes.append(f"undo of {step.name} failed: {exc}")
+            ctx.journal.record(events.UndoFailed(step=step.name, error=str(exc)))
+    if any(isinstance(step, StartIdle) for step in done):  # something changed and went back
+        try:
+            run_point(ctx, "on_rollback")
+        except Exception as exc:  # a hook never stops the error from being reported
+            ctx.run.notes.append(f"on_rollback hook could not run: {exc}")
+
+
+def unrestored(provider: Provider, old: Color | None) -> str | None:
+    """Why traffic is not back on `old` after an undo, read from the platform (None: it is,
+    or there was no old colour to go back to)."""
+    if old is None:
+        return None
+    try:
+        snapshot = provider.snapshot()
+    except BluegreenError as exc:
+        return exc.message
+    healthy = snapshot.colors[old].health.healthy
+    if snapshot.weights != Weights.all_on(old) or healthy == 0:
+        return f"weights {describe_weights(snapshot.weights)}, {old} has {healthy} healthy targets"
+    return None

@@ -22,6 +22,7 @@ class Kind(StrEnum):
     HEALTHY = "healthy"
     SMOKE = "smoke"
     SMOKE_DONE = "smoke-done"
+    HOOK = "hook"
     SHIFT = "shift"
     SHIFTED = "shifted"
     VERDICT = "verdict"

@@ -142,6 +142,16 @@ class SmokeDone:
 
 
 @dataclass(frozen=True)
+class HookRan:
+    """An operator's hook ran (`hooks.<hook>`): its exit code and the tail of its output."""
+
+    kind: ClassVar[Kind] = Kind.HOOK
+    hook: str
+    exit_code: int
+    output: str = ""
+
+
+@dataclass(frozen=True)
 class Shift(_ShiftStep):
     """About to set the weights of a shift step."""
 
@@ -157,7 +167,13 @@ class Shifted(_ShiftStep):
 
 @dataclass(frozen=True)
 class Verdict:
-    """One look of the analysis at the new colour, during a step or the bake."""
+    """The analysis's final verdict on a step or the bake (bluegreen.evidence.StepVerdict).
+
+    `requests`/`errors` are the new colour's since the step began, `baseline_*` the old
+    colour's over the same period, `window_*` the last `window` seconds; `covered` is how many
+    seconds of the step the data spans. `state` is ok / failed / inconclusive (None in journals
+    written before it existed: read `outcome`); `action` what the deployment did about it.
+    """
 
     kind: ClassVar[Kind] = Kind.VERDICT
     during: str
@@ -167,6 +183,25 @@ class Verdict:
     error_rate: float | None = None
     p99_ms: float | None = None
     reason: str | None = None
+    state: str | None = None
+    action: str | None = None
+    elapsed: float | None = None
+    covered: float | None = None
+    window: float | None = None
+    baseline_requests: int | None = None
+    baseline_errors: int | None = None
+    baseline_error_rate: float | None = None
+    window_requests: int | None = None
+    window_errors: int | None = None
+    window_error_rate: float | None = None
+    window_baseline_requests: int | None = None
+    window_baseline_errors: int | None = None
+    window_baseline_error_rate: float | None = None
+
+    @property
+    def outcome(self) -> str:
+        """ok, failed, inconclusive (older journals: ok or failed)."""
+        return self.state or ("ok" if self.ok else "failed")
 
 
 @dataclass(frozen=True)
@@ -175,6 +210,12 @@ class AwaitingApproval:
 
     kind: ClassVar[Kind] = Kind.AWAITING_APPROVAL
     timeout: float
+    # A pause handed back (`deploy --approve --detach`): the process exits and `promote` or
+    # `rollback` in another process finishes; what that process needs to finish it is here.
+    detached: bool = False
+    deadline: float | None = None  # wall clock: past it, the next command rolls back
+    bake: float = 0.0
+    drain_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -299,6 +340,7 @@ DeploymentEvent: TypeAlias = (
     | Healthy
     | Smoke
     | SmokeDone
+    | HookRan
     | Shift
     | Shifted
     | Verdict

@@ -39,6 +39,10 @@ class Journal:
         """Signals (promote, abort) other processes appended to this deployment's journal."""
         return read(self.store, self.deployment_id).signals
 
+    def view(self) -> DeploymentView:
+        """This deployment's journal as stored now (its own events and others' signals)."""
+        return read(self.store, self.deployment_id)
+
 
 def read(store: StateStore, deployment_id: str) -> DeploymentView:
     """The view of one deployment's journal as stored now."""

@@ -8,6 +8,8 @@ KeyboardInterrupt). Deploy, rollback, the split-traffic repair and recovery all 
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -19,7 +21,18 @@ from bluegreen.journal import Journal
 from bluegreen.model import Weights
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
-from bluegreen.state import LockInfo, new_deployment_id, whoami
+from bluegreen.state import LockInfo, StateStore, new_deployment_id, whoami
+
+
+class ApprovalPending(Exception):  # noqa: N818 - not an error: the deployment paused
+    """A deployment paused for approval and handed control back: its lock is kept (no process,
+    alive until `deadline`), its journal says where it stands, and no history record is written
+    yet: `promote` or `rollback` in another process finishes it."""
+
+    def __init__(self, deployment_id: str, deadline: float) -> None:
+        super().__init__(f"deployment {deployment_id} awaits approval until {deadline:.0f}")
+        self.deployment_id = deployment_id
+        self.deadline = deadline
 
 
 @dataclass
@@ -101,14 +114,10 @@ def operation_lifecycle(
     """
     clock = clock or SystemClock()
     store = provider.state
-    if adopt is None:
-        now = clock.time()
-        lock = LockInfo(
-            deployment_id or new_deployment_id(now), whoami(), operation, now, now + lease
-        )
-        store.acquire_lock(lock)
-    else:
-        lock = adopt
+    lock, release = _take_lock(
+        store, clock, operation=operation, lease=lease, deployment_id=deployment_id, adopt=adopt
+    )
+    paused = False
     try:
         journal = Journal(store, lock.deployment_id, clock)
         if adopt is not None:
@@ -116,6 +125,12 @@ def operation_lifecycle(
         run = Run(provider, journal, lock, clock, lease, operation)
         try:
             yield run
+        except ApprovalPending as pending:
+            paused = True
+            store.hand_over(
+                lock.deployment_id, replace(run.lock, pid=0, expires_at=pending.deadline)
+            )
+            raise
         except BluegreenError as exc:
             run._close(run.outcome or run.outcome_on_error, run.reason or exc.message)
             raise
@@ -128,10 +143,43 @@ def operation_lifecycle(
         else:
             run._close(run.outcome or Outcome.SUCCEEDED, run.reason)
     finally:
-        if adopt is None:
+        if paused:
+            pass  # the lock stays, handed back, until promote, rollback or its deadline
+        elif release:
             store.release_lock(lock.deployment_id)
         else:
             store.break_lock(lock.deployment_id)
+
+
+def _take_lock(
+    store: StateStore,
+    clock: Clock,
+    *,
+    operation: str,
+    lease: float,
+    deployment_id: str | None,
+    adopt: LockInfo | None,
+) -> tuple[LockInfo, bool]:
+    """The lock this operation holds, and whether it gives it back at the end (else breaks it)."""
+    now = clock.time()
+    if adopt is None:
+        lock = LockInfo(
+            deployment_id or new_deployment_id(now), whoami(), operation, now, now + lease
+        )
+        store.acquire_lock(lock)
+        return lock, True
+    if adopt.handed_back:
+        # A pause handed back: this process takes the lock over (its lease renewed as ours)
+        # and gives it back at the end like any holder.
+        lock = replace(
+            adopt,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            expires_at=now + max(lease, 60.0),
+        )
+        store.hand_over(adopt.deployment_id, lock)
+        return lock, True
+    return adopt, False
 
 
 def check_lock_free(provider: Provider) -> LockInfo | None:

@@ -129,11 +129,18 @@ class Health:
     running: int
     healthy: int
     problems: tuple[str, ...] = ()  # fatal, e.g. "task green-1 exited with code 3"
+    check: str | None = None  # what the load balancer checks, e.g. "GET /health" (for messages)
+    settled: bool = True  # the platform's own rollout is done (AWS: rolloutState COMPLETED)
 
     @property
     def ready(self) -> bool:
-        """All desired tasks run and pass the health check."""
-        return self.desired > 0 and self.healthy >= self.desired and self.running >= self.desired
+        """All desired tasks run and pass the health check, and the rollout is complete."""
+        return (
+            self.desired > 0
+            and self.healthy >= self.desired
+            and self.running >= self.desired
+            and self.settled
+        )
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bluegreen.dryrun import call_json
 from bluegreen.dryrun.calls import Wait
 from bluegreen.operations.deploy import DryRunResult
+from bluegreen.operations.platforms import UpResult
 from bluegreen.records import DeploymentRecord
 
 # Off a terminal (CI logs, pipes) rich would wrap at 80 columns; tables read better wider.
@@ -30,6 +32,12 @@ def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
         click.echo(json.dumps(data, indent=2, default=str))
     else:
         human()
+
+
+def print_warnings(record: DeploymentRecord) -> None:
+    """What the record's notes say went wrong without failing it (a post hook, an undo)."""
+    for note in record.notes:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(note)}", highlight=False)
 
 
 def print_probe(summary: dict[str, Any]) -> None:
@@ -66,6 +74,8 @@ def print_status(data: dict[str, Any]) -> None:
             str(info.get("in_flight", 0)),
         )
     out_console.print(table)
+    if data.get("disagreement"):
+        out_console.print(f"[bold red]disagreement:[/] {data['disagreement']}", highlight=False)
     deployment = data.get("deployment")
     if deployment:
         out_console.print(
@@ -74,10 +84,32 @@ def print_status(data: dict[str, Any]) -> None:
         )
         if deployment.get("hint"):
             out_console.print(f"  hint: {deployment['hint']}", highlight=False)
+        _print_evidence(deployment.get("evidence") or [])
     last = data.get("last_deployment")
     if last:
         reason = f" ({last['reason']})" if last.get("reason") else ""
         out_console.print(f"last: {last['operation']} {last['id']} {last['outcome']}{reason}")
+        _print_evidence(last.get("evidence") or [])
+
+
+def _print_evidence(rows: Sequence[dict[str, Any]]) -> None:
+    """One line per judged step: verdict, the new colour's figures, the baseline, why."""
+
+    def rate(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    for row in rows:
+        line = (
+            f"  {row['during']}: {row['verdict']}: {row['requests']} req, "
+            f"{row['errors']} 5xx ({rate(row['error_rate'])})"
+        )
+        if row.get("baseline_requests") is not None:
+            line += (
+                f"; old colour {row['baseline_requests']} req ({rate(row['baseline_error_rate'])})"
+            )
+        if row.get("reason"):
+            line += f": {row['reason']}"
+        out_console.print(line, highlight=False)
 
 
 def print_history(records: Sequence[DeploymentRecord]) -> None:
@@ -121,3 +153,23 @@ def print_dry_run(result: DryRunResult) -> None:
         f"{ending}; nothing was changed",
         highlight=False,
     )
+
+
+def print_up(result: UpResult) -> None:
+    """What `up` did: the first deployment, what it started again, or nothing."""
+    for line in result.actions:
+        err_console.print(f"up: {line}", highlight=False)
+    if result.record is None and not result.actions:
+        err_console.print(
+            f"already up: {result.color} runs {result.version or '?'} at {result.url} "
+            "(nothing changed)",
+            highlight=False,
+        )
+        return
+    if result.color is None:
+        err_console.print("up: no colour is live; `bluegreen deploy` a release", highlight=False)
+        return
+    err_console.print(
+        f"up: {result.color} ({result.version or '?'}) is live at {result.url}", highlight=False
+    )
+    click.echo(result.url)

@@ -5,10 +5,12 @@ No I/O here: the procedure asks these functions and the provider executes the an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bluegreen.config import DeploySettings, StrategyName
-from bluegreen.model import Color, Snapshot, Weights, other
+from bluegreen.model import Color, Release, Snapshot, Weights, other
+from bluegreen.records import DeploymentRecord, Outcome
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,19 @@ def drain_wait(delay: float, *, left_at: float | None, served: bool, now: float)
     if left_at is None:
         return delay
     return max(0.0, left_at + delay - now)
+
+
+def last_live(records: Sequence[DeploymentRecord]) -> tuple[Color, Release] | None:
+    """The colour and release that last had all the traffic, from the history (newest first).
+
+    A succeeded operation left its new side live, and so did a recovery (its `to` side is where
+    it left the traffic); one that rolled back, failed after a switch or was refused left (or
+    kept) its old side. Records without a release on that side (the first deployment that
+    failed) say nothing and are skipped.
+    """
+    ended_on_new = (Outcome.SUCCEEDED, Outcome.INTERRUPTED)
+    for record in records:
+        side = record.new if record.outcome in ended_on_new else record.old
+        if side.color is not None and side.release is not None:
+            return side.color, side.release
+    return None

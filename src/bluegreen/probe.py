@@ -6,8 +6,11 @@ The probe keeps at most a fixed number of requests in flight; a request due whil
 wait for answers is counted as `unsent` and skipped, never queued: a queue would send it late
 (its latency would hide the wait) and, on a slow service, grow without bound and keep the
 command from exiting long after the operation ended.
-Each response's version (from the JSON body) tells when the new colour started answering and
-when the old one stopped: the cutover, as users saw it.
+Each response's colour tells when the new colour started answering and when the old one
+stopped: the cutover, as users saw it. The colour comes from the load balancer first (the
+`X-Bluegreen-Server` header HAProxy sets, `green-1`), so it works for any service; where the
+balancer names no server (the ALB adds no such header) it comes from the service itself:
+its `X-Bluegreen-Color` header or the `deployment`/`color` field of a JSON body.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Sample:
     latency_ms: float
     status: int  # 0 for a connection error or timeout
     version: str | None
-    color: str | None = None  # which colour answered, when the body says ("deployment"/"color")
+    color: str | None = None  # which colour answered (load balancer header, else the service)
 
     @property
     def ok(self) -> bool:
@@ -229,7 +232,7 @@ class Probe:
         try:
             response = self._client.get(self.url)
             status = response.status_code
-            version, color = _identity(response)
+            version, color = identity(response)
         except httpx.HTTPError:
             pass
         sample = Sample(sent_at, (time.perf_counter() - began) * 1000, status, version, color)
@@ -237,15 +240,22 @@ class Probe:
             self._samples.append(sample)
 
 
-def _identity(response: httpx.Response) -> tuple[str | None, str | None]:
-    """(version, colour) of the release that answered, from its headers or JSON body."""
+def identity(response: httpx.Response) -> tuple[str | None, str | None]:
+    """(version, colour) of the release that answered: the colour from the load balancer's
+    `X-Bluegreen-Server` header when it names one, else from the service's headers or body."""
     try:
         body = response.json()
     except ValueError:
         body = None
     body = body if isinstance(body, dict) else {}
     version = response.headers.get("x-app-version") or body.get("version")
-    color = body.get("deployment") or body.get("color")
+    server = response.headers.get("x-bluegreen-server", "").split("-", 1)[0]
+    color = (
+        (server if server in ("blue", "green") else None)
+        or response.headers.get("x-bluegreen-color")
+        or body.get("deployment")
+        or body.get("color")
+    )
     return (
         None if version is None else str(version),
         None if color is None else str(color),

@@ -8,9 +8,10 @@ machine) and `AwsProvider` (ECS, ELBv2, CloudWatch, DynamoDB, SSM) implement it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from bluegreen.evidence.step import StepReading
 from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
 from bluegreen.state import StateStore
 
@@ -32,9 +33,12 @@ class Provider(Protocol):
         """Live weights and, per colour, release, tasks, health and requests in flight."""
         ...
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's one-off migration as `color` would run it (the colour the
-        procedure is about to start it on); raise DeployError when it fails."""
+        procedure is about to start it on); raise DeployError when it fails. `heartbeat` is
+        called between polls of a long wait (the procedure renews its lock's lease there)."""
         ...
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
@@ -54,7 +58,17 @@ class Provider(Protocol):
         ...
 
     def traffic(self, color: Color) -> TrafficCounters:
-        """Cumulative requests, 5xx and latency of `color`, read from the load balancer."""
+        """Cumulative requests, 5xx and latency of `color`, read from the load balancer
+        (the watch reads only its p99, for `analysis.max_p99_ms`)."""
+        ...
+
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> StepReading:
+        """One look at both colours' traffic for the step that began at `since` (epoch s):
+        live cumulative counters (a `CounterReading`), or every per-minute datapoint of the step
+        published so far (a `MinuteBatch`; `new_share` is the new colour's listener weight,
+        0..1, used to share out the load balancer's own 5xx). Evidence is the watch's to judge."""
         ...
 
     def alarms(self, color: Color) -> Sequence[str]:
@@ -64,6 +78,11 @@ class Provider(Protocol):
     def route_test_listener(self, color: Color) -> str:
         """Point the test listener at `color` and return its URL: a way to reach `color` alone,
         without the weighted production listener (readiness checks and smoke tests)."""
+        ...
+
+    def test_listener_problem(self) -> str | None:
+        """Why `route_test_listener` could not reach an idle colour (None when it can): checked
+        before anything starts when a smoke test is asked for."""
         ...
 
     def drain_delay(self, color: Color) -> float:
@@ -78,4 +97,11 @@ class Provider(Protocol):
 
     def record_live(self, color: Color) -> None:
         """Remember the live colour where infrastructure code reads it (AWS: SSM parameter)."""
+        ...
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """Restart what of the platform itself died (load balancer, database, crashed tasks
+        of a recorded release), a restarted load balancer sending traffic only to `keep`;
+        one line per thing restarted (empty when all ran, and on AWS, where ECS replaces
+        stopped tasks and the load balancer is a managed service)."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bluegreen.config import AnalysisSettings, Settings
+from bluegreen.config import AnalysisSettings, HookSettings, Settings
 from bluegreen.model import Release
 from bluegreen.plan import Strategy
 
@@ -30,6 +30,10 @@ class DeployRequest:
     operation: Operation = "deploy"
     migrate: bool = True
     reason: str | None = None
+    hooks: HookSettings = field(default_factory=HookSettings)
+    # Hand the approval pause back (journaled, lock kept until the approve timeout) instead of
+    # waiting in this process: no deployment depends on one job's credentials outliving it.
+    detach: bool = False
 
     @classmethod
     def from_settings(
@@ -38,6 +42,7 @@ class DeployRequest:
         release: Release,
         *,
         reason: str | None = None,
+        detach: bool = False,
     ) -> DeployRequest:
         """The request `deploy` (and `up`) make from the effective settings."""
         d = settings.deploy
@@ -48,12 +53,14 @@ class DeployRequest:
             bake=d.bake,
             approve=d.approve,
             approve_timeout=d.approve_timeout,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             smoke=d.smoke,
             analysis=settings.analysis,
             lock_lease=d.lock_lease,
             reason=reason,
+            hooks=settings.hooks,
+            detach=detach,
         )
 
 
@@ -68,18 +75,24 @@ class RollbackRequest:
     lock_lease: float = 300.0
     reason: str | None = None
     wait_timeout: float = 600.0  # for a running deployment told to roll back
+    hooks: HookSettings = field(default_factory=HookSettings)
+    to_version: str | None = None  # `rollback --to VERSION`: any release still in the history
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, reason: str | None = None) -> RollbackRequest:
+    def from_settings(
+        cls, settings: Settings, *, reason: str | None = None, to_version: str | None = None
+    ) -> RollbackRequest:
         """The request `rollback` makes from the effective settings."""
         d = settings.deploy
         return cls(
             tasks=d.tasks,
-            health_timeout=d.health_timeout,
+            health_timeout=d.health_timeout_for(settings.target),
             drain_timeout=d.drain_timeout,
             analysis=settings.analysis,
             lock_lease=d.lock_lease,
             reason=reason,
+            hooks=settings.hooks,
+            to_version=to_version,
         )
 
     def deploy_of(self, release: Release, tasks: int | None) -> DeployRequest:
@@ -95,4 +108,5 @@ class RollbackRequest:
             operation="rollback",
             migrate=False,  # an older release must not run migrations: the schema only expanded
             reason=self.reason,
+            hooks=self.hooks,
         )

@@ -1,80 +1,19 @@
 """The steps that move traffic: shift (watched), bake (watched) and drain.
 
-A watched step judges the new colour with the pure `analysis` on readings of the provider;
-a breach raises AnalysisError and the runner puts traffic back on the old colour.
+A watched step lasts until its verdict is final (`watch.Watch`, docs/verdict.md); a failed or
+inconclusive step raises AnalysisError and the runner puts traffic back on the old colour.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from bluegreen import events
-from bluegreen.analysis import Verdict, judge, window_start
 from bluegreen.clock import poll
-from bluegreen.errors import AnalysisError, DeployError
-from bluegreen.events import Kind
-from bluegreen.model import TrafficCounters, Weights
+from bluegreen.lifecycle import ApprovalPending
+from bluegreen.model import Weights
+from bluegreen.pause import await_approval
 from bluegreen.plan import Strategy, describe_weights, shift_steps
 from bluegreen.steps import Context
-
-
-class Watch:
-    """Watch the new colour for `seconds`: health, 5xx rate, latency, alarms, operator abort."""
-
-    def __init__(self, ctx: Context, label: str) -> None:
-        self.ctx = ctx
-        self.label = label
-
-    def for_seconds(self, seconds: float) -> Verdict | None:
-        """Raise AnalysisError on a breach; return the last verdict (None when not watched)."""
-        ctx = self.ctx
-        provider = ctx.provider
-        settings = ctx.request.analysis
-        samples: list[TrafficCounters] = [provider.traffic(ctx.new)]
-        verdict: Verdict | None = None
-        deadline = ctx.clock.monotonic() + seconds
-        unhealthy_before = 0
-        with ctx.progress.waiting(
-            f"{self.label}: watching {ctx.new} for {seconds:.0f} s"
-        ) as update:
-            while True:
-                ctx.checkpoint()
-                health = provider.health(ctx.new)
-                samples.append(provider.traffic(ctx.new))
-                now = samples[-1].at
-                unhealthy = max(health.desired - health.healthy, 0)
-                verdict = judge(
-                    window_start(samples, now, settings.window),
-                    samples[-1],
-                    settings,
-                    # A target counts as failed when it fails two looks in a row: one missed
-                    # check is a blip the load balancer itself forgives (HAProxy `fall 2`).
-                    unhealthy=min(unhealthy, unhealthy_before),
-                    alarms=provider.alarms(ctx.new),
-                )
-                unhealthy_before = unhealthy
-                update(_verdict_line(verdict))
-                if not verdict.ok:
-                    self._keep(verdict)
-                    raise AnalysisError(
-                        f"{ctx.new} rolled back during {self.label}: {verdict.reason}"
-                    )
-                remaining = deadline - ctx.clock.monotonic()
-                if remaining <= 0:
-                    break
-                ctx.clock.sleep(min(settings.poll_for(provider.target), remaining))
-        self._keep(verdict)
-        return verdict
-
-    def _keep(self, verdict: Verdict) -> None:
-        event = events.Verdict(during=self.label, **asdict(verdict))
-        self.ctx.run.verdicts.append(event)
-        self.ctx.journal.record(event)
-
-
-def _verdict_line(verdict: Verdict) -> str:
-    rate = "n/a" if verdict.error_rate is None else f"{verdict.error_rate:.1%}"
-    return f"{verdict.requests} req, 5xx {rate}"
+from bluegreen.watch import Watch
 
 
 class Shift:
@@ -90,35 +29,16 @@ class Shift:
         for index, weights in enumerate(steps, start=1):
             final = index == len(steps)
             if final and ctx.request.approve:
-                self._await_approval(ctx)
+                if ctx.request.detach:
+                    hand_back(ctx)  # raises ApprovalPending: another process finishes
+                await_approval(ctx, "before the final shift")
             ctx.journal.record(events.Shift(weights=weights, step=index, of=len(steps)))
             ctx.set_weights(weights)
             ctx.journal.record(events.Shifted(weights=weights, step=index, of=len(steps)))
             ctx.progress.info(f"traffic: {describe_weights(weights)}")
             if not final and ctx.request.strategy.interval > 0:
-                Watch(ctx, f"step {index}/{len(steps)}").for_seconds(ctx.request.strategy.interval)
-
-    def _await_approval(self, ctx: Context) -> None:
-        ctx.journal.record(events.AwaitingApproval(timeout=ctx.request.approve_timeout))
-        ctx.progress.info(
-            "paused before the final shift: run `bluegreen promote` or `bluegreen rollback`"
-        )
-        with ctx.progress.waiting("waiting for approval") as update:
-
-            def approved() -> bool | None:
-                ctx.checkpoint()
-                update("run `bluegreen promote` to continue")
-                return True if Kind.SIGNAL_PROMOTE in ctx.journal.signals() else None
-
-            if (
-                poll(approved, timeout=ctx.request.approve_timeout, clock=ctx.clock, longest=0.5)
-                is None
-            ):
-                raise DeployError(
-                    f"no approval within {ctx.request.approve_timeout:.0f} s: rolled back"
-                )
-        ctx.journal.record(events.Promoted())
-        ctx.progress.info("promoted")
+                share = weights.of(ctx.new) / 100
+                Watch(ctx, f"step {index}/{len(steps)}", share).judge(ctx.request.strategy.interval)
 
     def undo(self, ctx: Context) -> None:
         """Put all traffic back on the old colour (it is still running and healthy)."""
@@ -131,6 +51,28 @@ class Shift:
         ctx.progress.info(f"traffic restored: {describe_weights(weights)}")
 
 
+def hand_back(ctx: Context) -> None:
+    """Pause for approval in the journal and the lock, not in this process: raise
+    ApprovalPending, which keeps the lock (no process, alive until the deadline) and undoes
+    nothing; `promote` or `rollback` in another process, with its own credentials, finishes."""
+    request = ctx.request
+    deadline = ctx.clock.time() + request.approve_timeout
+    ctx.journal.record(
+        events.AwaitingApproval(
+            timeout=request.approve_timeout,
+            detached=True,
+            deadline=deadline,
+            bake=request.bake,
+            drain_timeout=request.drain_timeout,
+        )
+    )
+    ctx.progress.info(
+        "paused before the final shift and handed back: run `bluegreen promote` or "
+        f"`bluegreen rollback` within {request.approve_timeout:.0f} s"
+    )
+    raise ApprovalPending(ctx.run.id, deadline)
+
+
 class Bake:
     """Keep the old colour warm while the new one takes all traffic; watch the new one."""
 
@@ -141,7 +83,7 @@ class Bake:
         if ctx.request.bake <= 0 or ctx.old is None:
             return
         ctx.journal.record(events.Bake(seconds=ctx.request.bake))
-        Watch(ctx, "bake").for_seconds(ctx.request.bake)
+        Watch(ctx, "bake", 1.0).judge(ctx.request.bake)
         ctx.journal.record(events.Baked())
 
     def undo(self, ctx: Context) -> None:

@@ -41,7 +41,12 @@ class LockInfo:
     acquired_at: float
     expires_at: float
     host: str = field(default_factory=socket.gethostname)
-    pid: int = field(default_factory=os.getpid)
+    pid: int = field(default_factory=os.getpid)  # 0: no process (a pause handed back)
+
+    @property
+    def handed_back(self) -> bool:
+        """No process holds it: a deployment paused for approval, alive while its lease runs."""
+        return self.pid == 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -110,6 +115,12 @@ class StateStore(Protocol):
 
     def renew_lock(self, deployment_id: str, expires_at: float) -> None:
         """Extend the lease of the lock we hold."""
+        ...
+
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        """Rewrite the lock `deployment_id` holds as `holder` (same deployment): a deployment
+        paused for approval hands it back (pid 0: no process, alive while its lease runs) and
+        `promote` takes it over to finish; LockError when `deployment_id` no longer holds it."""
         ...
 
     def release_lock(self, deployment_id: str) -> None:

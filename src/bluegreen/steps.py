@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,6 +30,18 @@ from bluegreen.provider import Provider
 from bluegreen.request import DeployRequest
 
 
+class SmokeRunner(Protocol):
+    """Runs a smoke-test command against a URL; its exit code and output (`run_smoke`)."""
+
+    def __call__(
+        self, command: str, url: str, *, heartbeat: Callable[[], None] | None = None
+    ) -> tuple[int, str]: ...
+
+
+HookRunner = Callable[[str, str, Mapping[str, str], float], tuple[int, str]]
+"""Runs an operator's hook: (point, command, environment, timeout) to exit code and output."""
+
+
 @dataclass
 class Context:
     """What the steps of one deployment share."""
@@ -44,8 +57,14 @@ class Context:
     readiness: Callable[[str], str | None]
     # Runs the smoke command against a URL: its exit code and output (`run_smoke`, or a dry
     # run's recorder).
-    smoke: Callable[[str, str], tuple[int, str]]
+    smoke: SmokeRunner
+    # Runs an operator's hook command (point, command, environment, timeout): its exit code
+    # and output (`hooks.run_hook_at`, or a dry run's recorder).
+    hook: HookRunner
     reused: bool = False
+    # Whether the watches judge evidence and act on it (False in a dry run: no traffic moved,
+    # so each watch looks once and records the step's least wait; see watch.Watch.judge).
+    judge: bool = True
     # Drain timing is the procedure's: when each colour's weight went to 0, and which colours
     # never served (started at weight 0 and never given any) during this deployment.
     weight_left_at: dict[Color, float] = field(default_factory=dict)
@@ -125,7 +144,7 @@ class Migrate:
         ctx.journal.record(events.Migrate(version=release.version, revisions=revisions))
         shown = ", ".join(f"{r.id} ({r.change})" for r in known) or "revisions not readable here"
         ctx.progress.info(f"migrating the database for {release.version}: {shown}")
-        ctx.provider.migrate(release, ctx.new)
+        ctx.provider.migrate(release, ctx.new, heartbeat=ctx.run.renew)
         ctx.journal.record(events.Migrated())
         if ctx.old is not None:
             self._check_live(ctx, ctx.old, known)
@@ -153,7 +172,7 @@ class Migrate:
         url = ctx.provider.route_test_listener(live)
         problem = ctx.readiness(url)
         if problem is None and ctx.request.smoke:
-            code, output = ctx.smoke(ctx.request.smoke, url)
+            code, output = ctx.smoke(ctx.request.smoke, url, heartbeat=ctx.run.renew)
             problem = None if code == 0 else f"smoke test exit code {code}: {output.strip()[-300:]}"
         health = ctx.provider.health(live)
         if problem is None and not health.ready:
@@ -205,15 +224,18 @@ class StartIdle:
                 f"{ctx.new} still runs {state.release.version if state.release else '?'} warm"
             )
             return
-        ctx.journal.record(
-            events.Start(color=ctx.new, release=ctx.request.release, tasks=ctx.request.tasks)
-        )
+        # At least what the live colour runs now (autoscaling may have scaled it out), so
+        # capacity never drops at cutover.
+        live = snapshot.colors[ctx.old].health.running if ctx.old is not None else 0
+        tasks = max(ctx.request.tasks, live)
+        ctx.journal.record(events.Start(color=ctx.new, release=ctx.request.release, tasks=tasks))
         ctx.progress.info(
-            f"starting {ctx.request.tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            f"starting {tasks} task(s) of {ctx.request.release.version} as {ctx.new}"
+            + (f" (as many as {ctx.old} runs)" if tasks > ctx.request.tasks else "")
         )
         if snapshot.weights.of(ctx.new) == 0:
             ctx.never_served.add(ctx.new)
-        ctx.provider.start(ctx.new, ctx.request.release, ctx.request.tasks)
+        ctx.provider.start(ctx.new, ctx.request.release, tasks)
 
     def undo(self, ctx: Context) -> None:
         """Stop what this deployment started (never a colour it found running)."""
@@ -250,10 +272,12 @@ class WaitHealthy:
             ready = poll(check, timeout=ctx.request.health_timeout, clock=ctx.clock)
         if ready is None:
             seen = last[0] if last else Health(ctx.request.tasks, 0, 0)
+            checked = f" ({seen.check})" if seen.check else ""
             raise HealthCheckError(
                 f"{ctx.new}: {seen.healthy} of {seen.desired} task(s) healthy after "
-                f"{ctx.request.health_timeout:.0f} s",
-                hint="check the release's logs; raise deploy.health_timeout if it is only slow",
+                f"{ctx.request.health_timeout:.0f} s{checked}",
+                hint="check the release's logs and that it answers its health path "
+                "(local.health_path); raise deploy.health_timeout if it is only slow",
             )
         seconds = ctx.clock.monotonic() - started
         ctx.journal.record(
@@ -265,22 +289,38 @@ class WaitHealthy:
         """Nothing to put back."""
 
 
-def run_smoke(command: str, url: str, timeout: float = 300.0) -> tuple[int, str]:
-    """Run a smoke-test shell command against `url`; its exit code and the tail of its output."""
+def run_smoke(
+    command: str,
+    url: str,
+    timeout: float = 300.0,
+    heartbeat: Callable[[], None] | None = None,
+    beat: float = 5.0,
+) -> tuple[int, str]:
+    """Run a smoke-test shell command against `url`; its exit code and the tail of its output.
+
+    `heartbeat` is called every `beat` seconds while it runs (the lock's lease is renewed).
+    """
     env = {**os.environ, "BLUEGREEN_TARGET_URL": url}
-    try:
-        done = subprocess.run(  # noqa: S602 - the operator's own smoke command from config/flags
-            command,
-            shell=True,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return 124, f"timed out after {timeout:.0f} s"
-    return done.returncode, (done.stdout + done.stderr)[-2000:]
+    process = subprocess.Popen(  # noqa: S602 - the operator's own smoke command from config/flags
+        command,
+        shell=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            output, _ = process.communicate(timeout=max(min(beat, deadline - time.monotonic()), 0))
+            return process.returncode, output[-2000:]
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                process.kill()
+                process.communicate()
+                return 124, f"timed out after {timeout:.0f} s"
+            if heartbeat is not None:
+                heartbeat()
 
 
 class Smoke:
@@ -296,7 +336,7 @@ class Smoke:
         url = ctx.provider.route_test_listener(ctx.new)
         ctx.journal.record(events.Smoke(color=ctx.new, url=url, command=command))
         ctx.progress.info(f"smoke test against {ctx.new} at {url}")
-        code, output = ctx.smoke(command, url)
+        code, output = ctx.smoke(command, url, heartbeat=ctx.run.renew)
         ctx.journal.record(events.SmokeDone(exit_code=code))
         if code != 0:
             raise DeployError(f"smoke test failed with exit code {code}: {output.strip()[-500:]}")

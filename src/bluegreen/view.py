@@ -103,9 +103,23 @@ class DeploymentView:
         return frozenset(r.event.kind for r in self.recorded if r.event.kind.is_signal)
 
     @property
+    def promote_signals(self) -> int:
+        """How many `promote` signals were sent (each approves one pause)."""
+        return sum(1 for r in self.recorded if r.event.kind is Kind.SIGNAL_PROMOTE)
+
+    @property
     def awaiting_approval(self) -> bool:
-        """The deployment reached its approval pause."""
-        return any(isinstance(r.event, events.AwaitingApproval) for r in self.steps)
+        """The deployment is paused for approval: a pause no `promote` was sent for yet."""
+        return len(self.all_of(events.AwaitingApproval)) > self.promote_signals
+
+    @property
+    def handed_back_pause(self) -> events.AwaitingApproval | None:
+        """The approval pause this deployment handed back and still sits in (else None)."""
+        steps = self.steps
+        last = steps[-1].event if steps else None
+        if isinstance(last, events.AwaitingApproval) and last.detached:
+            return last
+        return None
 
     @property
     def weights(self) -> tuple[tuple[float, Weights], ...]:

@@ -85,8 +85,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(stack: dict[str, Any]) -> Settings:
-    """Settings naming the stack with explicit `[aws]` keys."""
-    return Settings(target="aws", aws=AwsSettings.model_validate(stack))
+    """Settings naming the stack with explicit `[aws]` keys, and the reference service's
+    migration (aws.migrate_command is off unless configured)."""
+    aws = {**stack, "migrate_command": ["alembic", "upgrade", "head"]}
+    return Settings(target="aws", aws=AwsSettings.model_validate(aws))
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from bluegreen.aws.dynamo import DynamoStateStore
+from bluegreen.aws.retry import AwsCaller, RetryPolicy
 from bluegreen.errors import LockError, PlatformError
 from bluegreen.records import Outcome
 from bluegreen.state import JournalEntry, LockInfo
@@ -116,3 +119,47 @@ def test_history_is_newest_first_and_records_can_be_loaded(
     ]
     assert store.load_record("20261127T100003-abcd") == last
     assert store.load_record("nope") is None
+
+
+def test_a_lock_write_retried_after_a_lost_answer_is_recognised_as_ours(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    """The first conditional PutItem lands but its answer times out; the retry then fails its
+    condition on our own item: that is our lock, not someone else's."""
+    session = boto3.Session(region_name=REGION)
+    lost = [1]
+
+    def lose_the_answer(**_: Any) -> None:
+        if lost[0]:
+            lost[0] -= 1
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.invalid")
+
+    session.events.register("after-call.dynamodb.PutItem", lose_the_answer)
+    store = DynamoStateStore(
+        stack["deploy_table_name"],
+        session.client("dynamodb"),
+        caller=AwsCaller(RetryPolicy(wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)),
+        clock=clock,
+    )
+    store.acquire_lock(_lock("d1", clock))
+    assert lost == [0]
+    assert store.lock_holder() == _lock("d1", clock)
+    someone_else = dataclasses.replace(_lock("d1", clock), pid=43)
+    with pytest.raises(LockError, match="holds the deploy lock"):
+        store.acquire_lock(someone_else)
+
+
+def test_a_handed_back_lock_lives_by_its_lease_and_can_be_taken_over(
+    stack: dict[str, Any], clock: FakeClock
+) -> None:
+    store = _store(stack, clock)
+    store.acquire_lock(_lock("d1", clock))
+    paused = dataclasses.replace(_lock("d1", clock), pid=0, expires_at=clock.now + 3600)
+    store.hand_over("d1", paused)
+    assert store.lock_holder() == paused
+    assert paused.handed_back
+    assert store.holder_alive(paused)
+    with pytest.raises(LockError, match="no longer holds"):
+        store.hand_over("d2", _lock("d2", clock))
+    clock.now += 3601
+    assert not store.holder_alive(paused)

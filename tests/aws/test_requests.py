@@ -115,6 +115,17 @@ def test_register_task_definition_sets_image_and_app_version_and_drops_read_only
     )
 
 
+def test_register_task_definition_drops_delete_requested_at_and_carries_the_tags() -> None:
+    tags = [{"key": "team", "value": "payments"}]
+    marked = dict(CURRENT_TASK_DEFINITION, deleteRequestedAt="2026-11-30T10:00:00Z", tags=tags)
+    body = register_task_definition_request(marked, image="i", version="v", container_name=None)
+    assert "deleteRequestedAt" not in body
+    assert body["tags"] == tags
+    untagged = dict(CURRENT_TASK_DEFINITION, tags=[])
+    body = register_task_definition_request(untagged, image="i", version="v", container_name=None)
+    assert "tags" not in body
+
+
 def test_register_task_definition_needs_a_container_name_when_there_are_several() -> None:
     two = dict(CURRENT_TASK_DEFINITION, containerDefinitions=[{"name": "app"}, {"name": "proxy"}])
     with pytest.raises(ConfigError, match="container_name"):
@@ -142,6 +153,7 @@ def test_migration_run_task_uses_the_service_network_and_overrides_the_command()
         container_name="app",
         command=("alembic", "upgrade", "head"),
         version="2.0.0",
+        client_token="0123abcd",
     ) == {
         "cluster": "app",
         "taskDefinition": "TD:8",
@@ -154,6 +166,7 @@ def test_migration_run_task_uses_the_service_network_and_overrides_the_command()
         },
         "launchType": "FARGATE",
         "platformVersion": "1.4.0",
+        "clientToken": "0123abcd",
     }
 
 

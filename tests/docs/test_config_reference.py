@@ -203,7 +203,8 @@ def test_the_default_matcher_understands_units_and_targets() -> None:
     assert matches_default("analysis.poll", "0.5 local, 15 on AWS")
     assert not matches_default("analysis.poll", "1 local, 15 AWS")
     assert matches_default("analysis.max_p99_ms", "none")
-    assert matches_default("aws.migrate_command", "`alembic upgrade head`")
+    assert matches_default("aws.migrate_command", "none")  # off unless configured (issue 14)
+    assert not matches_default("aws.migrate_command", "`alembic upgrade head`")
     assert matches_default("local.state_dir", "`.bluegreen`")
 
 

@@ -7,8 +7,8 @@ HAProxy, node processes), while the probe and a client of our own send traffic t
 public URL. The client learns which colour answered from HAProxy's `X-Bluegreen-Server`
 response header, so it needs nothing from the service's body.
 
-What needs controller changes (issue 14) is marked xfail(strict=True): when the controller
-learns it, the test turns XPASS and fails, so the marker is removed with the change.
+The example's bluegreen.toml turns the database off (no PostgreSQL starts) and sets its own
+health path (/healthz); the cutover is measured by colour at the load balancer.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ class Run:
     colors_after_deploy: Counter[str]
     colors_after_rollback: Counter[str]
     task_logs: dict[str, str]
+    postgres_started: bool
 
 
 def _json_lines(log: str) -> list[dict[str, Any]]:
@@ -175,6 +176,7 @@ def run() -> Iterator[Run]:
             task_logs={
                 p.stem: p.read_text() for p in (platform.state_dir / "logs").glob("*-*.log")
             },
+            postgres_started=(platform.state_dir / "postgres").exists(),
         )
     finally:
         platform.run("down", "--purge", timeout=60)
@@ -211,6 +213,10 @@ def test_the_probe_counts_the_versions_the_service_reports(run: Run) -> None:
     assert set(_record(run.rollback)["probe"]["by_version"]) == {"1.0.0", "2.0.0"}
 
 
+def test_no_database_is_started_for_a_service_without_one(run: Run) -> None:
+    assert run.postgres_started is False  # [local] database = false
+
+
 def test_every_stopped_task_drained_and_exited_on_its_own(run: Run) -> None:
     # blue 1.0.0 stopped after the deploy, green 2.0.0 after the rollback: each node process
     # got SIGTERM, let its requests finish and exited 0 before any SIGKILL
@@ -222,14 +228,7 @@ def test_every_stopped_task_drained_and_exited_on_its_own(run: Run) -> None:
         assert "grace period over, requests still in flight" not in events, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 14: the probe takes the answering colour from the response body's `deployment` "
-        "or `color` field (bluegreen/probe.py), so for a service whose body names no colour the "
-        "cutover is None ('None ms'); it should be measured by colour at the load balancer"
-    ),
-)
 def test_the_cutover_is_measured_for_a_service_that_does_not_name_its_colour(run: Run) -> None:
+    # measured by colour at the load balancer (HAProxy's X-Bluegreen-Server header)
     for record in (_record(run.deploy), _record(run.rollback)):
         assert record["probe"]["cutover"]["to_first_new_ms"] is not None

@@ -204,14 +204,41 @@ def test_parse_stat_reads_server_lines_and_skips_frontends_and_backends() -> Non
     [
         ("UP", "L7OK", True),
         ("DRAIN", "L7OK", True),
+        # HAProxy marks a check in progress with "* "; the result shown is the last one.
+        ("UP", "* L7OK", True),
+        ("DRAIN", "* L7OK", True),
+        ("UP", "* L7STS", False),
+        # "One failure from down": a server that just failed a check, or a slot just out of
+        # maintenance showing its check result from before (stale L7OK): never healthy.
+        ("UP 1/2", "L7STS", False),
+        ("UP 1/2", "L7OK", False),
+        ("UP 1/2", "* L7OK", False),
+        ("DRAIN 1/2", "L7OK", False),
         ("UP 1/2", "INI", False),
+        ("UP", "", False),
         ("UP", "L7STS", False),
         ("DOWN", "L4CON", False),
+        ("DOWN 1/2", "L7OK", False),
+        ("DOWN 1/2", "* L7OK", False),
         ("MAINT", "L7OK", False),
+        ("MAINT", "* L7OK", False),
+        ("NOLB", "L7OKC", False),
     ],
 )
-def test_a_server_is_healthy_only_when_up_and_its_last_check_passed(
+def test_a_server_is_healthy_when_fully_up_and_its_last_completed_check_passed(
     status: str, check: str, healthy: bool
 ) -> None:
     text = f"# pxname,svname,status,check_status\napp,blue-1,{status},{check}\n"
     assert parse_stat(text)[0].healthy is healthy
+
+
+def test_the_check_in_progress_marker_is_stripped_from_the_last_check() -> None:
+    text = (
+        "# pxname,svname,status,check_status\n"
+        "app,blue-1,UP,* L7OK\n"
+        "app,blue-2,UP 1/2,* L7STS\n"
+        "app,blue-3,UP,L7OK\n"
+    )
+    stats = parse_stat(text)
+    assert [s.last_check for s in stats] == ["L7OK", "L7STS", "L7OK"]
+    assert [s.check_status for s in stats] == ["* L7OK", "* L7STS", "L7OK"]

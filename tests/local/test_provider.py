@@ -110,7 +110,7 @@ def test_unhealthy_crashing_hanging_and_wrong_port_releases_never_become_ready(
     ):
         provider.start("blue", rel, 1)
         wait_until(
-            lambda: provider.platform.api.show_stat()[0].check_status not in ("", "INI"),
+            lambda: provider.platform.api.show_stat()[0].last_check not in ("", "INI"),
             what="a first health check",
         )
         health = provider.health("blue")

@@ -64,6 +64,16 @@ def test_task_env_passes_port_version_colour_and_db_and_ours_win() -> None:
     }
 
 
+def test_task_env_drops_the_controllers_no_bytecode_setting_unless_the_release_sets_it() -> None:
+    base = {"PATH": "/bin", "PYTHONDONTWRITEBYTECODE": "1"}
+    plain = task_env(base, Release("2.0.0"), color="blue", port=1, database={})
+    assert "PYTHONDONTWRITEBYTECODE" not in plain
+    assert plain["PATH"] == "/bin"
+    asked = Release("2.0.0", env={"PYTHONDONTWRITEBYTECODE": "1"})
+    env = task_env(base, asked, color="blue", port=1, database={})
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+
+
 def test_gunicorn_commands_get_no_control_socket_others_are_left_alone() -> None:
     assert task_argv([str(GUNICORN), "app:app"]) == [
         str(GUNICORN),

@@ -47,8 +47,8 @@ def test_canary_markers_cover_every_step_with_its_duration_until_the_next() -> N
 
 def test_canary_verdicts_are_the_recorded_ones_at_their_times() -> None:
     assert series.verdict_rows(journal(CANARY_OK_ID, CANARY_OK)) == (
-        VerdictRow(7.3, "step 1/2", True, 40, 0, 0.0, 12.5, None),
-        VerdictRow(12.45, "bake", True, 400, 0, 0.0, 12.5, None),
+        VerdictRow(7.3, "step 1/2", True, 40, 0, 0.0, 12.5, None, outcome="ok"),
+        VerdictRow(12.45, "bake", True, 400, 0, 0.0, 12.5, None, outcome="ok"),
     )
 
 
@@ -71,7 +71,7 @@ def test_rolled_back_canary_has_a_rollback_marker_with_the_reason() -> None:
         Marker(5.1, "end", "end", f"rolled_back: {ROLLBACK_REASON}", None),
     )
     assert series.verdict_rows(journal(CANARY_FAIL_ID, CANARY_FAIL)) == (
-        VerdictRow(4.2, "step 1/2", False, 50, 5, 0.1, 12.5, BREACH),
+        VerdictRow(4.2, "step 1/2", False, 50, 5, 0.1, 12.5, BREACH, outcome="failed"),
     )
 
 

@@ -134,6 +134,11 @@ class EcsAgentDouble:
         self._next_ip = 10
         self._last_target_group: str | None = None  # the request an after-call answers
         self._lock = threading.Lock()
+        self.breaker_images: set[str] = set()
+        self.migration_until: tuple[Any, float] | None = None
+        self.rolled_back: dict[str, str] = {}  # service name -> the revision ECS went back to
+        self._update: dict[str, Any] = {}
+        self._before_update: str | None = None
 
     def mark_unhealthy(self, color: Color) -> None:
         """From now on `color`'s targets fail the health check."""
@@ -144,6 +149,26 @@ class EcsAgentDouble:
     ) -> None:
         """From now on migration tasks stop with `exit_code`."""
         self.migration_exit = (exit_code, reason)
+
+    def slow_migrations(self, clock: Any, until: float) -> None:
+        """Migration tasks keep RUNNING until `until` on `clock` (a long schema change)."""
+        self.migration_until = (clock, until)
+
+    def autoscale(self, color: Color, desired: int) -> None:
+        """Application Auto Scaling sets `color`'s desired count, as a target-tracking policy
+        does whenever its metric moves (mid-deployment too); ECS follows (targets reconciled)."""
+        self._ecs.update_service(
+            cluster=self.outputs["ecs_cluster_name"],
+            service=self.outputs[f"{color}_service_name"],
+            desiredCount=desired,
+        )
+        self.reconcile()
+
+    def trip_circuit_breaker(self, image: str) -> None:
+        """From now on a service put on `image` is rolled back by ECS's circuit breaker: its
+        task definition goes back to the previous revision, a new PRIMARY deployment runs that
+        revision (COMPLETED), and its targets are the old code's, healthy. In-process only."""
+        self.breaker_images.add(image)
 
     def reconcile(self) -> None:
         """One target per desired task in each colour's target group, as ECS keeps it."""
@@ -185,7 +210,9 @@ class EcsAgentDouble:
 
     def install(self, session: boto3.Session) -> None:
         """Hook the provider's session: scale on UpdateService, rewrite health and exit codes."""
+        session.events.register("before-parameter-build.ecs.UpdateService", self._remember_update)
         session.events.register("after-call.ecs.UpdateService", self._after_update_service)
+        session.events.register("after-call.ecs.DescribeServices", self._after_describe_services)
         session.events.register(
             "after-call.elastic-load-balancing-v2.DescribeTargetHealth", self._after_target_health
         )
@@ -195,8 +222,46 @@ class EcsAgentDouble:
             self._remember_target_group,
         )
 
+    def _remember_update(self, params: dict[str, Any], **_: Any) -> None:
+        self._update = dict(params)
+        self._before_update = None
+        if self.breaker_images and params.get("taskDefinition"):
+            service = self._ecs.describe_services(
+                cluster=params["cluster"], services=[params["service"]]
+            )["services"][0]
+            self._before_update = str(service["taskDefinition"])
+
     def _after_update_service(self, **_: Any) -> None:
+        params, previous = self._update, self._before_update
+        revision = params.get("taskDefinition")
+        if revision and previous and revision != previous:
+            image = self._ecs.describe_task_definition(taskDefinition=revision)["taskDefinition"][
+                "containerDefinitions"
+            ][0]["image"]
+            if image in self.breaker_images:  # the circuit breaker gives up and rolls back
+                self._ecs.update_service(
+                    cluster=params["cluster"], service=params["service"], taskDefinition=previous
+                )
+                self.rolled_back[str(params["service"])] = previous
         self.reconcile()
+
+    def _after_describe_services(self, parsed: dict[str, Any], **_: Any) -> None:
+        for service in parsed.get("services", []):
+            previous = self.rolled_back.get(service.get("serviceName"))
+            if previous is None:
+                continue
+            service["deployments"] = [
+                {
+                    "id": "ecs-svc/rollback",
+                    "status": "PRIMARY",
+                    "taskDefinition": previous,
+                    "desiredCount": service.get("desiredCount"),
+                    "runningCount": service.get("desiredCount"),
+                    "rolloutState": "COMPLETED",
+                    "rolloutStateReason": "ECS deployment circuit breaker: rolling back to "
+                    f"{previous}",
+                }
+            ]
 
     def _unhealthy_groups(self) -> set[str]:
         groups = {self.outputs[f"{c}_target_group_arn"] for c in self.unhealthy_colors}
@@ -223,6 +288,16 @@ class EcsAgentDouble:
         self._last_target_group = params.get("TargetGroupArn")
 
     def _after_describe_tasks(self, parsed: dict[str, Any], **_: Any) -> None:
+        if (
+            self.migration_until is not None
+            and self.migration_until[0].time() < (self.migration_until[1])
+        ):
+            for task in parsed.get("tasks", []):
+                if str(task.get("group", "")).startswith("bluegreen-migrate:"):
+                    task["lastStatus"] = "RUNNING"
+                    for container in task.get("containers", []):
+                        container.pop("exitCode", None)
+            return
         if self.migration_exit is None:
             return
         exit_code, reason = self.migration_exit
@@ -259,3 +334,38 @@ class AgentThread:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+
+# -- expiring credentials ----------------------------------------------------------------------
+
+# What each service answers a request signed with an expired STS session (AWS's own codes).
+EXPIRED_TOKEN_CODES = {
+    "ecs": "ExpiredTokenException",
+    "dynamodb": "ExpiredTokenException",
+    "ssm": "ExpiredTokenException",
+    "elasticloadbalancing": "ExpiredToken",
+    "monitoring": "ExpiredToken",
+}
+
+
+@dataclass
+class ExpiringCredentials:
+    """A session's credentials that expire at `expires_at` (on `clock`): from then on every call
+    is answered as AWS answers a request signed with an expired session token, before moto sees
+    it. Clients copy the session's hooks when made: install before building the provider."""
+
+    clock: Any  # bluegreen.clock.Clock
+    expires_at: float
+    refused: list[str] = field(default_factory=list)
+
+    def install(self, session: boto3.Session) -> None:
+        """Hook `before-call` on every client `session` makes."""
+        session.events.register("before-call", self._answer)  # type: ignore[arg-type]  # a before-call handler may return a response
+
+    def _answer(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if self.clock.time() < self.expires_at:
+            return None
+        endpoint = model.service_model.endpoint_prefix
+        self.refused.append(f"{endpoint}:{model.name}")
+        code = EXPIRED_TOKEN_CODES.get(endpoint, "ExpiredTokenException")
+        return _error_response(code, "The security token included in the request is expired", 400)

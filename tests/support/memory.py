@@ -7,11 +7,12 @@ provider's integration tests run those for real. Here every call is logged, and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bluegreen.errors import DeployError, LockError
+from bluegreen.evidence import CounterReading, Tally
 from bluegreen.model import (
     COLORS,
     Color,
@@ -44,6 +45,11 @@ class MemoryState:
     def renew_lock(self, deployment_id: str, expires_at: float) -> None:
         assert self.lock is not None
         assert self.lock.deployment_id == deployment_id
+
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        assert self.lock is not None
+        assert self.lock.deployment_id == deployment_id
+        self.lock = holder
 
     def release_lock(self, deployment_id: str) -> None:
         if self.lock is not None and self.lock.deployment_id == deployment_id:
@@ -120,7 +126,9 @@ class MemoryProvider:
         }
         return Snapshot(self.target, "http://memory", self.weights, states)
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         self.calls.append(("migrate", release.version))
         if self.fail_migration:
             raise DeployError("migration failed: boom")
@@ -155,8 +163,21 @@ class MemoryProvider:
         f.errors += round(share * rate)
         return TrafficCounters(self.clock.time() if self.clock else 0.0, f.requests, f.errors)
 
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> CounterReading:
+        def tally(color: Color) -> Tally:
+            counters = self.traffic(color)
+            return Tally(counters.requests, counters.errors_5xx)
+
+        at = self.clock.time() if self.clock else 0.0
+        return CounterReading(at=at, new=tally(new), baseline=None if old is None else tally(old))
+
     def alarms(self, color: Color) -> Sequence[str]:
         return ()
+
+    def test_listener_problem(self) -> str | None:
+        return None
 
     def route_test_listener(self, color: Color) -> str:
         return f"http://memory/{color}"
@@ -171,3 +192,8 @@ class MemoryProvider:
     def record_live(self, color: Color) -> None:
         self.calls.append(("record_live", color))
         self.live_recorded = color
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        # Nothing of an in-memory platform dies on its own; tests that kill a part use the
+        # real local platform (tests/e2e/test_dead_ends.py).
+        return ()

@@ -38,6 +38,7 @@ STAR_RESOURCE_ACTIONS = {
 CONTROLLER_ACTIONS = {
     "ecs:DescribeServices", "ecs:UpdateService", "ecs:DescribeTaskDefinition",
     "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:DescribeTasks", "ecs:ListTasks",
+    "ecs:TagResource",  # tag-on-create: a new revision carries the running one's tags
     "iam:PassRole",
     "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",

@@ -48,6 +48,7 @@ CONTROLLER_WRITES: dict[str, ControllerWrite] = {
     # New revisions of the families Terraform created (skip_destroy keeps Terraform's own).
     "ecs:RegisterTaskDefinition": None,
     "ecs:RunTask": None,  # the one-off migration task
+    "ecs:TagResource": None,  # tag-on-create of those new revisions (the running one's tags)
     "iam:PassRole": None,  # hands the task roles to ECS; changes nothing
     "dynamodb:PutItem": None,  # lock, journal and history items
     "dynamodb:UpdateItem": None,

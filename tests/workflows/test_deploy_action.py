@@ -296,7 +296,9 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
     store.acquire_lock(LockInfo("d-other", "alice (github)", "deploy", now, now + 300))
     before = world(stack)
 
-    done = _deploy_sh(moto_server, tmp_path, outputs, IMAGE=IMAGE, STRATEGY="all-at-once")
+    done = _deploy_sh(
+        moto_server, tmp_path, outputs, IMAGE=IMAGE, VERSION="abc1234", STRATEGY="all-at-once"
+    )
 
     assert done.returncode == 3, done.stderr
     assert world(stack) == before
@@ -314,6 +316,8 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
         ({"IMAGE": ""}, "image is required"),
         ({"COMMAND": "destroy"}, "command must be deploy, promote or rollback"),
         ({"CONFIG": "/nonexistent/bluegreen.toml"}, "config: no file"),
+        ({"MIGRATE_COMMAND": "alembic upgrade head"}, "migrate-command: give a JSON array"),
+        ({"MIGRATE_COMMAND": "[]"}, "migrate-command: give a JSON array"),
     ],
 )
 def test_bad_inputs_exit_2_before_any_aws_call(
@@ -356,7 +360,13 @@ def test_rollback_through_the_action_puts_the_previous_release_back(
     first.mkdir()
     assert (
         _deploy_sh(
-            moto_server, first, outputs, IMAGE=IMAGE, STRATEGY="all-at-once", BAKE="0"
+            moto_server,
+            first,
+            outputs,
+            IMAGE=IMAGE,
+            VERSION="abc1234",
+            STRATEGY="all-at-once",
+            BAKE="0",
         ).returncode
         == 0
     )

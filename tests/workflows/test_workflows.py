@@ -33,9 +33,7 @@ ACTION_SCRIPTS = sorted((ROOT / ".github" / "actions").glob("*/*.sh"))
 BIN = Path(sys.executable).parent
 # Flags the Action passes that the CLI does not have yet, each with who adds it. The Action
 # checks for them at run time and refuses with a clear message (exit 2) while they are missing.
-PENDING_CLI_FLAGS = {
-    ("deploy", "--detach"): "issue 13 item 4: end the job at the approval pause (controller side)",
-}
+PENDING_CLI_FLAGS: dict[tuple[str, str], str] = {}
 
 # First words a `run:` command may start with, and why each is there.
 ALLOWED = {

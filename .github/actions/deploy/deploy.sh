@@ -20,6 +20,7 @@
 #   REASON           rollback: why (recorded in the history)
 #   PROMOTE_WAIT     promote: seconds to wait for the approval pause       (default 0)
 #   CONFIG           a bluegreen.toml with [deploy]/[analysis] settings (no [aws]: set here)
+#   MIGRATE_COMMAND  the one-off migration as a JSON array (off when empty)
 #   BLUEGREEN        the CLI to run                                        (default: on PATH)
 #   WORK_DIR         where the config and the report go                    (default: RUNNER_TEMP)
 #   SUMMARY_FILE     Markdown summary to append to          (default: GITHUB_STEP_SUMMARY)
@@ -63,6 +64,15 @@ else
   : >"$config"
 fi
 printf "\n[aws]\nterraform_outputs = '%s'\n" "$OUTPUTS_FILE" >>"$config" # a TOML literal string
+if [ -n "${MIGRATE_COMMAND:-}" ]; then # off unless given: not every service has migrations
+  # A JSON array of strings, written back by json.dumps: also a valid TOML array.
+  migrate=$(python3 -c 'import json, sys
+v = json.loads(sys.argv[1])
+assert isinstance(v, list) and v and all(isinstance(x, str) and x for x in v)
+print(json.dumps(v))' "$MIGRATE_COMMAND" 2>/dev/null) ||
+    fail "migrate-command: give a JSON array of strings, e.g. [\"alembic\", \"upgrade\", \"head\"]"
+  printf 'migrate_command = %s\n' "$migrate" >>"$config"
+fi
 common=(--target aws --config "$config")
 
 case $COMMAND in

@@ -6,7 +6,7 @@ definitions, alarms), with caches for what AWS never changes (task-definition re
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +14,10 @@ import boto3
 
 from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.aws.outputs import AwsResources, resolve_aws_resources
-from bluegreen.aws.requests import (
-    register_task_definition_request,
-)
+from bluegreen.aws.requests import register_task_definition_request
 from bluegreen.aws.responses import (
     TargetCounts,
+    container_environment,
     one_off_task_outcome,
     release_from_task_definition,
     services_by_name,
@@ -26,6 +25,8 @@ from bluegreen.aws.responses import (
     weights_from_actions,
 )
 from bluegreen.aws.retry import BOTO_CONFIG, AwsCaller, RetryPolicy
+from bluegreen.aws.taskdef import TaskDefinitionTemplate
+from bluegreen.aws.taskdef_template import task_definition_diff
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError
@@ -59,6 +60,13 @@ class AwsClient:
     ) -> None:
         base_dir = settings.source.parent if settings.source else Path.cwd()
         self.resources = resources or resolve_aws_resources(settings.aws, base_dir=base_dir)
+        if settings.analysis.load is not None and self.resources.test_listener_arn is None:
+            raise ConfigError(
+                "analysis.load: on AWS analysis traffic goes through the test listener, and "
+                "the Terraform outputs name none",
+                hint="output test_listener_arn from Terraform (or set aws.test_listener_arn), "
+                "or remove analysis.load",
+            )
         self._settings = settings
         session = session or boto3.Session(region_name=self.resources.region)
         region = self.resources.region
@@ -82,7 +90,10 @@ class AwsClient:
         # CloudWatch counters count from this minute on (see the module docstring).
         self._traffic_origin = math.floor(self._clock.time() / 60) * 60
         self._task_definitions: dict[str, dict[str, Any]] = {}
-        self._revisions: dict[tuple[Color, str, str], str] = {}
+        self._revisions: dict[tuple[Color, str, str, tuple[tuple[str, str], ...]], str] = {}
+        self._template = TaskDefinitionTemplate.from_settings(settings)
+        # Per colour started: the revision and the ECS deployment id UpdateService answered.
+        self._rollouts: dict[Color, tuple[str, str | None]] = {}
         self._load_balancer_arn: str | None = None
 
     @property
@@ -130,10 +141,54 @@ class AwsClient:
     def _task_definition(self, arn: str) -> dict[str, Any]:
         if arn not in self._task_definitions:
             response = self._call(
-                f"task definition {arn}", self._ecs.describe_task_definition, taskDefinition=arn
+                f"task definition {arn}",
+                self._ecs.describe_task_definition,
+                taskDefinition=arn,
+                include=["TAGS"],
             )
-            self._task_definitions[arn] = dict(response["taskDefinition"])
+            # The revision's tags, carried over to the revisions registered from it.
+            tags = list(response.get("tags") or [])
+            self._task_definitions[arn] = dict(response["taskDefinition"], tags=tags)
         return self._task_definitions[arn]
+
+    def running_task_definition(self, color: Color) -> dict[str, Any]:
+        """The task definition `color`'s service runs now."""
+        service = self._services(color)[self.resources.services[color]]
+        return self._task_definition(str(service["taskDefinition"]))
+
+    def revision_body(
+        self, release: Release, color: Color, current: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The RegisterTaskDefinition body a deploy of `release` to `color` would send: the
+        template filled in when one is configured, else `color`'s running revision with the
+        release's image, APP_VERSION and env."""
+        if not release.image:
+            raise ConfigError(
+                f"release {release.version} has no image: an AWS release is an image",
+                hint="pass --image REPOSITORY:TAG",
+            )
+        if self._template is not None:
+            return self._template.render(self.resources, release, color)
+        current = current if current is not None else self.running_task_definition(color)
+        return register_task_definition_request(
+            current,
+            image=release.image,
+            version=release.version,
+            container_name=self._container_name,
+            env=release.env,
+        )
+
+    def _runs_already(
+        self, current: dict[str, Any], body: dict[str, Any], release: Release
+    ) -> bool:
+        """Whether `current` already is the revision `body` would register."""
+        if self._template is not None:
+            return not task_definition_diff(current, body, running_name="")
+        running = release_from_task_definition(current, self._container_name)
+        env = container_environment(current, self._container_name)
+        return (running.image, running.version) == (release.image, release.version) and all(
+            env.get(k) == v for k, v in release.env.items()
+        )
 
     def _revision(self, color: Color, release: Release, *, current: str) -> str:
         """The revision that runs `release` on `color`: reused when current, else registered."""
@@ -142,20 +197,14 @@ class AwsClient:
                 f"release {release.version} has no image: an AWS release is an image",
                 hint="pass --image REPOSITORY:TAG",
             )
-        key = (color, release.image, release.version)
+        key = (color, release.image, release.version, tuple(sorted(release.env.items())))
         if key in self._revisions:
             return self._revisions[key]
         current_definition = self._task_definition(current)
-        running = release_from_task_definition(current_definition, self._container_name)
-        if (running.image, running.version) == (release.image, release.version):
+        body = self.revision_body(release, color, current_definition)
+        if self._runs_already(current_definition, body, release):
             self._revisions[key] = current
             return current
-        body = register_task_definition_request(
-            current_definition,
-            image=release.image,
-            version=release.version,
-            container_name=self._container_name,
-        )
         response = self._call(
             f"task definition family {body.get('family')}",
             self._ecs.register_task_definition,
@@ -167,7 +216,13 @@ class AwsClient:
         self._revisions[key] = arn
         return arn
 
-    def _wait_for_one_off(self, task_arn: str, container: str, release: Release) -> None:
+    def _wait_for_one_off(
+        self,
+        task_arn: str,
+        container: str,
+        release: Release,
+        heartbeat: Callable[[], None] | None = None,
+    ) -> None:
         """Poll the migration task with backoff (2 s doubling to 30 s) until STOPPED or deadline."""
         deadline = self._clock.time() + self._migration_timeout
         wait = 2.0
@@ -196,6 +251,8 @@ class AwsClient:
                     hint="it is still running: check it in the ECS console before retrying",
                 )
             self._clock.sleep(wait)
+            if heartbeat is not None:
+                heartbeat()  # the lock's lease is renewed through a wait of up to 30 minutes
             wait = min(wait * 2, 30.0)
 
     def _stopped_tasks(self, service_name: str) -> list[dict[str, Any]]:

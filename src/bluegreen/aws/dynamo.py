@@ -85,6 +85,17 @@ def lock_from_item(item: Mapping[str, Any]) -> LockInfo:
     )
 
 
+def _same_lock(stored: LockInfo, ours: LockInfo) -> bool:
+    """Whether the stored lock is the one we wrote: same deployment, owner, process, start."""
+    return (stored.deployment_id, stored.owner, stored.host, stored.pid, stored.acquired_at) == (
+        ours.deployment_id,
+        ours.owner,
+        ours.host,
+        ours.pid,
+        ours.acquired_at,
+    )
+
+
 class DynamoStateStore:
     """`bluegreen.state.StateStore` on a DynamoDB table (pk/sk strings, TTL on `expires_at`)."""
 
@@ -121,6 +132,10 @@ class DynamoStateStore:
             holder = self.lock_holder()
             if holder is None:  # released between our write and our read: one more try
                 self.acquire_lock(info)
+                return
+            if _same_lock(holder, info):
+                # Our own write landed, and its answer was lost (a timeout the caller retried):
+                # the lock is ours, not someone else's.
                 return
             raise self._held_error(holder) from None
 
@@ -162,6 +177,25 @@ class DynamoStateStore:
             raise LockError(
                 f"deployment {deployment_id} no longer holds the deploy lock (its lease ran out "
                 "and someone broke it)",
+                hint="`bluegreen status` shows who holds it now",
+            ) from None
+
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        """Rewrite our lock as `holder` (see `StateStore.hand_over`), only while it is ours."""
+        try:
+            self._call(
+                self._where,
+                self._client.put_item,
+                TableName=self.table,
+                Item=lock_item(holder),
+                ConditionExpression="deployment_id = :id",
+                ExpressionAttributeValues={":id": {"S": deployment_id}},
+            )
+        except PlatformError as exc:
+            if not _condition_failed(exc):
+                raise
+            raise LockError(
+                f"deployment {deployment_id} no longer holds the deploy lock",
                 hint="`bluegreen status` shows who holds it now",
             ) from None
 

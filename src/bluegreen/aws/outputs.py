@@ -13,7 +13,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ class AwsResources:
     live_color_parameter: str
     test_listener_arn: str | None = None
     container_name: str | None = None
+    # Every value by name (outputs with `[aws]` keys over them): a task-definition template
+    # may use any of them (`${execution_role_arn}`, `${log_group_name}`).
+    outputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_terraform_output(directory: Path) -> str:
@@ -161,4 +164,5 @@ def resolve_aws_resources(
         if values.get("test_listener_arn")
         else None,
         container_name=str(values["container_name"]) if values.get("container_name") else None,
+        outputs={k: v for k, v in values.items() if not isinstance(v, Path)},
     )

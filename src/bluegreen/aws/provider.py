@@ -14,11 +14,11 @@ counter). What each method asks of AWS:
   running, up to the deregistration delay. `drain_delay()` reads that delay; the procedure waits
   it out before `stop()`, counted from the moment it took the colour's weight to 0 (none for a
   colour it started at weight 0 and never gave traffic, see `plan.drain_wait`).
-- `traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. We sum the
-  per-minute RequestCount and HTTPCode_Target_5XX_Count from a fixed origin (the minute this
-  provider was created) up to now, which gives counters that only grow, as the analysis expects;
-  late minutes show up in a later reading, so a breach is seen late rather than missed. p99 is
-  the latest minute's TargetResponseTime p99.
+- `step_traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. Each
+  look reads every minute of the step so far, each value keyed by its own timestamp, for both
+  target groups and the ALB's own 5xx; the watch counts only minutes old enough to be complete
+  (`analysis.publish_delay`, docs/verdict.md). `traffic()` is kept for the p99 bound only
+  (`analysis.max_p99_ms`): the latest minute's TargetResponseTime p99.
 - `route_test_listener(color)`: the public URL when `color` takes all production traffic;
   otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
   reached on the app URL's host at the test listener's port. Without a test listener there is
@@ -29,7 +29,8 @@ counter). What each method asks of AWS:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,11 +47,15 @@ from bluegreen.aws.requests import (
 )
 from bluegreen.aws.responses import (
     deregistration_delay,
+    primary_deployment_id,
     release_from_task_definition,
+    rollout_of,
     service_problems,
     traffic_from_metrics,
 )
 from bluegreen.errors import ConfigError, DeployError
+from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
+from bluegreen.evidence.step import MinuteBatch
 from bluegreen.model import (
     COLORS,
     Color,
@@ -122,7 +127,9 @@ class AwsProvider(AwsClient):
             },
         )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Register the release's revision and run its migration as a one-off task; wait for exit 0.
 
         The revision is derived from `color`'s service (the colour the procedure starts the
@@ -141,6 +148,7 @@ class AwsProvider(AwsClient):
             container_name=container,
             command=command,
             version=release.version,
+            client_token=uuid.uuid4().hex,  # one per migration: its retries are the same call
         )
         response = self._call(f"cluster {self.resources.cluster}", self._ecs.run_task, **request)
         failures = response.get("failures") or []
@@ -150,13 +158,13 @@ class AwsProvider(AwsClient):
                 f"{f.get('arn', '')} {f.get('reason', '')}".strip() for f in failures
             )
             raise DeployError(f"the migration task could not start: {reasons or 'no task'}")
-        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release)
+        self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release, heartbeat)
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Put `color` on the release's revision with `tasks` tasks (ECS rolls it out)."""
         service = self._services()[self.resources.services[color]]
         revision = self._revision(color, release, current=str(service["taskDefinition"]))
-        self._call(
+        response = self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,
             **update_service_request(
@@ -166,6 +174,8 @@ class AwsProvider(AwsClient):
                 task_definition_arn=revision,
             ),
         )
+        # The deployment this call started, to tell it from one ECS puts in its place.
+        self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
 
     def health(self, color: Color) -> Health:
         """Desired/running from ECS, healthy from the target group, fatal rollout problems."""
@@ -183,7 +193,18 @@ class AwsProvider(AwsClient):
         if running < desired or rollout_failed:
             stopped = self._stopped_tasks(name)
         problems = service_problems(service, stopped)
-        return Health(desired=desired, running=running, healthy=targets.healthy, problems=problems)
+        settled = True
+        if color in self._rollouts:
+            rollout = rollout_of(service, *self._rollouts[color])
+            problems = (*problems, rollout.problem) if rollout.problem else problems
+            settled = rollout.settled
+        return Health(
+            desired=desired,
+            running=running,
+            healthy=targets.healthy,
+            problems=problems,
+            settled=settled,
+        )
 
     def set_weights(self, weights: Weights) -> None:
         """One ModifyListener call: ForwardConfig with both target groups and their weights."""
@@ -224,9 +245,43 @@ class AwsProvider(AwsClient):
                 break
         return traffic_from_metrics(results, at=now)
 
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> MinuteBatch:
+        """Every minute of the step CloudWatch has so far, each keyed by its own timestamp:
+        one GetMetricData (all pages) for both target groups and the ALB's own 5xx."""
+        now = self._clock.time()
+        groups = {c: self.resources.target_groups[c] for c in (new, old) if c is not None}
+        request = step_metrics_request(
+            target_groups=groups, load_balancer_arn=self._load_balancer(), start=since, end=now
+        )
+        results: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page_request = dict(request, NextToken=token) if token else request
+            response = self._call(
+                "metrics of the step", self._cloudwatch.get_metric_data, **page_request
+            )
+            results.extend(dict(r) for r in response.get("MetricDataResults") or [])
+            token = response.get("NextToken")
+            if not token:
+                break
+        minutes = minutes_from_metric_data(results, new=new, old=old, new_share=new_share)
+        return MinuteBatch(at=now, minutes=tuple(minutes))
+
     def alarms(self, color: Color) -> Sequence[str]:
         """Names of `color`'s alarms in state ALARM."""
         return self._firing_alarms((color,))[color]
+
+    def test_listener_problem(self) -> str | None:
+        """None when the test listener is configured and exists (DescribeListeners)."""
+        test_listener = self.resources.test_listener_arn
+        if test_listener is None:
+            return "no test listener (the Terraform output test_listener_arn is not set)"
+        self._call(
+            f"listener {test_listener}", self._elb.describe_listeners, ListenerArns=[test_listener]
+        )
+        return None
 
     def route_test_listener(self, color: Color) -> str:
         """A URL that reaches `color` alone (see the module docstring)."""
@@ -285,3 +340,7 @@ class AwsProvider(AwsClient):
             self._ssm.put_parameter,
             **put_live_color_request(self.resources.live_color_parameter, color),
         )
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """Nothing to restart: ECS replaces stopped tasks, the ALB and SSM are managed."""
+        return ()

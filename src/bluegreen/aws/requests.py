@@ -25,9 +25,20 @@ READ_ONLY_TASK_DEFINITION_FIELDS = (
     "registeredAt",
     "registeredBy",
     "deregisteredAt",
+    "deleteRequestedAt",  # set on a revision marked for deletion; RegisterTaskDefinition rejects it
+    "inferenceAccelerators",  # deprecated with Elastic Inference; an empty list is refused
 )
 
 APP_VERSION = "APP_VERSION"
+
+
+def strip_read_only(task_definition: Mapping[str, Any]) -> dict[str, Any]:
+    """A described task definition as a RegisterTaskDefinition body (read-only fields out)."""
+    return {
+        key: copy.deepcopy(value)
+        for key, value in task_definition.items()
+        if key not in READ_ONLY_TASK_DEFINITION_FIELDS
+    }
 
 
 def forward_action(weights: Weights, target_groups: Mapping[Color, str]) -> list[dict[str, Any]]:
@@ -93,24 +104,40 @@ def app_container_name(task_definition: Mapping[str, Any], container_name: str |
 
 
 def register_task_definition_request(
-    current: Mapping[str, Any], *, image: str, version: str, container_name: str | None
+    current: Mapping[str, Any],
+    *,
+    image: str,
+    version: str,
+    container_name: str | None,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """RegisterTaskDefinition body: `current` with the app container's image and APP_VERSION set.
+    """RegisterTaskDefinition body: `current` with the app container's image and APP_VERSION set,
+    and the release's environment (`--env`) set over the container's.
 
     Everything else (roles, CPU/memory, logging, secrets, other containers) is kept as it is, so
     the new revision differs from the running one in exactly the release.
     """
-    body = {
-        key: copy.deepcopy(value)
-        for key, value in current.items()
-        if key not in READ_ONLY_TASK_DEFINITION_FIELDS
-    }
+    body = strip_read_only(current)
+    # Tags come with DescribeTaskDefinition(include=["TAGS"]) beside the definition; the provider
+    # keeps them under "tags". They are carried over (cost allocation, ABAC), or left out: AWS
+    # refuses an empty list.
+    if not body.get("tags"):
+        body.pop("tags", None)
     definitions: list[dict[str, Any]] = body.get("containerDefinitions") or []
     container = definitions[_app_container(definitions, container_name)]
     container["image"] = image
-    environment = [e for e in container.get("environment") or [] if e.get("name") != APP_VERSION]
-    container["environment"] = [*environment, {"name": APP_VERSION, "value": version}]
+    container["environment"] = with_environment(
+        container.get("environment") or [], {**(env or {}), APP_VERSION: version}
+    )
     return body
+
+
+def with_environment(
+    environment: Sequence[Mapping[str, Any]], values: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """A container's `environment` list with `values` set (replacing, then appending, by name)."""
+    kept = [dict(e) for e in environment if e.get("name") not in values]
+    return [*kept, *({"name": k, "value": v} for k, v in values.items())]
 
 
 def migration_run_task_request(
@@ -121,8 +148,13 @@ def migration_run_task_request(
     container_name: str,
     command: Sequence[str],
     version: str,
+    client_token: str | None = None,
 ) -> dict[str, Any]:
-    """RunTask body for the one-off migration, placed and networked like the service's tasks."""
+    """RunTask body for the one-off migration, placed and networked like the service's tasks.
+
+    `client_token` makes RunTask idempotent: a retry of the same call (a timeout whose answer
+    was lost) gets the task already started instead of a second migration.
+    """
     request: dict[str, Any] = {
         "cluster": cluster,
         "taskDefinition": task_definition_arn,
@@ -139,6 +171,8 @@ def migration_run_task_request(
         request["launchType"] = service.get("launchType") or "FARGATE"
     if service.get("platformVersion"):
         request["platformVersion"] = service["platformVersion"]
+    if client_token is not None:
+        request["clientToken"] = client_token
     return request
 
 

@@ -63,6 +63,15 @@ def release_from_task_definition(
     return Release(version=version, image=image, source=task_definition.get("taskDefinitionArn"))
 
 
+def container_environment(
+    task_definition: Mapping[str, Any], container_name: str | None
+) -> dict[str, str]:
+    """The application container's `environment` as a mapping."""
+    name = app_container_name(task_definition, container_name)
+    container = next(c for c in task_definition["containerDefinitions"] if c["name"] == name)
+    return {str(e["name"]): str(e["value"]) for e in container.get("environment") or []}
+
+
 def services_by_name(
     response: Mapping[str, Any], wanted: Mapping[str, str]
 ) -> dict[str, Mapping[str, Any]]:
@@ -144,6 +153,52 @@ def service_problems(
             exit_text = f", exit code {failed_exit[0]}" if failed_exit else ""
             problems.append(f"task {task_id} stopped: {reason}{exit_text}")
     return tuple(problems)
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """Where ECS stands with the deployment our UpdateService started."""
+
+    problem: str | None  # fatal: ECS replaced it (circuit-breaker rollback)
+    settled: bool  # rolloutState COMPLETED
+
+
+def primary_deployment_id(service: Mapping[str, Any]) -> str | None:
+    """The id of the service's PRIMARY deployment (UpdateService's answer names ours)."""
+    primary = next(
+        (d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None
+    )
+    return str(primary["id"]) if primary and primary.get("id") else None
+
+
+def rollout_of(service: Mapping[str, Any], expected: str, deployment_id: str | None) -> Rollout:
+    """Judge a service against the revision we put it on and the deployment that started.
+
+    After ECS's circuit breaker rolls a service back, a new PRIMARY deployment runs the previous
+    revision and its healthy targets look like success: the service's task definition (or a
+    PRIMARY other than ours) on another revision is a fatal problem, never readiness.
+    """
+    name = service.get("serviceName")
+    primary = next(
+        (d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), None
+    )
+    replaced = (
+        primary is not None
+        and deployment_id is not None
+        and primary.get("id") != deployment_id
+        and primary.get("taskDefinition") != expected
+    )
+    if service.get("taskDefinition") != expected or replaced:
+        running = primary.get("taskDefinition") if replaced and primary else None
+        reason = (primary or {}).get("rolloutStateReason") or "no reason given"
+        return Rollout(
+            problem=f"ECS rolled service {name} back to {running or service.get('taskDefinition')}"
+            f" instead of {expected} (circuit breaker: {reason})",
+            settled=False,
+        )
+    ours = primary if primary is not None and primary.get("id") == deployment_id else None
+    settled = ours is None or ours.get("rolloutState") in (None, "COMPLETED")
+    return Rollout(problem=None, settled=settled)
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,8 @@ NOT_FOUND_CODES = frozenset(
         "ParameterNotFound",
     }
 )
-CREDENTIAL_CODES = frozenset(
-    {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
-)
+CREDENTIAL_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId"})
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 
 # botocore retries nothing itself: AwsCaller owns the policy, so attempts are counted once.
 BOTO_CONFIG = Config(
@@ -154,6 +153,15 @@ def translate_error(  # noqa: PLR0911  # one early return per kind of failure re
             return PlatformError(
                 f"{action} denied on {resource}: grant it to the deploy role (see docs/iam.md)",
                 hint=message or None,
+            )
+        if code in EXPIRED_CODES:
+            # Mid-deployment this is not "nothing changed": say what is left and how to end it.
+            return PlatformError(
+                f"AWS credentials expired during {action} on {resource} ({code})",
+                hint="a deployment this process ran stays journaled and locked until its lease "
+                "runs out; with fresh credentials `bluegreen status` shows where it stopped and "
+                "`bluegreen rollback` restores the previous colour (use `deploy --approve "
+                "--detach` so no pause outlives a job's credentials)",
             )
         if code in CREDENTIAL_CODES:
             return ConfigError(

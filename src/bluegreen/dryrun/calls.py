@@ -52,6 +52,18 @@ class RenewLease:
 
 
 @dataclass(frozen=True)
+class HandOverLock:
+    """Rewrite the lock this run holds for another holder (a pause handed back)."""
+
+    name: ClassVar[str] = "hand-over-lock"
+    deployment_id: str
+
+    def describe(self) -> str:
+        """One line for people."""
+        return f"hand the deploy lock of {self.deployment_id} over (kept while paused)"
+
+
+@dataclass(frozen=True)
 class GiveBackLock:
     """Release the lock at the end of the operation."""
 
@@ -169,6 +181,19 @@ class RunSmoke:
 
 
 @dataclass(frozen=True)
+class RunHook:
+    """Run the operator's hook command at `point` (hooks.<point> in bluegreen.toml)."""
+
+    name: ClassVar[str] = "hook"
+    point: str
+    command: str
+
+    def describe(self) -> str:
+        """One line for people."""
+        return f"run the {self.point} hook `{self.command}`"
+
+
+@dataclass(frozen=True)
 class Stop:
     """Stop every task of `color`."""
 
@@ -210,6 +235,7 @@ class Wait:
 Call: TypeAlias = (
     TakeLock
     | RenewLease
+    | HandOverLock
     | GiveBackLock
     | BreakLock
     | WriteEvent
@@ -219,6 +245,7 @@ Call: TypeAlias = (
     | SetWeights
     | RouteTestListener
     | RunSmoke
+    | RunHook
     | Stop
     | RecordLive
     | Wait

@@ -3,7 +3,7 @@
 Reads go to the real provider, so the plan starts from the real state and a read the platform
 refuses (a missing resource, a permission the deploy role lacks) fails the dry run as it would
 fail the deployment. Every change (provider call, lock, journal event, history record, smoke
-test) is recorded as a typed call (`calls`) instead of made, and later reads answer from an
+test, hook) is recorded as a typed call (`calls`) instead of made, and later reads answer from an
 overlay of what those changes would have done: the weights set, the colours started (assumed to
 turn healthy) or stopped, the colour recorded live. Time that a real run would wait is recorded
 as a `Wait`, not slept, so the procedure walks every step at once.
@@ -14,7 +14,7 @@ its clock (`clock`) and its smoke runner (`smoke`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bluegreen.clock import Clock, SystemClock
@@ -23,6 +23,7 @@ from bluegreen.dryrun.calls import (
     Migrate,
     RecordLive,
     RouteTestListener,
+    RunHook,
     RunSmoke,
     SetWeights,
     Start,
@@ -30,6 +31,7 @@ from bluegreen.dryrun.calls import (
     Wait,
 )
 from bluegreen.dryrun.state import DryRunState
+from bluegreen.evidence.step import StepReading
 from bluegreen.model import (
     Color,
     ColorState,
@@ -131,6 +133,18 @@ class DryRun:
         """The real counters (the analysis of a dry run sees the traffic there is)."""
         return self.real.traffic(color)
 
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> StepReading:
+        """The real reading (a dry run's watch looks once and judges nothing: no traffic
+        moved, so the evidence would not be this deployment's). `since` is on this run's
+        clock, ahead of the real one by the waits skipped: the real provider gets real time."""
+        return self.real.step_traffic(new, old, since - self.clock.skipped, new_share)
+
+    def test_listener_problem(self) -> str | None:
+        """The real answer: a dry run refuses a smoke test the deployment would refuse."""
+        return self.real.test_listener_problem()
+
     def alarms(self, color: Color) -> Sequence[str]:
         """The real alarms."""
         return self.real.alarms(color)
@@ -141,7 +155,9 @@ class DryRun:
 
     # -- what the procedure changes: recorded, and laid over later reads
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Recorded; the migration is assumed to succeed."""
         self._record(Migrate(release, color))
 
@@ -173,9 +189,24 @@ class DryRun:
         """Recorded."""
         self._record(RecordLive(color))
 
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """Nothing restarted (a restart is a change); nothing reported as restarted."""
+        del keep
+        return ()
+
     # -- outside the provider
 
-    def smoke(self, command: str, url: str) -> tuple[int, str]:
+    def smoke(
+        self, command: str, url: str, *, heartbeat: Callable[[], None] | None = None
+    ) -> tuple[int, str]:
         """Recorded instead of run (it would send requests); assumed to pass."""
         self._record(RunSmoke(command, url))
+        return 0, "(dry-run: not run)"
+
+    def hook(
+        self, point: str, command: str, env: Mapping[str, str], timeout: float
+    ) -> tuple[int, str]:
+        """Recorded instead of run (a hook's effects are the operator's); assumed to pass."""
+        del env, timeout
+        self._record(RunHook(point, command))
         return 0, "(dry-run: not run)"

@@ -18,6 +18,7 @@ from bluegreen.dryrun.calls import (
     BreakLock,
     Call,
     GiveBackLock,
+    HandOverLock,
     RenewLease,
     SaveRecord,
     TakeLock,
@@ -74,6 +75,14 @@ class DryRunState:
         holder = self.lock_holder()
         if holder is not None and holder.deployment_id == deployment_id:
             self._lock = replace(holder, expires_at=expires_at)
+
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        """Recorded; the overlay's lock is `holder`."""
+        current = self.lock_holder()
+        if current is None or current.deployment_id != deployment_id:
+            raise LockError(f"deployment {deployment_id} no longer holds the deploy lock")
+        self._record(HandOverLock(deployment_id))
+        self._lock = holder
 
     def release_lock(self, deployment_id: str) -> None:
         """Recorded; the overlay's lock is free."""

@@ -40,6 +40,7 @@ from bluegreen.evidence.settings import (
     timing_for,
     timing_problems,
 )
+from bluegreen.evidence.step import MinuteBatch, StepLog, StepReading
 from bluegreen.evidence.verdict import Action, State, StepVerdict, describe, judge_step, percent
 
 __all__ = [
@@ -51,10 +52,13 @@ __all__ = [
     "CounterReading",
     "Evidence",
     "EvidenceSettings",
+    "MinuteBatch",
     "MinuteMetrics",
     "OnInconclusive",
     "PlatformTiming",
     "State",
+    "StepLog",
+    "StepReading",
     "StepVerdict",
     "Tally",
     "TargetGroupMinute",

@@ -134,6 +134,11 @@ class FileStateStore:
         data = holder.to_dict() | {"expires_at": expires_at}
         write_atomic(self.lock_path, json.dumps(data))
 
+    def hand_over(self, deployment_id: str, holder: LockInfo) -> None:
+        """Rewrite our lock as `holder` (see `StateStore.hand_over`)."""
+        self._own(deployment_id)
+        write_atomic(self.lock_path, json.dumps(holder.to_dict()))
+
     def release_lock(self, deployment_id: str) -> None:
         """Give the lock back (only if `deployment_id` holds it)."""
         holder = self.lock_holder()
@@ -162,8 +167,9 @@ class FileStateStore:
 
     def holder_alive(self, info: LockInfo) -> bool:
         """Same host, its process exists and its lease has not expired."""
-        if info.host != socket.gethostname():
-            return time.time() < info.expires_at  # cannot see its process: trust the lease
+        if info.host != socket.gethostname() or info.handed_back:
+            # Cannot see its process, or no process holds it (a paused deployment): the lease.
+            return time.time() < info.expires_at
         return pid_alive(info.pid) and time.time() < info.expires_at
 
     def _own(self, deployment_id: str) -> LockInfo:
@@ -195,6 +201,9 @@ class FileStateStore:
         """Append the record; the last record saved for an id is the one that counts."""
         self._ensure_dirs()
         append_line(self.history_path, json.dumps(record.to_dict(), default=str))
+        from bluegreen.local.kept_evidence import keep_evidence  # noqa: PLC0415 - tasks imports files
+
+        keep_evidence(self.root, record)
 
     def _latest(self) -> dict[str, DeploymentRecord]:
         latest: dict[str, DeploymentRecord] = {}

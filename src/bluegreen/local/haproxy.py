@@ -12,6 +12,7 @@ from pathlib import Path
 from bluegreen.errors import PlatformError
 from bluegreen.local.haproxy_config import (
     BACKEND,
+    CHECK_IN_PROGRESS,
     MAX_WEIGHT,
     ServerSlot,
     ServerStat,
@@ -24,6 +25,7 @@ from bluegreen.local.haproxy_config import (
 
 __all__ = [
     "BACKEND",
+    "CHECK_IN_PROGRESS",
     "MAX_WEIGHT",
     "RuntimeApi",
     "ServerSlot",

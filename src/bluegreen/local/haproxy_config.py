@@ -32,6 +32,7 @@ MAX_WEIGHT = 256  # HAProxy's per-server weight range is 0..256
 DEFAULT_SLOTS = 16
 PLACEHOLDER_PORT = 9  # "discard": slots without a task point here while in maintenance
 BACKEND = "app"
+CHECK_IN_PROGRESS = "* "  # ``show stat`` prefixes check_status with it while a check runs
 
 
 def server_name(color: Color, index: int) -> str:
@@ -190,9 +191,29 @@ class ServerStat:
     addr: str
 
     @property
+    def last_check(self) -> str:
+        """The result of the last *completed* check: ``check_status`` without the ``* `` that
+        HAProxy puts in front while the next check is in progress (``* L7OK`` is L7OK)."""
+        return self.check_status.removeprefix(CHECK_IN_PROGRESS)
+
+    @property
     def healthy(self) -> bool:
-        """Up (or draining) and its last active check passed."""
-        return self.status in ("UP", "DRAIN") and self.check_status.startswith("L7OK")
+        """Fully up (or draining) and its last completed check passed.
+
+        * ``UP`` / ``DRAIN`` with L7OK, or ``* L7OK`` (a check in progress, the last passed):
+          healthy. Reading ``* L7OK`` as a failure made preflight refuse now and then
+          ("live colour green has 1 of 2 targets healthy").
+        * ``UP 1/2`` is never healthy, whatever the check says. It means "one failure from
+          down", which is both a server that just failed a check (still routed) and a slot
+          just out of maintenance, shown with the stale result from *before* maintenance:
+          ``UP 1/2`` + ``L7OK`` for a task that has not answered one check yet (measured:
+          a rollback weighted such a task while it booted, and every request got 503).
+          The two cannot be told apart here, so invariant 1 (weight above 0 only on healthy
+          targets) wins; the cost is that a live colour that just failed one check is
+          reported unhealthy until its next check passes (fastinter: 200 ms later).
+        * ``DOWN``, ``DOWN 1/2`` (going up), ``MAINT``, ``NOLB``: not healthy.
+        """
+        return self.status in ("UP", "DRAIN") and self.last_check.startswith("L7OK")
 
 
 def _int(row: Mapping[str, str], key: str) -> int:

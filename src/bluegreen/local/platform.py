@@ -28,6 +28,7 @@ import time
 
 from bluegreen.config import Settings
 from bluegreen.errors import PlatformError
+from bluegreen.local import ports
 from bluegreen.local.files import pid_alive, read_json, write_atomic
 from bluegreen.local.haproxy import RuntimeApi
 from bluegreen.local.haproxy_config import DEFAULT_SLOTS, ServerSlot, render_config, server_weights
@@ -65,17 +66,40 @@ class LocalPlatform:
     # ---------------------------------------------------------------- lifecycle
     def is_up(self) -> bool:
         """PostgreSQL runs and HAProxy answers on its socket."""
-        return self.postgres.is_running() and self.haproxy_running() and self.api.reachable()
+        database = self.postgres.is_running() if self.settings.local.database else True
+        return database and self.haproxy_running() and self.api.reachable()
 
     def up(self, timeout: float = 30.0) -> bool:
         """Start what is not running; False (nothing done) when everything already runs."""
         if self.is_up():
             return False
         self._prepare_state_dir()
-        self._start_postgres(timeout)
-        if not (self.haproxy_running() and self.api.reachable()):
+        haproxy_needed = not (self.haproxy_running() and self.api.reachable())
+        database = self.settings.local.database  # local.database = false: a service without one
+        # Every port is checked before anything starts, so a taken one changes nothing and
+        # its message names who holds it (a TIME_WAIT is waited for briefly).
+        ports.ensure_free(
+            self.postgres.host,
+            self._ports(not database or self.postgres.is_running(), haproxy_needed),
+        )
+        if database:
+            self._start_postgres(timeout)
+        if haproxy_needed:
             self._start_haproxy(timeout)
         return True
+
+    def _ports(self, postgres_running: bool, haproxy_needed: bool) -> list[tuple[int, str]]:
+        """(port, the setting that chooses it) of what `up` is about to start."""
+        wanted = [] if postgres_running else [(self.postgres.port, "local.db_port")]
+        if haproxy_needed:
+            wanted += [
+                (self.port, "local.port"),
+                (self.test_ports["blue"], "local.port (port + 1 reaches blue)"),
+                (self.test_ports["green"], "local.port (port + 2 reaches green)"),
+            ]
+            if self.settings.local.stats_port is not None:
+                wanted.append((self.settings.local.stats_port, "local.stats_port"))
+        return wanted
 
     def down(self, purge: bool = False) -> None:
         """Stop the tasks, HAProxy and PostgreSQL; with `purge`, delete the state directory."""
@@ -88,6 +112,16 @@ class LocalPlatform:
             raise PlatformError(f"PostgreSQL did not stop: {exc}") from exc
         if purge and self.state_dir.exists():
             shutil.rmtree(self.state_dir)
+
+    def start_postgres(self, timeout: float = 30.0) -> None:
+        """Start PostgreSQL with its role and database (self-healing; `up` starts it too)."""
+        self._prepare_state_dir()
+        self._start_postgres(timeout)
+
+    def start_haproxy(self, timeout: float = 30.0) -> None:
+        """Start HAProxy from lb.json and tasks.json (self-healing; `up` starts it too)."""
+        self._prepare_state_dir()
+        self._start_haproxy(timeout)
 
     # ---------------------------------------------------------------- state
     def weights(self) -> Weights:
@@ -115,6 +149,8 @@ class LocalPlatform:
         DATABASE_URL names no password; libpq reads it from PGPASSFILE (a 0600 file in the
         state directory), which any release that uses libpq (psycopg) understands.
         """
+        if not self.settings.local.database:
+            return {}
         password = self._db_password()
         self.state_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
         line = f"{self.postgres.host}:{self.postgres.port}:{DB_NAME}:{DB_USER}:{password}\n"
@@ -171,8 +207,17 @@ class LocalPlatform:
                 user=DB_USER, password=self._db_password(), database=DB_NAME
             )
         except PostgresError as exc:
+            taken = ports.holders(self.postgres.port)
+            why = (
+                "\n"
+                + ports.describe(
+                    self.postgres.host, self.postgres.port, taken, ports.ephemeral_range()
+                )
+                if taken and not self.postgres.is_running()
+                else ""
+            )
             raise PlatformError(
-                f"PostgreSQL cannot start: {exc}",
+                f"PostgreSQL cannot start: {exc}{why}",
                 hint=f"see {self.postgres.log_path}; check local.db_port "
                 f"({self.postgres.port}) is free",
             ) from exc
@@ -192,6 +237,7 @@ class LocalPlatform:
             socket_path=self.socket_path,
             servers=self.desired_servers(),
             stats_port=self.settings.local.stats_port,
+            health_path=self.settings.local.health_path,
         )
         write_atomic(self.config_path, text)
         self.socket_path.unlink(missing_ok=True)

@@ -11,13 +11,16 @@ import os
 import shlex
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
+from bluegreen.evidence.readings import CounterReading, Tally
 from bluegreen.local.files import FileStateStore
 from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
+from bluegreen.local.heal import heal_platform
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.local.tasks import pick_port, task_env
 from bluegreen.model import (
@@ -120,7 +123,8 @@ class LocalProvider:
 
     def health(self, color: Color) -> Health:
         """Desired, running and healthy (process alive and HAProxy's check passing) tasks."""
-        return self._health(color, self._stats())
+        health = self._health(color, self._stats())
+        return replace(health, check=f"HAProxy checks GET {self.settings.local.health_path}")
 
     def _health(self, color: Color, stats: Sequence[ServerStat]) -> Health:
         current = self.platform.tasks.load(color)
@@ -163,9 +167,32 @@ class LocalProvider:
             errors_5xx=sum(s.hrsp_5xx for s in stats),
         )
 
+    def step_traffic(
+        self, new: Color, old: Color | None, since: float, new_share: float
+    ) -> CounterReading:
+        """Both colours' live cumulative counters: each colour's servers in the public backend
+        and in its own test backend (where `analysis.load` sends its requests)."""
+        stats = self._stats()
+
+        def tally(color: Color) -> Tally:
+            rows = [
+                s
+                for s in stats
+                if (s.backend == BACKEND and _color_of(s) == color) or s.backend == color
+            ]
+            return Tally(sum(s.req_tot for s in rows), sum(s.hrsp_5xx for s in rows))
+
+        return CounterReading(
+            at=time.time(), new=tally(new), baseline=None if old is None else tally(old)
+        )
+
     def alarms(self, color: Color) -> Sequence[str]:
         """No alarms locally."""
         return []
+
+    def test_listener_problem(self) -> str | None:
+        """None: each colour has its own test port locally."""
+        return None
 
     def route_test_listener(self, color: Color) -> str:
         """The test listener of `color` (one per colour locally, so nothing to re-point): it
@@ -212,10 +239,14 @@ class LocalProvider:
                 hint="run `bluegreen up`",
             )
 
-    def migrate(self, release: Release, color: Color) -> None:
+    def migrate(
+        self, release: Release, color: Color, *, heartbeat: Callable[[], None] | None = None
+    ) -> None:
         """Run the release's migration command with the DB settings; DeployError on failure.
 
-        Locally every colour shares one database, so `color` changes nothing here.
+        Locally every colour shares one database, so `color` changes nothing here. The
+        migration is bounded by MIGRATE_TIMEOUT, well inside the lease, so there is no
+        heartbeat to give while it runs.
         """
         if not release.migrate_command:
             return
@@ -312,6 +343,10 @@ class LocalProvider:
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""
         self.platform.save_lb(live=color)
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        """PostgreSQL, HAProxy (all traffic on `keep`) and exited tasks started again."""
+        return heal_platform(self.platform, keep)
 
 
 def _color_of(stat: ServerStat) -> str:

@@ -103,6 +103,10 @@ class TaskStatus:
         )
 
 
+# Variables of the controller's own environment a task does not get (see task_env).
+_NOT_INHERITED = frozenset({"PYTHONDONTWRITEBYTECODE"})
+
+
 def task_env(
     base: Mapping[str, str],
     release: Release,
@@ -111,8 +115,13 @@ def task_env(
     port: int,
     database: Mapping[str, str],
 ) -> dict[str, str]:
-    """A task's environment: `base`, the DB settings, the release's env, then ours (which win)."""
-    env = {**base, **database, **release.env}
+    """A task's environment: `base`, the DB settings, the release's env, then ours (which win).
+
+    PYTHONDONTWRITEBYTECODE is not inherited from `base`: with it, every task start compiles
+    the service's modules again (seconds of CPU per task); the release's env may still set it.
+    """
+    inherited = {k: v for k, v in base.items() if k not in _NOT_INHERITED}
+    env = {**inherited, **database, **release.env}
     env.update({"PORT": str(port), "APP_VERSION": release.version, "DEPLOYMENT_COLOR": color})
     return env
 
@@ -228,48 +237,72 @@ class TaskRunner:
         """
         if not release.command:
             raise PlatformError(f"release {release.version} has no command to run")
+        started: list[TaskRecord] = []
+        for index, port in enumerate(ports, start=1):
+            try:
+                started.append(self._spawn(color, index, port, release, env_for[port]))
+            finally:
+                self._save(color, ColorTasks(release, len(ports), tuple(started)))
+        return ColorTasks(release, len(ports), tuple(started))
+
+    def restart_exited(
+        self, color: Color, env_for: Mapping[int, Mapping[str, str]]
+    ) -> list[TaskStatus]:
+        """Start again, on the same port (HAProxy's slot still points there), every recorded
+        task of `color` whose process exited; the statuses of those that had exited."""
+        current = self.load(color)
+        if current is None:
+            return []
+        exited = [s for s in map(_status, current.tasks) if not s.running]
+        tasks = {t.index: t for t in current.tasks}
+        for status in exited:
+            task = status.task
+            _CHILDREN.pop(task.pid, None)
+            _signal_group(task.pid, signal.SIGKILL)  # workers a killed master left behind
+            tasks[task.index] = self._spawn(
+                color, task.index, task.port, current.release, env_for[task.port]
+            )
+            self._save(color, ColorTasks(current.release, current.desired, tuple(tasks.values())))
+        return exited
+
+    def _spawn(
+        self, color: Color, index: int, port: int, release: Release, env: Mapping[str, str]
+    ) -> TaskRecord:
         self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         argv = task_argv(release.command)
         cwd = release.workdir or None
-        started: list[TaskRecord] = []
-        for index, port in enumerate(ports, start=1):
-            name = f"{color}-{index}"
-            log = self.log_dir / f"{name}.log"
-            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-                os.write(fd, f"=== {stamp} {release.version} on port {port}\n".encode())
-                proc = subprocess.Popen(
-                    argv,
-                    cwd=cwd,
-                    env=dict(env_for[port]),
-                    stdin=subprocess.DEVNULL,
-                    stdout=fd,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                self._save(color, ColorTasks(release, len(ports), tuple(started)))
-                raise PlatformError(
-                    f"cannot start task {name} of {release.version}: {exc}",
-                    hint=f"check the release command {argv[0]!r} and its workdir {cwd!r}",
-                ) from exc
-            finally:
-                os.close(fd)
-            _CHILDREN[proc.pid] = proc
-            started.append(
-                TaskRecord(
-                    name=name,
-                    index=index,
-                    port=port,
-                    pid=proc.pid,
-                    proc_start=_proc_start(proc.pid),
-                    started_at=time.time(),
-                    log=str(log),
-                )
+        name = f"{color}-{index}"
+        log = self.log_dir / f"{name}.log"
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            os.write(fd, f"=== {stamp} {release.version} on port {port}\n".encode())
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=fd,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-            self._save(color, ColorTasks(release, len(ports), tuple(started)))
-        return ColorTasks(release, len(ports), tuple(started))
+        except OSError as exc:
+            raise PlatformError(
+                f"cannot start task {name} of {release.version}: {exc}",
+                hint=f"check the release command {argv[0]!r} and its workdir {cwd!r}",
+            ) from exc
+        finally:
+            os.close(fd)
+        _CHILDREN[proc.pid] = proc
+        return TaskRecord(
+            name=name,
+            index=index,
+            port=port,
+            pid=proc.pid,
+            proc_start=_proc_start(proc.pid),
+            started_at=time.time(),
+            log=str(log),
+        )
 
     def status(self, color: Color) -> list[TaskStatus]:
         """Each recorded task of `color`: running or exited."""

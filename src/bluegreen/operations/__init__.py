@@ -10,7 +10,9 @@ from bluegreen.operations.admin import unlock
 from bluegreen.operations.deploy import DryRunResult, deploy, deploy_dry_run
 from bluegreen.operations.inspect import history, promote, status
 from bluegreen.operations.platforms import down, provider_for, up
+from bluegreen.operations.restoring import restore
 from bluegreen.operations.rollback import previous_release, rollback
+from bluegreen.operations.watching import watch
 
 __all__ = [
     "DryRunResult",
@@ -21,8 +23,10 @@ __all__ = [
     "previous_release",
     "promote",
     "provider_for",
+    "restore",
     "rollback",
     "status",
     "unlock",
     "up",
+    "watch",
 ]

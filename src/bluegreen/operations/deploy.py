@@ -3,8 +3,7 @@ dry run, the same procedure on a `DryRun` wrapper of the provider."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bluegreen.clock import Clock
 from bluegreen.deployment import Deployment
@@ -16,6 +15,7 @@ from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
 from bluegreen.recovery import recover
 from bluegreen.request import DeployRequest
+from bluegreen.steps import HookRunner, SmokeRunner
 
 
 def deploy(
@@ -25,14 +25,33 @@ def deploy(
     *,
     deployment_id: str | None = None,
     clock: Clock | None = None,
-    smoke: Callable[[str, str], tuple[int, str]] | None = None,
+    smoke: SmokeRunner | None = None,
+    hook: HookRunner | None = None,
+    judge: bool = True,
 ) -> DeploymentRecord:
     """Recover an interrupted deployment if there is one, then run this one; its record."""
+    if request.smoke:
+        # Before anything starts (no lock, no migration, no task): a smoke test that cannot
+        # reach the new colour alone would only fail after those, or test the live colour.
+        problem = provider.test_listener_problem()
+        if problem is not None:
+            raise ConfigError(
+                f"the smoke test cannot reach the new colour alone: {problem}",
+                hint="enable the test listener in Terraform (output test_listener_arn) or set "
+                "[aws] test_listener_arn, or deploy without --smoke; nothing was changed",
+            )
     holder = check_lock_free(provider)
     if holder is not None:
         recover(provider, holder, progress, clock=clock)
     return Deployment(
-        provider, request, progress, deployment_id=deployment_id, clock=clock, smoke=smoke
+        provider,
+        request,
+        progress,
+        deployment_id=deployment_id,
+        clock=clock,
+        smoke=smoke,
+        hook=hook,
+        judge=judge,
     ).run()
 
 
@@ -63,12 +82,22 @@ def deploy_dry_run(
             "--dry-run is for --target aws; the local platform is a rehearsal",
             hint="run the deploy locally: it changes only this machine",
         )
+    # A pause is assumed promoted (dryrun.state), a handed-back one too: the plan goes on to
+    # the final shift instead of ending at the pause.
+    request = replace(request, detach=False)
     dry = DryRun(provider, clock=clock)
     record: DeploymentRecord | None = None
     error: DeployError | None = None
     try:
         record = deploy(
-            dry, request, progress, deployment_id=deployment_id, clock=dry.clock, smoke=dry.smoke
+            dry,
+            request,
+            progress,
+            deployment_id=deployment_id,
+            clock=dry.clock,
+            smoke=dry.smoke,
+            hook=dry.hook,
+            judge=False,
         )
     except DeployError as exc:
         error = exc

@@ -5,24 +5,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bluegreen import journal
-from bluegreen.clock import SystemClock, poll
+from bluegreen import events, journal
+from bluegreen.approval import finish_paused
+from bluegreen.clock import Clock, SystemClock, poll
+from bluegreen.config import AnalysisSettings
 from bluegreen.errors import ConfigError
-from bluegreen.events import Kind, SignalPromote
+from bluegreen.events import SignalPromote
+from bluegreen.plan import describe_weights
+from bluegreen.progress import Progress, SilentProgress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
 from bluegreen.state import LockInfo
 
 
-def promote(provider: Provider, *, wait: float = 0.0) -> str:
+def promote(
+    provider: Provider,
+    *,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+    analysis: AnalysisSettings | None = None,
+    lease: float = 300.0,
+    clock: Clock | None = None,
+) -> str:
     """Let a deployment that awaits approval make its final shift; its id.
 
     With `wait`, first wait up to that many seconds for a deployment to reach the pause
-    (a CI job may start before the deployment gets there).
+    (a CI job may start before the deployment gets there). A pause handed back
+    (`deploy --approve --detach`) is finished here, in this process (see `approval`); past its
+    deadline it is rolled back and DeployError says so.
     """
     if wait > 0:
         poll(lambda: _awaiting(provider), timeout=wait, clock=SystemClock(), longest=2.0)
     holder = provider.state.lock_holder()
+    if holder is not None and holder.handed_back:
+        record = finish_paused(
+            provider,
+            holder,
+            progress or SilentProgress(),
+            analysis=analysis or AnalysisSettings(),
+            lease=lease,
+            clock=clock,
+        )
+        return record.id
     if holder is None or not provider.state.holder_alive(holder):
         raise ConfigError(
             "no deployment is running, so there is nothing to promote",
@@ -64,6 +88,12 @@ def status(provider: Provider) -> dict[str, Any]:
         "deployment": None,
         **dict(snapshot.extra),
     }
+    recorded = snapshot.extra.get("recorded_live")
+    if recorded is not None and recorded != snapshot.live:
+        result["disagreement"] = (
+            f"the load balancer sends {describe_weights(snapshot.weights)} but the recorded live "
+            f"colour is {recorded}; `bluegreen reconcile` settles them"
+        )
     holder = provider.state.lock_holder()
     if holder is not None:
         result["deployment"] = _deployment_summary(provider, holder)
@@ -75,8 +105,25 @@ def status(provider: Provider) -> dict[str, Any]:
             "outcome": last[0].outcome.value,
             "reason": last[0].reason,
             "finished_at": last[0].finished_at,
+            "evidence": [evidence_row(v) for v in last[0].verdicts],
         }
     return result
+
+
+def evidence_row(verdict: events.Verdict) -> dict[str, Any]:
+    """One step's verdict as `status` shows it: the new colour's figures, the baseline, why."""
+    return {
+        "during": verdict.during,
+        "verdict": verdict.outcome,
+        "requests": verdict.requests,
+        "errors": verdict.errors,
+        "error_rate": verdict.error_rate,
+        "baseline_requests": verdict.baseline_requests,
+        "baseline_errors": verdict.baseline_errors,
+        "baseline_error_rate": verdict.baseline_error_rate,
+        "covered_s": verdict.covered,
+        "reason": verdict.reason,
+    }
 
 
 def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
@@ -93,9 +140,18 @@ def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
         "new": begin.new if begin else None,
         "version": begin.new_release.version if begin and begin.new_release else None,
     }
+    pause = view.handed_back_pause
+    if pause is not None:
+        summary["approval_deadline"] = pause.deadline
     if not provider.state.holder_alive(holder):
         summary["state"] = "interrupted"
         summary["hint"] = "run `bluegreen rollback` to restore the previous colour, or deploy again"
-    elif view.last_kind is Kind.AWAITING_APPROVAL:
+        if pause is not None:
+            summary["state"] = "approval_expired"
+            summary["hint"] = (
+                "not approved in time: the next deploy, rollback or promote rolls it back"
+            )
+    elif view.awaiting_approval:
         summary["state"] = "awaiting_approval"
+    summary["evidence"] = [evidence_row(v) for _at, v in view.verdicts]
     return summary

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bluegreen.config import Settings
 from bluegreen.errors import ConfigError
 from bluegreen.operations.deploy import deploy
 from bluegreen.operations.releases import resolve_release
+from bluegreen.operations.restoring import restore, safe_color
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
-from bluegreen.request import DeployRequest
+from bluegreen.request import DeployRequest, RollbackRequest
 
 
 def provider_for(settings: Settings) -> Provider:
@@ -32,7 +34,8 @@ class UpResult:
     url: str
     version: str | None  # the live version
     color: str | None  # the live colour
-    record: DeploymentRecord | None  # the first deployment; None when it was already up
+    record: DeploymentRecord | None  # the first deployment or the restoration, if any
+    actions: tuple[str, ...] = ()  # what was started again (empty: nothing was missing)
 
 
 def up(
@@ -46,27 +49,44 @@ def up(
 ) -> UpResult:
     """Start the local platform and deploy the first release as blue at 100%.
 
-    When the platform already runs with a live colour, nothing changes.
+    When there is a recorded state (a history, tasks), nothing is deployed: what is missing
+    of it is started again (PostgreSQL, HAProxy with all traffic on the last live colour,
+    crashed tasks, the last live release when no colour is healthy) and an interrupted
+    deployment is recovered; nothing changes when everything already runs.
     """
     if settings.target != "local":
         raise ConfigError("`up` starts the local platform; on AWS, Terraform creates it")
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415 - local only
 
-    started = LocalPlatform(settings).up()
     provider = provider_for(settings)
+    if safe_color(provider) is None and provider.state.lock_holder() is None:
+        LocalPlatform(settings).up()
+        snapshot = provider.snapshot()
+        if snapshot.live is None or snapshot.colors[snapshot.live].release is None:
+            release = resolve_release(settings, version=version, command=command, env=env, ref=ref)
+            record = deploy(provider, DeployRequest.from_settings(settings, release), progress)
+            return UpResult(snapshot.url, release.version, record.new.color, record)
+    restored = restore(provider, RollbackRequest.from_settings(settings), progress, operation="up")
     snapshot = provider.snapshot()
-    if not started and snapshot.live is not None:
-        live = snapshot.colors[snapshot.live].release
-        return UpResult(snapshot.url, live.version if live else None, snapshot.live, None)
-    release = resolve_release(settings, version=version, command=command, env=env, ref=ref)
-    record = deploy(provider, DeployRequest.from_settings(settings, release), progress)
-    return UpResult(snapshot.url, release.version, record.new.color, record)
+    live = snapshot.colors[snapshot.live].release if snapshot.live else None
+    return UpResult(
+        snapshot.url,
+        live.version if live else None,
+        snapshot.live,
+        restored.record,
+        restored.actions,
+    )
 
 
-def down(settings: Settings, *, purge: bool = False) -> None:
-    """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless `purge`."""
+def down(settings: Settings, *, purge: bool = False) -> Path:
+    """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless `purge`.
+
+    Returns the evidence directory, which even `purge` keeps.
+    """
     if settings.target != "local":
         raise ConfigError("`down` stops the local platform; on AWS use `terraform destroy`")
+    from bluegreen.local.kept_evidence import evidence_dir  # noqa: PLC0415 - local only
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415 - local only
 
     LocalPlatform(settings).down(purge=purge)
+    return evidence_dir(settings.local.state_dir)

@@ -46,9 +46,9 @@ class ProbeRun:
 
 
 @contextmanager
-def probing(provider: Provider, rps: float | None) -> Iterator[ProbeRun]:
-    """Probe the platform's URL at `rps` requests per second while the block runs (or not)."""
-    run = ProbeRun(Probe(provider.snapshot().url, rps).start() if rps else None)
+def probing(provider: Provider, rps: float | None, *, path: str = "/") -> Iterator[ProbeRun]:
+    """Probe `path` of the platform's URL at `rps` requests per second while the block runs."""
+    run = ProbeRun(Probe(provider.snapshot().url, rps, path=path).start() if rps else None)
     try:
         yield run
     finally:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bluegreen import journal
 from bluegreen.clock import Clock, SystemClock, poll
 from bluegreen.deployment import Deployment
 from bluegreen.errors import ConfigError, DeployError
 from bluegreen.events import SignalAbort
 from bluegreen.lifecycle import operation_lifecycle
-from bluegreen.model import Release, Snapshot, other
+from bluegreen.model import Color, Release, Snapshot, other
+from bluegreen.operations.restoring import restore, safe_color
 from bluegreen.plan import describe_weights, unsplit_color
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
@@ -25,6 +28,34 @@ def previous_release(provider: Provider) -> Release | None:
         if record.succeeded and record.new.color == live and record.old.release is not None:
             return record.old.release
     return None
+
+
+def release_in_history(records: Sequence[DeploymentRecord], version: str) -> Release | None:
+    """The newest release of `version` a record of the history ran (newest records first)."""
+    for record in records:
+        for side in (record.new, record.old):
+            if side.release is not None and side.release.version == version:
+                return side.release
+    return None
+
+
+def _release_to(provider: Provider, snapshot: Snapshot, live: Color, version: str) -> Release:
+    """`rollback --to VERSION`: that release, from the history; ConfigError when it cannot be."""
+    current = snapshot.colors[live].release
+    if current is not None and current.version == version:
+        raise ConfigError(
+            f"{version} is already live on {live}: nothing to roll back",
+            hint="`bluegreen history` lists the releases you can go back to",
+        )
+    records = provider.state.history(limit=500)
+    release = release_in_history(records, version)
+    if release is None:
+        known = sorted({s.release.version for r in records for s in (r.new, r.old) if s.release})
+        raise ConfigError(
+            f"release {version} is not in the history (known: {', '.join(known) or 'none'})",
+            hint="pick one of those, or deploy the release with `bluegreen deploy`",
+        )
+    return release
 
 
 def rollback(
@@ -45,10 +76,20 @@ def rollback(
       previous release is started again on the idle colour and traffic switches to it.
     """
     holder = provider.state.lock_holder()
+    if holder is not None and holder.handed_back and provider.state.holder_alive(holder):
+        # Paused for approval with no process waiting: undo it here, with our credentials.
+        return recover(
+            provider,
+            holder,
+            progress,
+            clock=clock,
+            reason=request.reason or "rolled back during the approval pause",
+        )
     if holder is not None and provider.state.holder_alive(holder):
         return _abort_running(provider, holder, progress, request.wait_timeout)
-    if holder is not None:
-        return recover(provider, holder, progress, clock=clock)
+    if holder is not None or _nothing_healthy(provider, progress):
+        # The last live release, started again where needed (see operations.restoring).
+        return restore(provider, request, progress, operation="rollback", clock=clock).record
     snapshot = provider.snapshot()
     live = snapshot.live
     if live is None and snapshot.weights.live is None:
@@ -57,6 +98,12 @@ def rollback(
         )
     if live is None:
         raise ConfigError("nothing to roll back: no colour is live", hint="run `bluegreen status`")
+    if request.to_version is not None:
+        target = _release_to(provider, snapshot, live, request.to_version)
+        deploy = request.deploy_of(target, snapshot.colors[live].health.desired)
+        return Deployment(
+            provider, deploy, progress, deployment_id=deployment_id, clock=clock
+        ).run()
     idle = snapshot.colors[other(live)]
     release = idle.release if idle.release is not None and idle.health.ready else None
     release = release or previous_release(provider)
@@ -67,6 +114,18 @@ def rollback(
         )
     deploy = request.deploy_of(release, snapshot.colors[live].health.desired)
     return Deployment(provider, deploy, progress, deployment_id=deployment_id, clock=clock).run()
+
+
+def _nothing_healthy(provider: Provider, progress: Progress) -> bool:
+    """After healing what died: neither a healthy live colour nor one to take all traffic."""
+    safe = safe_color(provider)
+    for line in provider.heal(safe[0] if safe else None):
+        progress.info(line)
+    snapshot = provider.snapshot()
+    if snapshot.live is not None:
+        return snapshot.colors[snapshot.live].health.healthy == 0
+    history = provider.state.history(limit=1)
+    return unsplit_color(snapshot, history[0].old.color if history else None) is None
 
 
 def _unsplit(

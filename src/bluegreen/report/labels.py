@@ -49,3 +49,32 @@ def marker_text(  # noqa: PLR0911, PLR0912 - one branch per kind of marker
         case ev.End():
             return "end", event.outcome + (f": {event.reason}" if event.reason else "")
     return event.kind.value, ""
+
+
+VERDICT_HEAD = [
+    "at",
+    "during",
+    "verdict",
+    "requests",
+    "5xx",
+    "error rate",
+    "old colour",
+    "p99",
+    "reason",
+]
+"""The columns of the analysis table, on the page and in Markdown."""
+
+
+def verdict_word(outcome: str, ok: bool) -> str:
+    """pass / FAIL / inconclusive: the verdict on a step as people read it."""
+    if outcome == "inconclusive":
+        return "inconclusive"
+    return "pass" if ok else "FAIL"
+
+
+def baseline_text(requests: int | None, rate: float | None) -> str:
+    """The old colour over the same period: `0.10% of 1800`, or `-` without one."""
+    if requests is None:
+        return "-"
+    shown = "-" if rate is None else f"{rate * 100:.2f}%"
+    return f"{shown} of {requests}"

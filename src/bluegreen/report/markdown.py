@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bluegreen.report.labels import VERDICT_HEAD, baseline_text, verdict_word
 from bluegreen.report.page import number, summary_rows
 from bluegreen.report.series import ReportData, VerdictRow
 
@@ -23,10 +24,11 @@ def _verdict(v: VerdictRow) -> list[str]:
     return [
         number(v.t, "s"),
         v.during,
-        "pass" if v.ok else "FAIL",
+        verdict_word(v.outcome, v.ok),
         str(v.requests),
         str(v.errors),
         rate,
+        baseline_text(v.baseline_requests, v.baseline_error_rate),
         number(v.p99_ms, "ms"),
         v.reason or "",
     ]
@@ -54,7 +56,7 @@ def render_markdown(data: ReportData) -> str:
     lines += ["", "#### Analysis", ""]
     if data.timeline.verdicts:
         lines += _table(
-            ["at", "during", "verdict", "requests", "5xx", "error rate", "p99", "reason"],
+            VERDICT_HEAD,
             (_verdict(v) for v in data.timeline.verdicts),
         )
     else:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
 
+from bluegreen.report.labels import VERDICT_HEAD, baseline_text, verdict_word
 from bluegreen.report.series import Marker, ReportData, Summary, VerdictRow
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -124,8 +125,9 @@ def _verdict_row(v: VerdictRow) -> str:
     bad = ' class="bad"' if not v.ok else ""
     return (
         f"<tr{bad}><td class='num'>{escape(number(v.t, 's'))}</td><td>{escape(v.during)}</td>"
-        f"<td>{'pass' if v.ok else 'FAIL'}</td><td class='num'>{v.requests}</td>"
+        f"<td>{escape(verdict_word(v.outcome, v.ok))}</td><td class='num'>{v.requests}</td>"
         f"<td class='num'>{v.errors}</td><td class='num'>{escape(_rate(v.error_rate))}</td>"
+        f"<td class='num'>{escape(baseline_text(v.baseline_requests, v.baseline_error_rate))}</td>"
         f"<td class='num'>{escape(number(v.p99_ms, 'ms'))}</td>"
         f"<td>{escape(v.reason or '')}</td></tr>"
     )
@@ -146,7 +148,7 @@ def render_page(data: ReportData, chart_svg: str, generated: str) -> str:
     notes = "".join(f"<li>{escape(n)}</li>" for n in s.notes)
     verdicts = (
         _table(
-            ["at", "during", "verdict", "requests", "5xx", "error rate", "p99", "reason"],
+            VERDICT_HEAD,
             (_verdict_row(v) for v in data.timeline.verdicts),
         )
         if data.timeline.verdicts

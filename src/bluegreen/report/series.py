@@ -9,7 +9,7 @@ panels of the figure share one x axis.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bluegreen import events as ev
@@ -74,6 +74,10 @@ class VerdictRow:
     error_rate: float | None
     p99_ms: float | None
     reason: str | None
+    outcome: str = ""  # ok, failed, inconclusive
+    baseline_requests: int | None = None
+    baseline_error_rate: float | None = None
+    covered: float | None = None
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,23 @@ def verdict_rows(journal: Journal) -> tuple[VerdictRow, ...]:
     origin = view.started_at
     if origin is None:
         return ()
-    return tuple(VerdictRow(t=_t(at, origin), **asdict(v)) for at, v in view.verdicts)
+    return tuple(
+        VerdictRow(
+            t=_t(at, origin),
+            during=v.during,
+            ok=v.ok,
+            requests=v.requests,
+            errors=v.errors,
+            error_rate=v.error_rate,
+            p99_ms=v.p99_ms,
+            reason=v.reason,
+            outcome=v.outcome,
+            baseline_requests=v.baseline_requests,
+            baseline_error_rate=v.baseline_error_rate,
+            covered=v.covered,
+        )
+        for at, v in view.verdicts
+    )
 
 
 def timeline(journal: Journal) -> Timeline:

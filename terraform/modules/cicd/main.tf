@@ -19,6 +19,7 @@ locals {
   controller_actions = {
     EcsServices        = ["ecs:DescribeServices", "ecs:UpdateService"]
     EcsTaskDefinitions = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+    EcsTagOnRegister   = ["ecs:TagResource"]
     EcsRunMigration    = ["ecs:RunTask"]
     EcsDescribeTasks   = ["ecs:DescribeTasks"]
     EcsListTasks       = ["ecs:ListTasks"]
@@ -119,6 +120,20 @@ data "aws_iam_policy_document" "deploy" {
     # AWS requires "*": neither action supports resource-level permissions. PassRole below still
     # limits which roles a registered revision can carry.
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "EcsTagOnRegister"
+    actions = local.controller_actions.EcsTagOnRegister
+    # A new revision carries the running one's tags (default_tags included); AWS authorizes
+    # tag-on-create as ecs:TagResource. Only new revisions of our two families, and only while
+    # registering them: no tagging of existing resources.
+    resources = [for family in var.task_definition_families : "arn:${local.partition}:ecs:${local.region}:${local.account}:task-definition/${family}:*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
   }
 
   statement {

@@ -1,0 +1,45 @@
+"""`up --watch`: a small supervisor for the idle local platform.
+
+Every second it heals what died (PostgreSQL, HAProxy with all traffic on the live colour, a
+crashed task) and puts one healthy colour back in front, exactly as `up` would; a running
+deployment is left to its own controller. Bounded by `seconds`; Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+from bluegreen.clock import Clock, SystemClock
+from bluegreen.config import Settings
+from bluegreen.errors import BluegreenError
+from bluegreen.operations.platforms import provider_for
+from bluegreen.operations.restoring import restore
+from bluegreen.progress import Progress
+from bluegreen.request import RollbackRequest
+
+
+def watch(
+    settings: Settings,
+    progress: Progress,
+    *,
+    seconds: float,
+    interval: float = 1.0,
+    clock: Clock | None = None,
+) -> int:
+    """Supervise for `seconds`; how many times something had to be restored."""
+    clock = clock or SystemClock()
+    provider = provider_for(settings)
+    request = RollbackRequest.from_settings(settings, reason="up --watch")
+    deadline = clock.time() + seconds
+    restorations = 0
+    progress.info(f"watching the platform for {seconds:.0f} s (Ctrl-C stops)")
+    while clock.time() < deadline:
+        try:
+            restored = restore(provider, request, progress, operation="heal")
+        except BluegreenError as exc:  # e.g. a deployment took the lock meanwhile: next round
+            progress.info(f"watch: not restored yet: {exc.message}")
+        else:
+            if restored.actions:
+                restorations += 1
+                progress.info("watch: restored (" + "; ".join(restored.actions) + ")")
+        clock.sleep(interval)
+    progress.info(f"watch: done after {seconds:.0f} s; {restorations} restoration(s)")
+    return restorations

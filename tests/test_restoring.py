@@ -1,0 +1,57 @@
+"""`rollback` and `up`'s restoration on the in-memory provider: where no colour is healthy,
+the last live release is started again, and traffic moves only once it is healthy."""
+
+from __future__ import annotations
+
+import pytest
+
+from bluegreen.errors import DeployError
+from bluegreen.model import Release, Weights
+from bluegreen.operations import rollback
+from bluegreen.operations.restoring import restore
+from bluegreen.progress import SilentProgress
+from bluegreen.records import Outcome, Side
+from bluegreen.request import RollbackRequest
+from tests.support.clock import FakeClock
+from tests.support.memory import MemoryProvider
+from tests.support.records import make_record
+
+REQUEST = RollbackRequest(tasks=2, health_timeout=5.0)
+
+
+def _split_with_nothing_healthy() -> MemoryProvider:
+    platform = MemoryProvider()
+    platform.seed("green", "2.0.0")
+    platform.seed("blue", "1.0.0")
+    platform.colors["blue"].desired = platform.colors["green"].desired = 0
+    platform.colors["blue"].healthy = platform.colors["green"].healthy = 0
+    platform.weights = Weights(80, 20)
+    platform.state.records.append(make_record("d-1", Outcome.SUCCEEDED))  # green 2.0.0 live
+    return platform
+
+
+def test_rollback_with_split_traffic_and_no_healthy_colour_starts_the_last_live_release() -> None:
+    platform = _split_with_nothing_healthy()
+    record = rollback(platform, REQUEST, SilentProgress(), clock=FakeClock())
+    assert record is not None
+    assert record.outcome is Outcome.SUCCEEDED
+    assert (record.new.color, record.new.version) == ("green", "2.0.0")
+    assert platform.calls[:3] == [
+        ("start", "green"),
+        ("weights", {"blue": 0, "green": 100}),
+        ("record_live", "green"),
+    ]
+    assert platform.violations == []
+    assert platform.state.lock is None
+
+
+def test_a_last_live_release_that_never_gets_healthy_moves_no_traffic() -> None:
+    platform = _split_with_nothing_healthy()
+    platform.state.records[-1] = make_record(
+        "d-1",
+        new=Side("green", Release("2.0.0", env={"FAKE_HEALTHY": "0"})),
+    )
+    with pytest.raises(DeployError, match="traffic was not moved"):
+        restore(platform, REQUEST, SilentProgress(), operation="up", clock=FakeClock())
+    assert platform.weights == Weights(80, 20)
+    assert platform.state.records[-1].outcome is Outcome.FAILED
