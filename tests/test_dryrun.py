@@ -5,9 +5,12 @@ The AWS tests (tests/aws) check the same on moto, with the requests AWS received
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bluegreen import operations
+from bluegreen.config import HookSettings
 from bluegreen.dryrun import calls as planned
 from bluegreen.errors import ConfigError, LockError
 from bluegreen.events import AwaitingApproval, Smoke
@@ -70,6 +73,35 @@ def test_an_approval_pause_and_a_smoke_test_are_planned_not_waited_for_nor_run(
     )
     assert planned.SetWeights(Weights.all_on("green")) in plan[paused:]
     assert not any(isinstance(c, planned.Wait) and c.seconds >= 3600 for c in plan)
+
+
+def test_hooks_are_planned_not_run_and_a_detached_pause_is_walked_as_promoted(
+    platform: MemoryProvider, clock: FakeClock, tmp_path: Path
+) -> None:
+    ran = tmp_path / "ran"
+    request = _request(
+        strategy=Strategy(name="canary", canary_percent=10, interval=30.0),
+        approve=True,
+        detach=True,
+        hooks=HookSettings(pre_deploy=f"touch {ran}", post_deploy="exit 3"),
+    )
+
+    result = operations.deploy_dry_run(platform, request, SilentProgress(), clock=clock)
+
+    assert not ran.exists()
+    assert result.error is None
+    assert result.record is not None
+    assert result.record.notes == ()  # the failing post hook did not run either
+    assert result.record.verdicts == ()  # no traffic moved: nothing judged
+    plan = result.plan
+    assert plan.index(planned.RunHook("pre_deploy", f"touch {ran}")) < plan.index(
+        planned.Start("green", NEW, 2)
+    )
+    assert planned.RunHook("post_deploy", "exit 3") in plan
+    assert planned.SetWeights(Weights.all_on("green")) in plan
+    assert not any(isinstance(c, planned.HandOverLock) for c in plan)
+    assert platform.calls == []
+    assert clock.slept == []
 
 
 def test_a_dry_run_is_refused_by_a_live_deployment_holding_the_lock(
