@@ -44,6 +44,13 @@ class DeploySettings(_Frozen):
     # The path the probe requests (`--probe`); any path of the service that answers 2xx.
     probe_path: str = Field("/", pattern=r"^/")
 
+    def interval_for(self, target: str) -> float:
+        """Seconds a partial step holds at least on `target` (AWS unless set: `AWS_INTERVAL`,
+        what CloudWatch can judge; `load_settings` fills it in)."""
+        if target == "aws" and "interval" not in self.model_fields_set:
+            return AWS_INTERVAL
+        return self.interval
+
     def health_timeout_for(self, target: str) -> float:
         """Seconds the new colour has to turn healthy on `target`.
 

@@ -118,7 +118,11 @@ def test_a_half_failing_canary_rolls_back_on_cloudwatch_metrics_alone(
     _play_traffic(stack, clock, green_errors=0.5)
     provider = make_provider()
     began = clock.now
-    with pytest.raises(AnalysisError, match=r"step 1/2: 5xx rate 5\d\.\d%") as failure:
+    with pytest.raises(
+        AnalysisError,
+        # the window's rate, or the whole step's count once it settles the outcome early
+        match=r"step 1/2: (5xx rate 5\d\.\d%|\d+ of \d+ requests answered 5xx since the step)",
+    ) as failure:
         _canary_deploy(provider, clock)
     assert "alarm" not in str(failure.value)
     assert _blue_takes_everything(stack)

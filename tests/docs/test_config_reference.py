@@ -22,6 +22,7 @@ import pytest
 from pydantic import BaseModel
 
 from bluegreen.config import Settings
+from bluegreen.evidence.settings import EvidenceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "bluegreen.toml"
@@ -121,7 +122,7 @@ def _literal(text: str) -> str:
     return text.strip().strip("`").strip('"').strip()
 
 
-def matches_default(key: str, documented: str) -> bool:
+def matches_default(key: str, documented: str) -> bool:  # noqa: PLR0911 - one return per form a page writes
     """Whether the documented default `documented` (as written in a page) is the code's."""
     text = _literal(documented)
     default = default_of(key)
@@ -131,6 +132,9 @@ def matches_default(key: str, documented: str) -> bool:
             float(per_target.group(1)),
             float(per_target.group(2)),
         ]
+    if re.fullmatch(r"3 x (?:the |its |the step's )?interval", text):
+        # unset, and the verdict then waits 3 x the step's interval (evidence.EvidenceSettings)
+        return default is None and EvidenceSettings(interval=10).wait_limit == 30
     if text.lower() in UNSET:
         return default in (None, ())
     if text in {"true", "false"}:
@@ -199,7 +203,9 @@ def test_the_docs_parser_reads_tables_and_phrases() -> None:
 def test_the_default_matcher_understands_units_and_targets() -> None:
     assert matches_default("analysis.max_error_rate", "1%")
     assert not matches_default("analysis.max_error_rate", "2%")
-    assert matches_default("analysis.window", "10 s")
+    assert matches_default("analysis.window", "10 local, 120 AWS")
+    assert matches_default("deploy.interval", "10 local, 240 AWS")
+    assert matches_default("analysis.max_wait", "3 x the interval")
     assert matches_default("analysis.poll", "0.5 local, 15 on AWS")
     assert not matches_default("analysis.poll", "1 local, 15 AWS")
     assert matches_default("analysis.max_p99_ms", "none")

@@ -56,7 +56,7 @@ def read_json(path: Path) -> Any:
         return None
 
 
-def pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:  # noqa: PLR0911 - one answer per thing procfs can say
     """Whether a process `pid` exists on this host (a zombie counts as gone)."""
     if pid <= 0:
         return False
@@ -70,7 +70,14 @@ def pid_alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return True  # no procfs: trust kill(0)
-    return stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X")
+    if stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X"):
+        return True
+    # A multi-threaded process whose main thread ended first shows as a zombie while its other
+    # threads still run and hold its sockets (HAProxy stopping): alive until the last one ends.
+    try:
+        return len(os.listdir(f"/proc/{pid}/task")) > 1
+    except OSError:
+        return False
 
 
 class FileStateStore:

@@ -135,6 +135,12 @@ class PostgresServer:
         """Start the server (no-op when it runs) and wait until it accepts connections."""
         if self.is_running():
             return
+        # A postmaster killed by SIGKILL stays a zombie when nothing reaps it (a container
+        # without an init); PostgreSQL's own stale-lock check (kill(pid, 0)) takes the zombie
+        # for a live server and refuses to start. is_running() counts a zombie as gone, so
+        # its lock files (data directory and socket) are stale.
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
         self.ensure_initialised()
         result = self._run_as_user(
             [
