@@ -28,9 +28,11 @@ PURE = {
     "bluegreen.evidence.cloudwatch",
     "bluegreen.migrations",
     "bluegreen.events",
+    "bluegreen.event_kinds",
     "bluegreen.event_codec",
     "bluegreen.records",
     "bluegreen.view",
+    "bluegreen.dryrun.calls",
     "bluegreen.local.haproxy_config",
     "bluegreen.aws.requests",
     "bluegreen.aws.responses",
@@ -74,7 +76,11 @@ LAYERS: list[tuple[str, set[str]]] = [
         {"bluegreen.state", "bluegreen.journal", "bluegreen.provider"}
         | {"bluegreen.migration_files", "bluegreen.probe", "bluegreen.analysis_load"},
     ),
-    ("platforms", {"bluegreen.local", "bluegreen.local.*", "bluegreen.aws", "bluegreen.aws.*"}),
+    (
+        "platforms",
+        {"bluegreen.local", "bluegreen.local.*", "bluegreen.aws", "bluegreen.aws.*"}
+        | {"bluegreen.dryrun", "bluegreen.dryrun.*"},
+    ),
     (
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
@@ -84,8 +90,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (
         "presentation",
-        {"bluegreen.cli", "bluegreen.cli_support", "bluegreen.output", "bluegreen.console"}
-        | {"bluegreen.cli_operator"}
+        {"bluegreen.cli", "bluegreen.cli_support", "bluegreen.cli_inspect", "bluegreen.output"}
+        | {"bluegreen.console", "bluegreen.cli_operator", "bluegreen.cli_repair"}
         | {"bluegreen.report", "bluegreen.report.*"},
     ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -34,6 +35,7 @@ def test_summary_counts_failures_per_kind_and_answers_per_version() -> None:
         "rps": 10,
         "duration_s": 3.0,
         "sent": 6,
+        "unsent": 0,
         "failed": 2,
         "errors": {"connection": 1, "503": 1},
         "by_version": {"1.0": 2, "2.0": 2},
@@ -94,6 +96,28 @@ def test_probe_sends_at_the_asked_rate_and_reads_version_and_colour(server: str)
     assert result.failed == 0
     assert {s.version for s in result.samples} == {"3.1"}
     assert {s.color for s in result.samples} == {"green"}
+
+
+class _Slow(_Answer):
+    def do_GET(self) -> None:
+        time.sleep(1.5)
+        super().do_GET()
+
+
+def test_a_probe_whose_connections_all_wait_skips_requests_instead_of_queueing_them() -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        # 23 connections (50 rps x 3 s / 10 + 8), each answered after 1.5 s: of the ~40
+        # requests due in 0.8 s, 23 are sent and the rest skipped. A queue would have sent
+        # them all, late, and kept `stop` waiting for them.
+        result = Probe(f"http://127.0.0.1:{httpd.server_address[1]}", 50, timeout=3.0).run_for(0.8)
+    finally:
+        httpd.shutdown()
+    assert result.sent == 23
+    assert result.unsent >= 10
+    assert result.failed == 0
+    assert result.summary()["unsent"] == result.unsent
 
 
 def test_probe_counts_a_refused_connection_as_failed() -> None:

@@ -17,6 +17,7 @@ from bluegreen.clock import Clock, SystemClock
 from bluegreen.config import AnalysisSettings
 from bluegreen.deployment import execute
 from bluegreen.errors import ConfigError, DeployError
+from bluegreen.hooks import run_hook_at
 from bluegreen.lifecycle import operation_lifecycle
 from bluegreen.model import Weights
 from bluegreen.plan import describe_weights
@@ -27,7 +28,7 @@ from bluegreen.recovery import recover
 from bluegreen.request import DeployRequest
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.state import LockInfo
-from bluegreen.steps import Context, StartIdle, live_readiness_problem
+from bluegreen.steps import Context, StartIdle, live_readiness_problem, run_smoke
 
 
 def utc(seconds: float) -> str:
@@ -132,6 +133,8 @@ def finish_paused(
             old=begin.old,
             old_release=begin.old_release,
             readiness=live_readiness_problem,
+            smoke=run_smoke,
+            hook=run_hook_at,
         )
         step = (shifted[-1].of if shifted else 1) or 1
         execute(ctx, [Started(), FinalShift(step), Bake(), Drain()])

@@ -1,5 +1,7 @@
 """The `bluegreen` command line: parses flags, calls one operation, prints, maps errors to exits.
 
+The commands that change the platform are here; those that only read are in `cli_inspect`.
+
 Exit codes: 0 success; 1 deployment failed and traffic restored; 2 usage or configuration
 error, nothing changed; 3 another deployment holds the lock; 4 platform error.
 """
@@ -7,7 +9,6 @@ error, nothing changed; 3 another deployment holds the lock; 4 platform error.
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import Any
 import click
 
 from bluegreen import __version__, operations
-from bluegreen.cli_operator import config_command, diff, render
+from bluegreen.cli_inspect import READING_COMMANDS
+from bluegreen.cli_operator import OPERATOR_COMMANDS
+from bluegreen.cli_repair import REPAIR_COMMANDS
 from bluegreen.cli_support import common_options, interrupt_on_sigterm, load, show_error, with_probe
-from bluegreen.clock import DryRunClock
 from bluegreen.config import Settings
 from bluegreen.console import RichProgress
 from bluegreen.errors import BluegreenError, ConfigError, DeployError
@@ -26,15 +28,14 @@ from bluegreen.lifecycle import ApprovalPending
 from bluegreen.operations.probing import probing
 from bluegreen.operations.releases import parse_env, resolve_release
 from bluegreen.output import (
+    dry_run_json,
     emit,
     err_console,
-    print_history,
+    print_dry_run,
     print_probe,
-    print_status,
     print_up,
     print_warnings,
 )
-from bluegreen.probe import Probe
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
 from bluegreen.request import DeployRequest, RollbackRequest
@@ -146,7 +147,7 @@ def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
 @click.option("--health-timeout", type=click.FloatRange(1, 3600), help="Seconds to turn healthy.")
 @click.option("--probe", "probe_rps", type=click.FloatRange(1, 5000), help="Probe at R req/s.")
 @click.option("--report", "write_report", is_flag=True, help="Write the HTML report at the end.")
-@click.option("--dry-run", is_flag=True, help="AWS: print every call the deploy would make.")
+@click.option("--dry-run", is_flag=True, help="AWS: print every change the deploy would make.")
 @click.option("--json", "as_json", is_flag=True, help="Print the history record as JSON.")
 def deploy(
     *,
@@ -170,20 +171,20 @@ def deploy(
     release = resolve_release(
         settings, version=version, image=image, command=command, env=parse_env(env_pairs), ref=ref
     )
-    provider = operations.provider_for(settings, dry_run=dry_run)
     if detach and not settings.deploy.approve:
         raise ConfigError("--detach hands the approval pause back: it needs --approve")
+    provider = operations.provider_for(settings)
+    request = DeployRequest.from_settings(settings, release, detach=detach)
+    if dry_run:
+        _dry_run(provider, request, probe_rps is not None or write_report, as_json)
+        return
     deployment_id = new_deployment_id()
     error: DeployError | None = None
     record: DeploymentRecord | None = None
     with probing(provider, probe_rps, path=settings.deploy.probe_path) as probe:
         try:
             record = operations.deploy(
-                provider,
-                DeployRequest.from_settings(settings, release, dry_run=dry_run, detach=detach),
-                RichProgress(err_console),
-                deployment_id=deployment_id,
-                clock=DryRunClock() if dry_run else None,
+                provider, request, RichProgress(err_console), deployment_id=deployment_id
             )
         except DeployError as exc:  # report what the users saw before exiting 1
             error = exc
@@ -223,6 +224,16 @@ def _print_pending(pending: ApprovalPending, as_json: bool) -> None:
         "or `bluegreen rollback` before then (later, the next command rolls it back)",
         highlight=False,
     )
+
+
+def _dry_run(provider: Provider, request: DeployRequest, measured: bool, as_json: bool) -> None:
+    if measured:
+        raise click.UsageError("--probe and --report measure a real deploy; --dry-run changes none")
+    err_console.print("dry run: nothing is changed; the plan follows", highlight=False)
+    result = operations.deploy_dry_run(provider, request, RichProgress(err_console))
+    emit(as_json, dry_run_json(result), lambda: print_dry_run(result))
+    if result.error is not None:
+        raise result.error
 
 
 def _write_report(settings: Settings, provider: Provider, deployment_id: str) -> None:
@@ -308,125 +319,8 @@ def promote(*, target: str | None, config_path: Path | None, wait: float, as_jso
     err_console.print(f"promoted {deployment_id}")
 
 
-@cli.command()
-@common_options
-def reconcile(*, target: str | None, config_path: Path | None) -> None:
-    """One healthy live colour, recorded where Terraform reads it.
-
-    Restarts what died (locally), recovers an interrupted deployment, starts the last live
-    release when no colour is healthy, and writes the live colour the load balancer shows
-    when the recorded one (AWS: the SSM parameter) disagrees. Says what it did.
-    """
-    settings = load(target, config_path)
-    restored = operations.restore(
-        operations.provider_for(settings),
-        RollbackRequest.from_settings(settings, reason="reconcile"),
-        RichProgress(err_console),
-        operation="reconcile",
-    )
-    for line in restored.actions:
-        err_console.print(f"reconcile: {line}", highlight=False)
-    if not restored.actions:
-        err_console.print("reconcile: one healthy live colour, recorded (nothing changed)")
-
-
-@cli.command()
-@common_options
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(*, target: str | None, config_path: Path | None, as_json: bool) -> None:
-    """Live colour, weights, versions, health, and any deployment in progress or interrupted."""
-    settings = load(target, config_path)
-    data = operations.status(operations.provider_for(settings))
-    emit(as_json, data, lambda: print_status(data))
-
-
-@cli.command()
-@common_options
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def history(*, target: str | None, config_path: Path | None, limit: int, as_json: bool) -> None:
-    """Past deployments and rollbacks, newest first."""
-    settings = load(target, config_path)
-    records = operations.history(operations.provider_for(settings), limit=limit)
-    emit(as_json, [r.to_dict() for r in records], lambda: print_history(records))
-
-
-@cli.command()
-@common_options
-@click.option("--rps", type=click.FloatRange(1, 5000), default=50, show_default=True)
-@click.option("--duration", type=click.FloatRange(0.1, 3600), default=10, show_default=True)
-@click.option("--url", help="URL to probe (default: the platform's public URL).")
-@click.option("--path", help="Path requested (default: deploy.probe_path, else /).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def probe(
-    *,
-    target: str | None,
-    config_path: Path | None,
-    rps: float,
-    duration: float,
-    url: str | None,
-    path: str | None,
-    as_json: bool,
-) -> None:
-    """Send constant-rate requests and report failures, versions and latency."""
-    settings = load(target, config_path)
-    base = url or operations.provider_for(settings).snapshot().url
-    report = Probe(base, rps, path=path or settings.deploy.probe_path).run_for(duration)
-    emit(as_json, report.summary(), lambda: print_probe(report.summary()))
-    if report.failed:
-        sys.exit(1)
-
-
-@cli.command()
-@common_options
-@click.argument("deployment_id", required=False)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="HTML file to write.")
-@click.option("--png", type=click.Path(path_type=Path, dir_okay=False), help="Also write a PNG.")
-@click.option(
-    "--markdown",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also append a Markdown summary (e.g. $GITHUB_STEP_SUMMARY).",
-)
-@click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
-def report(
-    *,
-    target: str | None,
-    config_path: Path | None,
-    deployment_id: str | None,
-    out: Path | None,
-    png: Path | None,
-    markdown: Path | None,
-    open_page: bool,
-) -> None:
-    """Write the self-contained HTML report of a deployment (the last one by default)."""
-    from bluegreen.report import write_report  # noqa: PLC0415 - matplotlib is slow to import
-
-    settings = load(target, config_path)
-    provider = operations.provider_for(settings)
-    path = write_report(settings, provider, deployment_id, out=out, png=png, markdown=markdown)
-    click.echo(str(path))
-    if open_page:
-        import webbrowser  # noqa: PLC0415
-
-        webbrowser.open(path.resolve().as_uri())
-
-
-@cli.command()
-@common_options
-@click.option("--force", is_flag=True, help="Also break a lock whose holder looks alive.")
-def unlock(*, target: str | None, config_path: Path | None, force: bool) -> None:
-    """Clear a deploy lock left behind (prefer `rollback`, which also restores traffic)."""
-    settings = load(target, config_path)
-    holder = operations.unlock(operations.provider_for(settings), force=force)
-    if holder is None:
-        err_console.print("the lock is free")
-        return
-    err_console.print(f"lock of {holder.deployment_id} cleared")
-
-
-cli.add_command(config_command)
-cli.add_command(render)
-cli.add_command(diff)
+for _command in (*READING_COMMANDS, *OPERATOR_COMMANDS, *REPAIR_COMMANDS):
+    cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -113,3 +113,6 @@ def diff(
         return
     click.echo("\n".join(lines))
     sys.exit(1)
+
+
+OPERATOR_COMMANDS = (config_command, render, diff)

@@ -45,25 +45,6 @@ class SystemClock:
         time.sleep(seconds)
 
 
-class DryRunClock(SystemClock):
-    """The real clock without waiting: a dry run walks every step at once."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def time(self) -> float:
-        """Wall clock plus the time skipped."""
-        return time.time() + self.offset
-
-    def monotonic(self) -> float:
-        """Monotonic clock plus the time skipped."""
-        return time.monotonic() + self.offset
-
-    def sleep(self, seconds: float) -> None:
-        """Skip the wait."""
-        self.offset += seconds
-
-
 def poll(
     check: Callable[[], T | None],
     *,

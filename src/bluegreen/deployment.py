@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
 from bluegreen.errors import BluegreenError, DeployError
-from bluegreen.hooks import Hook, run_point
+from bluegreen.hooks import Hook, run_hook_at, run_point
 from bluegreen.lifecycle import ApprovalPending, Run, operation_lifecycle, restored_error
 from bluegreen.model import Color, Weights
 from bluegreen.plan import describe_weights, idle_color, live_state_problems
@@ -25,12 +25,15 @@ from bluegreen.request import DeployRequest
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.steps import (
     Context,
+    HookRunner,
     Migrate,
     Smoke,
+    SmokeRunner,
     StartIdle,
     Step,
     WaitHealthy,
     live_readiness_problem,
+    run_smoke,
 )
 
 
@@ -59,6 +62,9 @@ class Deployment:
         deployment_id: str | None = None,
         steps: Sequence[Step] | None = None,
         readiness: Callable[[str], str | None] | None = None,
+        smoke: SmokeRunner | None = None,
+        hook: HookRunner | None = None,
+        judge: bool = True,
     ) -> None:
         self.provider = provider
         self.request = request
@@ -67,6 +73,9 @@ class Deployment:
         self.deployment_id = deployment_id
         self.steps = list(steps) if steps is not None else steps_for(request)
         self.readiness = readiness or live_readiness_problem
+        self.smoke = smoke or run_smoke
+        self.hook = hook or run_hook_at
+        self.judge = judge
 
     def run(self) -> DeploymentRecord:
         """Run the deployment and return its history record.
@@ -111,6 +120,9 @@ class Deployment:
             old=old,
             old_release=old_release,
             readiness=self.readiness,
+            smoke=self.smoke,
+            hook=self.hook,
+            judge=self.judge,
         )
         run.journal.record(
             events.Begin(

@@ -1,59 +1,18 @@
 """The deployment events: one kind per step of the procedure, one frozen type per kind.
 
 The journal writes and reads only these. On disk (a JSON line locally, a DynamoDB item on AWS)
-an event is its kind's name plus its fields; `event_codec` is the only module that knows that
-shape, so a reader never parses a step name or digs in a dict.
+an event is its kind's name (`event_kinds.Kind`) plus its fields; `event_codec` is the only
+module that knows that shape, so a reader never parses a step name or digs in a dict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar, TypeAlias, get_args
 
+from bluegreen.event_kinds import Kind as Kind  # noqa: PLC0414 - re-exported as events.Kind
 from bluegreen.model import Color, Release, Weights
-
-
-class Kind(StrEnum):
-    """Every event a deployment journal can hold (the value is its name on disk)."""
-
-    BEGIN = "begin"
-    MIGRATE = "migrate"
-    MIGRATE_SKIPPED = "migrate-skipped"
-    MIGRATED = "migrated"
-    LIVE_CHECKED = "live-checked"
-    START = "start"
-    REUSE = "reuse"
-    HEALTHY = "healthy"
-    SMOKE = "smoke"
-    SMOKE_DONE = "smoke-done"
-    HOOK = "hook"
-    SHIFT = "shift"
-    SHIFTED = "shifted"
-    VERDICT = "verdict"
-    AWAITING_APPROVAL = "awaiting-approval"
-    PROMOTED = "promoted"
-    BAKE = "bake"
-    BAKED = "baked"
-    LIVE = "live"
-    DRAIN = "drain"
-    DRAIN_TIMEOUT = "drain-timeout"
-    STOP = "stop"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    UNDO_FAILED = "undo-failed"
-    RESTORE = "restore"
-    RESTORED = "restored"
-    END = "end"
-    # Appended by another process (`promote`, `rollback`) to a running deployment's journal.
-    SIGNAL_PROMOTE = "signal:promote"
-    SIGNAL_ABORT = "signal:abort"
-
-    @property
-    def is_signal(self) -> bool:
-        """Written by another process, not a step of the deployment itself."""
-        return self.value.startswith("signal:")
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,14 @@ def run_hook(command: str, env: Mapping[str, str], timeout: float) -> tuple[int,
     return done.returncode, (done.stdout + done.stderr)[-2000:]
 
 
+def run_hook_at(
+    point: str, command: str, env: Mapping[str, str], timeout: float
+) -> tuple[int, str]:
+    """`run_hook` as a deployment's `Context.hook` calls it (`point` is for a dry run's plan)."""
+    del point
+    return run_hook(command, env, timeout)
+
+
 def hook_failure(point: HookPoint, code: int, output: str) -> str:
     """One line saying which hook failed, how, and its output's tail."""
     tail = output.strip()[-300:]
@@ -133,7 +141,8 @@ def run_point(ctx: Context, point: HookPoint) -> None:
         target_url=ctx.provider.route_test_listener(ctx.new) if point == "pre_shift" else None,
     )
     ctx.progress.info(f"running the {point} hook: {command}")
-    code, output = run_hook(command, hook_environment(point, facts), ctx.request.hooks.timeout)
+    env = hook_environment(point, facts)
+    code, output = ctx.hook(point, command, env, ctx.request.hooks.timeout)
     ctx.journal.record(ran_event(point, code, output))
     if code == 0:
         return

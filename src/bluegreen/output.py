@@ -15,6 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bluegreen.dryrun import call_json
+from bluegreen.dryrun.calls import Wait
+from bluegreen.operations.deploy import DryRunResult
 from bluegreen.operations.platforms import UpResult
 from bluegreen.records import DeploymentRecord
 
@@ -40,8 +43,10 @@ def print_warnings(record: DeploymentRecord) -> None:
 def print_probe(summary: dict[str, Any]) -> None:
     """The probe's figures, and the cutover when one was measured."""
     versions = ", ".join(f"{v}: {n}" for v, n in sorted(summary["by_version"].items()))
+    unsent = summary.get("unsent") or 0
+    skipped = f" ({unsent} not sent: every connection still waited for an answer)" if unsent else ""
     err_console.print(
-        f"probe: {summary['sent']} requests, [bold]{summary['failed']} failed[/bold], "
+        f"probe: {summary['sent']} requests{skipped}, [bold]{summary['failed']} failed[/bold], "
         f"{versions}; p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms",
         highlight=False,
     )
@@ -124,6 +129,30 @@ def print_history(records: Sequence[DeploymentRecord]) -> None:
             f"{r.duration_s:.1f}",
         )
     out_console.print(table)
+
+
+def dry_run_json(result: DryRunResult) -> dict[str, Any]:
+    """`deploy --dry-run --json`: the plan, the record a real run would save, its error."""
+    return {
+        "dry_run": True,
+        "plan": [call_json(call) for call in result.plan],
+        "record": result.record.to_dict() if result.record else None,
+        "error": result.error.message if result.error else None,
+    }
+
+
+def print_dry_run(result: DryRunResult) -> None:
+    """The plan on stdout, one change or wait a line; what it amounts to on stderr."""
+    for call in result.plan:
+        click.echo(f"[dry-run] {call.describe()}")
+    changes = sum(1 for call in result.plan if not isinstance(call, Wait))
+    waited = sum(call.seconds for call in result.plan if isinstance(call, Wait))
+    ending = "would fail and restore traffic" if result.error else "would succeed"
+    err_console.print(
+        f"dry run: {changes} change(s) and {waited:.0f} s of waiting planned; the deployment "
+        f"{ending}; nothing was changed",
+        highlight=False,
+    )
 
 
 def print_up(result: UpResult) -> None:

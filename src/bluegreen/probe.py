@@ -2,6 +2,10 @@
 
 Open loop: request i is sent at start + i/rps whether or not earlier ones have answered, as
 users would, so a stall shows up as latency and failures instead of quietly slowing the probe.
+The probe keeps at most a fixed number of requests in flight; a request due while all of them
+wait for answers is counted as `unsent` and skipped, never queued: a queue would send it late
+(its latency would hide the wait) and, on a slow service, grow without bound and keep the
+command from exiting long after the operation ended.
 Each response's colour tells when the new colour started answering and when the old one
 stopped: the cutover, as users saw it. The colour comes from the load balancer first (the
 `X-Bluegreen-Server` header HAProxy sets, `green-1`), so it works for any service; where the
@@ -59,6 +63,7 @@ class ProbeReport:
     started_at: float
     duration_s: float
     samples: tuple[Sample, ...] = field(repr=False)
+    unsent: int = 0  # due while every connection still waited for an answer (see above)
 
     @property
     def sent(self) -> int:
@@ -124,6 +129,7 @@ class ProbeReport:
             "rps": self.rps,
             "duration_s": round(self.duration_s, 3),
             "sent": self.sent,
+            "unsent": self.unsent,
             "failed": self.failed,
             "errors": dict(errors),
             "by_version": self.by_version(),
@@ -164,6 +170,8 @@ class Probe:
         self._started_mono = 0.0
         workers = max(8, min(128, int(rps * timeout / 10) + 8))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+        self._slots = threading.BoundedSemaphore(workers)  # requests in flight, at most
+        self._unsent = 0
         self._client = httpx.Client(
             timeout=timeout,
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
@@ -187,7 +195,9 @@ class Probe:
         duration = time.monotonic() - self._started_mono
         with self._lock:
             samples = tuple(sorted(self._samples, key=lambda s: s.sent_at))
-        return ProbeReport(self.base_url, self.rps, self._started_at, duration, samples)
+        return ProbeReport(
+            self.base_url, self.rps, self._started_at, duration, samples, self._unsent
+        )
 
     def run_for(self, seconds: float) -> ProbeReport:
         """Send for `seconds`, then report."""
@@ -203,10 +213,19 @@ class Probe:
             delay = due - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
                 break
-            self._pool.submit(self._one)
+            if self._slots.acquire(blocking=False):
+                self._pool.submit(self._one)
+            else:
+                self._unsent += 1
             index += 1
 
     def _one(self) -> None:
+        try:
+            self._send()
+        finally:
+            self._slots.release()
+
+    def _send(self) -> None:
         sent_at = time.time()
         began = time.perf_counter()
         status, version, color = 0, None, None

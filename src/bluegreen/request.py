@@ -30,7 +30,6 @@ class DeployRequest:
     operation: Operation = "deploy"
     migrate: bool = True
     reason: str | None = None
-    dry_run: bool = False  # AWS --dry-run: walk every step once, without watching for real
     hooks: HookSettings = field(default_factory=HookSettings)
     # Hand the approval pause back (journaled, lock kept until the approve timeout) instead of
     # waiting in this process: no deployment depends on one job's credentials outliving it.
@@ -43,7 +42,6 @@ class DeployRequest:
         release: Release,
         *,
         reason: str | None = None,
-        dry_run: bool = False,
         detach: bool = False,
     ) -> DeployRequest:
         """The request `deploy` (and `up`) make from the effective settings."""
@@ -61,7 +59,6 @@ class DeployRequest:
             analysis=settings.analysis,
             lock_lease=d.lock_lease,
             reason=reason,
-            dry_run=dry_run,
             hooks=settings.hooks,
             detach=detach,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,6 +30,18 @@ from bluegreen.provider import Provider
 from bluegreen.request import DeployRequest
 
 
+class SmokeRunner(Protocol):
+    """Runs a smoke-test command against a URL; its exit code and output (`run_smoke`)."""
+
+    def __call__(
+        self, command: str, url: str, *, heartbeat: Callable[[], None] | None = None
+    ) -> tuple[int, str]: ...
+
+
+HookRunner = Callable[[str, str, Mapping[str, str], float], tuple[int, str]]
+"""Runs an operator's hook: (point, command, environment, timeout) to exit code and output."""
+
+
 @dataclass
 class Context:
     """What the steps of one deployment share."""
@@ -43,7 +55,16 @@ class Context:
     old: Color | None
     old_release: Release | None
     readiness: Callable[[str], str | None]
+    # Runs the smoke command against a URL: its exit code and output (`run_smoke`, or a dry
+    # run's recorder).
+    smoke: SmokeRunner
+    # Runs an operator's hook command (point, command, environment, timeout): its exit code
+    # and output (`hooks.run_hook_at`, or a dry run's recorder).
+    hook: HookRunner
     reused: bool = False
+    # Whether the watches judge evidence and act on it (False in a dry run: no traffic moved,
+    # so each watch looks once and records the step's least wait; see watch.Watch.judge).
+    judge: bool = True
     # Drain timing is the procedure's: when each colour's weight went to 0, and which colours
     # never served (started at weight 0 and never given any) during this deployment.
     weight_left_at: dict[Color, float] = field(default_factory=dict)
@@ -151,7 +172,7 @@ class Migrate:
         url = ctx.provider.route_test_listener(live)
         problem = ctx.readiness(url)
         if problem is None and ctx.request.smoke:
-            code, output = run_smoke(ctx.request.smoke, url)
+            code, output = ctx.smoke(ctx.request.smoke, url, heartbeat=ctx.run.renew)
             problem = None if code == 0 else f"smoke test exit code {code}: {output.strip()[-300:]}"
         health = ctx.provider.health(live)
         if problem is None and not health.ready:
@@ -315,7 +336,7 @@ class Smoke:
         url = ctx.provider.route_test_listener(ctx.new)
         ctx.journal.record(events.Smoke(color=ctx.new, url=url, command=command))
         ctx.progress.info(f"smoke test against {ctx.new} at {url}")
-        code, output = run_smoke(command, url, heartbeat=ctx.run.renew)
+        code, output = ctx.smoke(command, url, heartbeat=ctx.run.renew)
         ctx.journal.record(events.SmokeDone(exit_code=code))
         if code != 0:
             raise DeployError(f"smoke test failed with exit code {code}: {output.strip()[-500:]}")

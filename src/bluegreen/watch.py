@@ -69,17 +69,18 @@ class Watch:
         self.label = label
         self.share = share
 
-    def judge(self, interval: float) -> StepVerdict:
+    def judge(self, interval: float) -> StepVerdict | None:
         """Look until the verdict is final, record it and act on it; return it.
 
         Raises AnalysisError on a failed step, and on an inconclusive one unless
-        `analysis.on_inconclusive` says promote or pause.
+        `analysis.on_inconclusive` says promote or pause. Unjudged (`Context.judge` false: a
+        dry run, where no traffic moved), one look and the step's least wait; None.
         """
         ctx = self.ctx
+        if not ctx.judge:
+            self._look_once(interval)
+            return None
         verdict = self._watch(interval)
-        if ctx.request.dry_run:  # no real traffic to judge: one look, nothing acted on
-            ctx.progress.info(f"{self.label}: dry run, not judged ({describe(verdict)})")
-            return verdict
         event = verdict_event(verdict)
         ctx.run.verdicts.append(event)
         ctx.journal.record(event)
@@ -98,6 +99,20 @@ class Watch:
         else:
             ctx.progress.info(f"{self.label} ok: {verdict.reason}")
         return verdict
+
+    def _look_once(self, interval: float) -> None:
+        """Read what a judged watch reads (a read the platform refuses fails here too), then
+        wait the step's interval, the least a real run waits; judge nothing."""
+        ctx = self.ctx
+        ctx.checkpoint()
+        ctx.provider.health(ctx.new)
+        ctx.provider.step_traffic(ctx.new, ctx.old, ctx.clock.time(), self.share)
+        ctx.provider.alarms(ctx.new)
+        ctx.progress.info(
+            f"{self.label}: not judged (dry run); a real run watches {ctx.new} for at least "
+            f"{interval:.0f} s and {ctx.request.analysis.min_requests} requests"
+        )
+        ctx.clock.sleep(interval)
 
     def _watch(self, interval: float) -> StepVerdict:
         ctx = self.ctx
@@ -145,7 +160,7 @@ class Watch:
                 unhealthy_before = unhealthy
                 verdict = self._latency(verdict)
                 update(describe(verdict))
-                if verdict.final or ctx.request.dry_run:
+                if verdict.final:
                     return verdict
                 ctx.clock.sleep(analysis.poll_for(target))
 
@@ -164,7 +179,7 @@ class Watch:
     def _load(self) -> AbstractContextManager[object]:
         """Analysis traffic to the new colour alone for the step, when `analysis.load` asks."""
         load = self.ctx.request.analysis.load
-        if load is None or self.ctx.request.dry_run:
+        if load is None:
             return nullcontext()
         url = self.ctx.provider.route_test_listener(self.ctx.new)
         return AnalysisTraffic(url, load)

@@ -179,10 +179,10 @@ def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
     assert world(stack) == before
 
 
-def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
+def test_a_cli_dry_run_prints_the_plan_records_the_waits_and_changes_nothing(
     moto_server: MotoServer, tmp_path: Path, stack: dict[str, Any], app_url: str
 ) -> None:
-    # The AWS default poll (15 s): the dry run still walks the watches one look at a time.
+    # No traffic moves in a dry run: each watch looks once and records the step's least wait.
     config = _write_config(tmp_path, stack, app_url, "")
     before = world(stack)
     args = ("--strategy", "canary", "--interval", "240", "--bake", "240")  # judgeable on AWS
@@ -191,19 +191,33 @@ def test_a_cli_dry_run_prints_the_calls_skips_the_waits_and_changes_nothing(
 
     assert done.returncode == 0, done.stderr
     assert world(stack) == before
-    actions = [line.split()[1] for line in done.stdout.splitlines()]
-    # a dry run looks once at each watched step instead of for the interval and the bake, so
-    # it takes no time, needs no lease renewal, and makes a bounded number of reads
-    assert "dynamodb:UpdateItem" not in actions
-    assert [a for a in actions if a != "dynamodb:PutItem"] == [
-        "ecs:RegisterTaskDefinition",
-        "ecs:RunTask",
-        "would",
-        "ecs:UpdateService",
-        "elasticloadbalancing:ModifyListener",
-        "elasticloadbalancing:ModifyListener",
-        "ssm:PutParameter",
-        "ecs:UpdateService",
-        "dynamodb:DeleteItem",
+    lines = done.stdout.splitlines()
+    assert lines
+    assert all(line.startswith("[dry-run] ") for line in lines)
+    plan = [line.removeprefix("[dry-run] ") for line in lines]
+    changes = [p for p in plan if not p.startswith(("journal ", "wait ", "renew the lease"))]
+    assert [" ".join(c.split()[:4]) for c in changes] == [
+        "take the deploy lock",
+        "run the migration of",
+        "route the test listener",  # blue: its readiness check on the migrated schema
+        "start 2 task(s) of",
+        "set the weights to",
+        "set the weights to",
+        "record green as the",
+        "stop every task of",
+        "save the history record",
+        "give back the deploy",
     ]
-    assert actions[0] == "dynamodb:PutItem"  # the lock: printed, not taken
+    assert changes[1] == f"run the migration of 2.0.0 ({IMAGE}) as green, wait for exit 0"
+    assert changes[3] == f"start 2 task(s) of 2.0.0 ({IMAGE}) as green"
+    assert changes[4:6] == [
+        "set the weights to blue 90% / green 10%",
+        "set the weights to blue 0% / green 100%",
+    ]
+    assert changes[7] == "stop every task of blue"
+    assert changes[8].endswith("(succeeded)")
+    # the 240 s interval and the 240 s bake were recorded as waits (the least a real run
+    # waits: a dry run judges no evidence), not slept
+    waited = sum(float(p.split()[1]) for p in plan if p.startswith("wait "))
+    assert waited == 480
+    assert "nothing was changed" in done.stderr

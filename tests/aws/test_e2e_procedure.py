@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,8 +20,9 @@ import pytest
 
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
-from bluegreen.clock import DryRunClock, SystemClock, poll
+from bluegreen.clock import SystemClock, poll
 from bluegreen.config import AnalysisSettings, AwsSettings, Settings
+from bluegreen.dryrun import calls as planned
 from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
 from bluegreen.model import Release, Weights
 from bluegreen.plan import Strategy
@@ -505,52 +506,65 @@ def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
 # -- 6. dry run -----------------------------------------------------------------------------------
 
 
-def test_a_dry_run_prints_every_change_in_order_without_waiting_and_changes_nothing(
+def test_a_dry_run_plans_every_change_in_order_records_the_waits_and_changes_nothing(
     make_provider: Callable[..., AwsProvider],
     recorder: RequestRecorder,
     stack: dict[str, Any],
+    clock: FakeClock,
 ) -> None:
-    printed: list[str] = []
-    provider = make_provider(dry_run=True, echo=printed.append)
+    provider = make_provider()
     before = world(stack)
-    dry_clock = DryRunClock()
-    # As `deploy --dry-run` asks: one look at each watched step, no verdict acted on (a dry
-    # run has no traffic to judge), so the 240 s steps take no time.
-    request = _request(
-        strategy=_canary(interval=240.0), bake=240.0, analysis=AnalysisSettings(), dry_run=True
+    # No traffic moves in a dry run, so no watch judges it: each looks once (the reads a real
+    # watch makes) and records the step's least wait.
+    request = _request(strategy=_canary(interval=30.0), bake=60.0, analysis=AnalysisSettings())
+
+    result = operations.deploy_dry_run(
+        provider, request, SilentProgress(), deployment_id="d-dry", clock=clock
     )
 
-    record = operations.deploy(
-        provider, request, SilentProgress(), deployment_id="d-dry", clock=dry_clock
-    )
-
-    assert record.outcome == "succeeded"
+    assert result.error is None
+    assert result.record is not None
+    assert result.record.outcome.value == "succeeded"
+    assert result.record.verdicts == ()  # nothing judged, nothing claimed
     assert world(stack) == before
     assert mutating(recorder.calls) == []
-    # the 240 s interval and bake were neither slept nor skipped: one look each
-    assert dry_clock.offset < 240
-    assert record.verdicts == ()
-    actions = [line.split()[1] for line in printed]
-    journal_writes = [i for i, a in enumerate(actions) if a == "dynamodb:PutItem"]
-    changes = [a for a in actions if a != "dynamodb:PutItem"]
+    assert clock.slept == []  # every wait was recorded, none slept
+    plan = result.plan
+    changes = [c.name for c in plan if c.name not in ("journal", "wait", "renew-lease")]
     assert changes == [
-        "ecs:RegisterTaskDefinition",
-        "ecs:RunTask",
-        "would",  # wait for the migration task to stop with exit code 0
-        "ecs:UpdateService",  # green to 2 tasks
-        "elasticloadbalancing:ModifyListener",  # 90/10
-        "elasticloadbalancing:ModifyListener",  # 0/100
-        "ssm:PutParameter",
-        "ecs:UpdateService",  # blue to 0
-        "dynamodb:DeleteItem",  # the lock, given back
+        "take-lock",
+        "migrate",
+        "route-test-listener",  # blue, for its readiness check on the migrated schema
+        "start",  # green to 2 tasks
+        "set-weights",  # 90/10
+        "set-weights",  # 0/100
+        "record-live",
+        "stop",  # blue
+        "save-record",
+        "give-back-lock",
     ]
-    assert journal_writes[0] == 0  # the lock is printed first, not taken
-    assert '"ConditionExpression": "attribute_not_exists(pk)"' in printed[0]
-    modify = [line for line in printed if "ModifyListener" in line]
-    assert ['"Weight": 90' in modify[0], '"Weight": 10' in modify[0]] == [True, True]
-    assert '"Weight": 100' in modify[1]
-    assert printed[-2].startswith("[dry-run] dynamodb:PutItem")  # the history record
-    assert '\\"outcome\\": \\"succeeded\\"' in printed[-2]
+    assert plan[0] == planned.TakeLock("d-dry", "deploy", 300)
+    assert planned.Migrate(NEW, "green") in plan
+    assert planned.Start("green", NEW, 2) in plan
+    shifts = [i for i, c in enumerate(plan) if isinstance(c, planned.SetWeights)]
+    assert [plan[i] for i in shifts] == [
+        planned.SetWeights(Weights(blue=90, green=10)),
+        planned.SetWeights(Weights.all_on("green")),
+    ]
+    # the waits are in the plan, in their place: the 30 s interval between the two shifts,
+    # the 60 s bake after the last one
+    live = plan.index(planned.RecordLive("green"))
+    assert _waited(plan[shifts[0] : shifts[1]]) == 30
+    assert _waited(plan[shifts[1] : live]) == 60
+    # the journal is the one a real run would write, begin to end
+    steps = [c.step for c in plan if isinstance(c, planned.WriteEvent)]
+    assert (steps[0], steps[-1]) == ("begin", "end")
+    saved = next(c for c in plan if isinstance(c, planned.SaveRecord))
+    assert saved.record == result.record
+
+
+def _waited(plan: Sequence[planned.Call]) -> float:
+    return sum(c.seconds for c in plan if isinstance(c, planned.Wait))
 
 
 # -- 7. throttling ------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ from bluegreen.aws.outputs import resolve_aws_resources
 from bluegreen.aws.provider import AwsProvider
 from bluegreen.clock import SystemClock
 from bluegreen.config import AwsSettings
+from bluegreen.dryrun import DryRun
+from bluegreen.dryrun import calls as planned
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.model import Release, Weights
+from bluegreen.provider import Provider
 from bluegreen.state import JournalEntry, LockInfo
 from tests.support.aws_doubles import EcsAgentDouble, FaultInjector, RequestRecorder
 from tests.support.aws_stack import DEREGISTRATION_DELAY, REPO, make_session
@@ -325,7 +328,7 @@ def _world(stack: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _deploy(provider: AwsProvider, release: Release = NEW) -> None:
+def _deploy(provider: Provider, release: Release = NEW) -> None:
     """The provider calls of a canary deploy, in the procedure's order (lock to history)."""
     state = provider.state
     lock = LockInfo("d1", "ci", "deploy", 0.0, 10_000_000_000.0)
@@ -360,15 +363,15 @@ def _rollback(provider: AwsProvider) -> None:
     provider.stop("green")
 
 
-def test_dry_run_prints_every_mutating_call_in_order_and_changes_nothing(
+def test_a_dry_run_records_every_change_in_order_sends_none_and_reads_its_own_changes(
     make_provider: Callable[..., AwsProvider], recorder: RequestRecorder, stack: dict[str, Any]
 ) -> None:
-    printed: list[str] = []
-    provider = make_provider(dry_run=True, echo=printed.append)
+    dry = DryRun(make_provider())
     before = _world(stack)
-    _deploy(provider)
+    _deploy(dry)
     assert _world(stack) == before
     sent = set(recorder.names())
+    assert sent  # the reads went to AWS
     assert not sent & {
         "ecs:RegisterTaskDefinition",
         "ecs:RunTask",
@@ -376,32 +379,41 @@ def test_dry_run_prints_every_mutating_call_in_order_and_changes_nothing(
         "elbv2:ModifyListener",
         "ssm:PutParameter",
         "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
     }
-    actions = [line.split()[1] for line in printed]
-    assert actions == [
-        "dynamodb:PutItem",  # lock
-        "dynamodb:PutItem",  # journal: preflight
-        "ecs:RegisterTaskDefinition",
-        "ecs:RunTask",
-        "would",  # "would wait for the migration task to stop with exit code 0"
-        "dynamodb:PutItem",
-        "ecs:UpdateService",
-        "dynamodb:PutItem",
-        "elasticloadbalancing:ModifyListener",
-        "dynamodb:PutItem",
-        "elasticloadbalancing:ModifyListener",
-        "ssm:PutParameter",
-        "ecs:UpdateService",
-        "dynamodb:PutItem",  # history
-        "dynamodb:DeleteItem",  # unlock
+    assert [call.name for call in dry.calls] == [
+        "take-lock",
+        "journal",  # preflight
+        "migrate",
+        "journal",  # start
+        "start",
+        "journal",  # shift 10
+        "set-weights",
+        "journal",  # shift 100
+        "set-weights",
+        "record-live",
+        "stop",
+        "save-record",
+        "give-back-lock",
     ]
-    assert '"desiredCount": 2' in printed[6]
-    assert '"Weight": 10' in printed[8]
-    assert printed[-4] == "[dry-run] ssm:PutParameter " + json.dumps(
-        {"Name": "/app/live-color", "Overwrite": True, "Type": "String", "Value": "green"},
-        sort_keys=True,
-    )
+    assert dry.calls[0] == planned.TakeLock("d1", "deploy", 10_000_000_000)
+    assert dry.calls[2] == planned.Migrate(NEW, "green")
+    assert dry.calls[4] == planned.Start("green", NEW, 2)
+    assert dry.calls[6] == planned.SetWeights(Weights(blue=90, green=10))
+    assert dry.calls[9] == planned.RecordLive("green")
+    assert dry.calls[10] == planned.Stop("blue")
+    # Later reads answer from the overlay: the weights set, green started, blue stopped, the
+    # journal and the record written, the lock given back; AWS still says otherwise.
+    after = dry.snapshot()
+    assert after.weights == Weights.all_on("green")
+    assert after.colors["green"].release == NEW
+    assert after.colors["blue"].release is None
+    assert [e.step for e in dry.state.events("d1")] == ["preflight", "start", "shift", "shift"]
+    assert [r.id for r in dry.state.history()][:1] == ["d1"]
+    assert dry.state.lock_holder() is None
+    real = dry.real.snapshot()
+    assert (real.weights, real.colors["green"].health.desired) == (Weights.all_on("blue"), 0)
 
 
 # -- the whole deploy: call count and IAM ---------------------------------------------------

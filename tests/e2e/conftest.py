@@ -47,17 +47,31 @@ class Platform:
         return f"http://127.0.0.1:{self.port}"
 
     def run(self, *args: str, timeout: float = 180, cwd: Path | None = None) -> Result:
-        """Run `bluegreen ARGS --config CONFIG` and wait for it."""
-        done = subprocess.run(
+        """Run `bluegreen ARGS --config CONFIG` and wait for it.
+
+        Past `timeout` the command gets SIGTERM (a cancelled CI job: it restores traffic and
+        gives the lock back) and the result carries what it printed until then, so a test's
+        assertion shows where it hung instead of a bare TimeoutExpired.
+        """
+        process = subprocess.Popen(
             [str(BLUEGREEN), *args, "--config", str(self.config)],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
             cwd=cwd,
             env={**os.environ, "COLUMNS": "200"},
         )
-        return Result(done.returncode, done.stdout, done.stderr)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                out, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, err = process.communicate()
+            err += f"\n[test: `bluegreen {' '.join(args)}` timed out after {timeout:.0f} s]"
+        return Result(process.returncode, out, err)
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:
         """Start `bluegreen ARGS --config CONFIG` in the background."""

@@ -88,7 +88,7 @@ def test_deploy_rollback_cycles_under_load_drop_no_request_and_lose_no_item(
     assert writer.failures == []
     assert len(writer.acknowledged) > 50
     assert set(writer.acknowledged) <= all_item_ids(platform.url)
-    assert [p["failed"] for p in probes] == [0] * 6
+    assert [p["failed"] for p in probes] == [0] * 6, [(p["errors"], p["p99_ms"]) for p in probes]
     assert all(p["sent"] > 0 for p in probes)
     for probe in probes[::2]:  # each deploy saw both versions answer
         assert len(probe["by_version"]) == 2

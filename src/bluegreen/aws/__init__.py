@@ -1,3 +1,3 @@
-"""The parts of the AWS provider: resource names, request builders, response readers, retries,
-dry-run and the DynamoDB state store. `bluegreen.aws.provider.AwsProvider` puts them together.
+"""The parts of the AWS provider: resource names, request builders, response readers, retries
+and the DynamoDB state store. `bluegreen.aws.provider.AwsProvider` puts them together.
 """

@@ -1,4 +1,4 @@
-"""The AWS side the provider stands on: clients, the caller (retries, call counts, dry-run),
+"""The AWS side the provider stands on: clients, the caller (retries, call counts),
 and the reads every provider method shares (listener weights, services, targets, task
 definitions, alarms), with caches for what AWS never changes (task-definition revisions).
 """
@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from bluegreen.aws.dryrun import DryRunLog
 from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.aws.outputs import AwsResources, resolve_aws_resources
 from bluegreen.aws.requests import register_task_definition_request
@@ -34,7 +33,6 @@ from bluegreen.errors import ConfigError, DeployError
 from bluegreen.model import (
     COLORS,
     Color,
-    Health,
     Release,
     Weights,
 )
@@ -55,9 +53,7 @@ class AwsClient:
         settings: Settings,
         *,
         session: boto3.Session | None = None,
-        dry_run: bool = False,
         retry: RetryPolicy | None = None,
-        echo: Callable[[str], None] | None = None,
         clock: Clock | None = None,
         migration_timeout: float = 1800.0,
         resources: AwsResources | None = None,
@@ -85,8 +81,7 @@ class AwsClient:
         dynamodb: DynamoDBClient = session.client(
             "dynamodb", region_name=region, config=BOTO_CONFIG
         )
-        self.dry_run = DryRunLog(echo) if dry_run and echo else (DryRunLog() if dry_run else None)
-        self._call = AwsCaller(retry, self.dry_run)
+        self._call = AwsCaller(retry)
         self._clock: Clock = clock or SystemClock()
         self._state = DynamoStateStore(
             self.resources.table, dynamodb, caller=self._call, clock=self._clock
@@ -100,17 +95,12 @@ class AwsClient:
         # Per colour started: the revision and the ECS deployment id UpdateService answered.
         self._rollouts: dict[Color, tuple[str, str | None]] = {}
         self._load_balancer_arn: str | None = None
-        # Dry-run overlay: what the printed calls would have changed.
-        self._planned_weights: Weights | None = None
-        self._planned_desired: dict[Color, int] = {}
 
     @property
     def _container_name(self) -> str | None:
         return self.resources.container_name or self._settings.aws.container_name
 
     def _weights(self) -> Weights:
-        if self._planned_weights is not None:
-            return self._planned_weights
         response = self._call(
             f"listener {self.resources.listener_arn}",
             self._elb.describe_listeners,
@@ -309,13 +299,6 @@ class AwsClient:
             Name=self.resources.live_color_parameter,
         )
         return response.get("Parameter", {}).get("Value")
-
-    def _overlay_health(self, color: Color, health: Health) -> Health:
-        """Under dry-run, report what the printed scaling call would have produced."""
-        planned = self._planned_desired.get(color)
-        if planned is None:
-            return health
-        return Health(desired=planned, running=planned, healthy=planned)
 
 
 def merge_pages(seen: list[dict[str, Any]], page: Sequence[Any]) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 It only executes: request bodies come from `bluegreen.aws.requests`, responses are read by
 `bluegreen.aws.responses`, every call goes through `AwsCaller` (retries, clear errors, a call
-counter, dry-run). What each method asks of AWS:
+counter). What each method asks of AWS:
 
 - `snapshot()`: DescribeListeners (weights from the ForwardConfig), DescribeServices (both
   colours in one call), DescribeTargetHealth per colour, DescribeTaskDefinition per revision
@@ -103,13 +103,10 @@ class AwsProvider(AwsClient):
         for color in COLORS:
             service = services[self.resources.services[color]]
             targets = self._target_counts(color)
-            health = self._overlay_health(
-                color,
-                Health(
-                    desired=int(service.get("desiredCount", 0)),
-                    running=int(service.get("runningCount", 0)),
-                    healthy=targets.healthy,
-                ),
+            health = Health(
+                desired=int(service.get("desiredCount", 0)),
+                running=int(service.get("runningCount", 0)),
+                healthy=targets.healthy,
             )
             release = None
             if health.desired > 0 or health.running > 0:
@@ -161,9 +158,6 @@ class AwsProvider(AwsClient):
                 f"{f.get('arn', '')} {f.get('reason', '')}".strip() for f in failures
             )
             raise DeployError(f"the migration task could not start: {reasons or 'no task'}")
-        if self.dry_run is not None:
-            self.dry_run.note("would wait for the migration task to stop with exit code 0")
-            return
         self._wait_for_one_off(str(tasks[0]["taskArn"]), container, release, heartbeat)
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
@@ -182,8 +176,6 @@ class AwsProvider(AwsClient):
         )
         # The deployment this call started, to tell it from one ECS puts in its place.
         self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
-        if self.dry_run is not None:
-            self._planned_desired[color] = tasks
 
     def health(self, color: Color) -> Health:
         """Desired/running from ECS, healthy from the target group, fatal rollout problems."""
@@ -202,19 +194,16 @@ class AwsProvider(AwsClient):
             stopped = self._stopped_tasks(name)
         problems = service_problems(service, stopped)
         settled = True
-        if color in self._rollouts and self.dry_run is None:
+        if color in self._rollouts:
             rollout = rollout_of(service, *self._rollouts[color])
             problems = (*problems, rollout.problem) if rollout.problem else problems
             settled = rollout.settled
-        return self._overlay_health(
-            color,
-            Health(
-                desired=desired,
-                running=running,
-                healthy=targets.healthy,
-                problems=problems,
-                settled=settled,
-            ),
+        return Health(
+            desired=desired,
+            running=running,
+            healthy=targets.healthy,
+            problems=problems,
+            settled=settled,
         )
 
     def set_weights(self, weights: Weights) -> None:
@@ -226,8 +215,6 @@ class AwsProvider(AwsClient):
                 self.resources.listener_arn, weights, self.resources.target_groups
             ),
         )
-        if self.dry_run is not None:
-            self._planned_weights = weights
 
     def in_flight(self, color: Color) -> int:
         """Targets of `color` still draining (see the module docstring for why not requests)."""
@@ -345,8 +332,6 @@ class AwsProvider(AwsClient):
                 desired_count=0,
             ),
         )
-        if self.dry_run is not None:
-            self._planned_desired[color] = 0
 
     def record_live(self, color: Color) -> None:
         """Write the live colour to the SSM parameter Terraform reads."""

@@ -1,4 +1,4 @@
-"""Every AWS call goes through `AwsCaller`: counted, retried, gated by dry-run, errors made clear.
+"""Every AWS call goes through `AwsCaller`: counted, retried, errors made clear.
 
 - Throttling and transient errors (5xx, connection resets, timeouts) are retried with
   exponential backoff and full jitter (stamina), within a deadline. botocore's own retries are
@@ -6,7 +6,6 @@
 - Access denied becomes one PlatformError naming the IAM action and the resource, e.g.
   "ecs:UpdateService denied on service app-green: grant it to the deploy role (see
   docs/iam.md)"; a missing resource becomes a ConfigError naming it and the setting to check.
-- Under dry-run, mutating calls are printed instead of sent (see `dryrun`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
 import stamina
 from botocore.config import Config
@@ -27,7 +26,6 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from bluegreen.aws.dryrun import MUTATING_ACTIONS, DryRunLog, simulated_response
 from bluegreen.errors import BluegreenError, ConfigError, PlatformError
 
 P = ParamSpec("P")
@@ -182,16 +180,15 @@ def translate_error(  # noqa: PLR0911  # one early return per kind of failure re
 
 
 class AwsCaller:
-    """Sends (or, under dry-run, prints) AWS calls; counts every attempt by IAM action."""
+    """Sends AWS calls; counts every attempt by IAM action."""
 
-    def __init__(self, policy: RetryPolicy | None = None, dry_run: DryRunLog | None = None) -> None:
+    def __init__(self, policy: RetryPolicy | None = None) -> None:
         self.policy = policy or RetryPolicy()
-        self.dry_run = dry_run
         self._attempts: Counter[str] = Counter()
 
     @property
     def calls(self) -> Mapping[str, int]:
-        """Requests sent so far, by IAM action (retries included; dry-run prints excluded)."""
+        """Requests sent so far, by IAM action (retries included)."""
         return dict(self._attempts)
 
     @property
@@ -205,9 +202,6 @@ class AwsCaller:
         """`method(*args, **kwargs)` with retries; `resource` names what it acts on, for errors."""
         client = getattr(method, "__self__", None)
         action = iam_action(client, getattr(method, "__name__", ""))
-        if self.dry_run is not None and action in MUTATING_ACTIONS:
-            self.dry_run.record(action, kwargs)
-            return cast(R, simulated_response(action, kwargs))
         policy = self.policy
         try:
             for attempt in stamina.retry_context(

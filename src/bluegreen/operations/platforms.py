@@ -16,14 +16,12 @@ from bluegreen.records import DeploymentRecord
 from bluegreen.request import DeployRequest, RollbackRequest
 
 
-def provider_for(settings: Settings, *, dry_run: bool = False) -> Provider:
+def provider_for(settings: Settings) -> Provider:
     """The provider of `settings.target` (boto3 and the local platform load only when used)."""
     if settings.target == "aws":
         from bluegreen.aws.provider import AwsProvider  # noqa: PLC0415 - boto3 only for aws
 
-        return AwsProvider(settings, dry_run=dry_run)
-    if dry_run:
-        raise ConfigError("--dry-run is for --target aws; the local platform is a rehearsal")
+        return AwsProvider(settings)
     from bluegreen.local.provider import LocalProvider  # noqa: PLC0415 - lazy like aws
 
     return LocalProvider(settings)
