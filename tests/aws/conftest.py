@@ -143,10 +143,11 @@ def moto_server() -> Iterator[MotoServer]:
 
 
 @pytest.fixture
-def server_stack(
-    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, Any]]:
-    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it, agent running."""
+def server_outputs(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it; no agent yet.
+
+    Every boto3 client made in the test process from here on talks to the server over HTTP.
+    """
     reset_url = f"{moto_server.endpoint_url}/moto-api/reset"
     reset = urllib.request.Request(reset_url, method="POST")  # noqa: S310  # our own local server
     urllib.request.urlopen(reset, timeout=5).close()  # noqa: S310  # our own local server
@@ -154,7 +155,16 @@ def server_stack(
         if key.startswith("AWS_"):
             monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    outputs = seed_stack(make_session(), moto_server.endpoint_url)
+    return seed_stack(make_session(), moto_server.endpoint_url)
+
+
+@pytest.fixture
+def server_stack(
+    server_outputs: dict[str, Any], moto_server: MotoServer
+) -> Iterator[dict[str, Any]]:
+    """`server_outputs` with the ECS agent double reconciling in a background thread (for a
+    controller in another process, on real time)."""
+    outputs = server_outputs
     agent = EcsAgentDouble(outputs, moto_server.endpoint_url)
     with AgentThread(agent) as thread:
         yield outputs
