@@ -126,7 +126,7 @@ def moto_server() -> Iterator[MotoServer]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 90  # its imports alone take 20 s and more on a loaded machine
     try:
         while True:
             try:
