@@ -142,9 +142,8 @@ def moto_server() -> Iterator[MotoServer]:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def server_outputs(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it; no agent yet.
+def seed_server(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Reset `moto_server`, point AWS_ENDPOINT_URL at it, seed a fresh stack; its outputs.
 
     Every boto3 client made in the test process from here on talks to the server over HTTP.
     """
@@ -160,11 +159,11 @@ def server_outputs(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture
 def server_stack(
-    server_outputs: dict[str, Any], moto_server: MotoServer
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, Any]]:
-    """`server_outputs` with the ECS agent double reconciling in a background thread (for a
-    controller in another process, on real time)."""
-    outputs = server_outputs
+    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it, agent running
+    in a background thread (for a controller in another process, on real time)."""
+    outputs = seed_server(moto_server, monkeypatch)
     agent = EcsAgentDouble(outputs, moto_server.endpoint_url)
     with AgentThread(agent) as thread:
         yield outputs

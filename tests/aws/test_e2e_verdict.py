@@ -42,6 +42,7 @@ from tests.support.aws_stack import NO_WAIT_RETRIES, MotoServer, make_session
 from tests.support.clock import FakeClock
 from tests.support.cloudwatch_double import AlbMetricsDouble
 
+from .conftest import seed_server
 from .e2e_support import app_endpoint, world
 
 NEW = Release(
@@ -59,6 +60,13 @@ def app_url() -> Iterator[str]:
     """The stand-in app endpoint the live colour's readiness check reaches."""
     with app_endpoint() as url:
         yield url
+
+
+@pytest.fixture
+def server_outputs(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A fresh stack on moto_server, AWS_ENDPOINT_URL pointing at it; no agent thread (the
+    agent double runs on the provider's session, see `provider`)."""
+    return seed_server(moto_server, monkeypatch)
 
 
 @pytest.fixture
