@@ -43,6 +43,9 @@ class DeploySettings(_Frozen):
     lock_lease: float = Field(300.0, ge=10, le=3600)
     # The path the probe requests (`--probe`); any path of the service that answers 2xx.
     probe_path: str = Field("/", pattern=r"^/")
+    # The expand/contract guard for a migration tool other than Alembic: a command printing
+    # the pending revisions' kinds (`migration_check`); unset, the guard reads Alembic files.
+    migrate_check_command: str | None = Field(None, min_length=1)
 
     def interval_for(self, target: str) -> float:
         """Seconds a partial step holds at least on `target` (AWS unless set: `AWS_INTERVAL`,
