@@ -170,6 +170,10 @@ class TerraformOutputs(_Frozen):
     deploy_table_name: str | None = _output("the DynamoDB table: lock, journal, history")
     live_color_parameter: str | None = _output("the SSM parameter with the live colour")
     container_name: str | None = _output("the app container's name", required=False)
+    # A task-definition template's usual values (docs/task-definition-template.md).
+    execution_role_arn: str | None = _output("the tasks' execution role", required=False)
+    task_role_arn: str | None = _output("the tasks' own role", required=False)
+    log_group_name: str | None = _output("the tasks' log group", required=False)
 
 
 def contract_keys(*, required: bool) -> tuple[str, ...]:
