@@ -80,6 +80,17 @@ def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock:
     ]
 
 
+def test_a_stop_that_leaves_tasks_exiting_is_journaled_as_stopping_not_stopped(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    platform.exiting_on_stop = 2
+    record = run(platform, clock)
+    entries = platform.state.events(record.id)
+    assert [e.step for e in entries][-4:] == ["drain", "stop", "stopping", "end"]
+    stopping = next(e for e in entries if e.step == "stopping")
+    assert stopping.data == {"color": "blue", "exiting": 2}
+
+
 def test_release_that_never_turns_healthy_is_aborted_with_old_colour_untouched(
     platform: MemoryProvider, clock: FakeClock
 ) -> None:

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     DRAIN = "drain"
     DRAIN_TIMEOUT = "drain-timeout"
     STOP = "stop"
+    STOPPING = "stopping"
     STOPPED = "stopped"
     FAILED = "failed"
     UNDO_FAILED = "undo-failed"

@@ -258,7 +258,7 @@ class TaskRunner:
         for status in exited:
             task = status.task
             _CHILDREN.pop(task.pid, None)
-            _signal_group(task.pid, signal.SIGKILL)  # workers a killed master left behind
+            signal_group(task.pid, signal.SIGKILL)  # workers a killed master left behind
             tasks[task.index] = self._spawn(
                 color, task.index, task.port, current.release, env_for[task.port]
             )
@@ -309,6 +309,18 @@ class TaskRunner:
         current = self.load(color)
         return [] if current is None else [_status(t) for t in current.tasks]
 
+    def terminate(self, color: Color) -> list[TaskRecord]:
+        """SIGTERM `color`'s tasks and forget them at once, without waiting for them to exit;
+        the ones still running (the caller keeps them: `local.exiting`)."""
+        current = self.load(color)
+        if current is None:
+            return []
+        live = [t for t in current.tasks if _status(t).running]
+        for task in live:
+            signal_group(task.pid, signal.SIGTERM)
+        self._save(color, None)
+        return live
+
     def stop(self, color: Color, timeout: float | None = None) -> None:
         """SIGTERM `color`'s tasks, wait up to `timeout`, SIGKILL what remains; forget them."""
         current = self.load(color)
@@ -317,20 +329,30 @@ class TaskRunner:
         deadline = time.monotonic() + (self.graceful_timeout if timeout is None else timeout)
         live = [t for t in current.tasks if _status(t).running]
         for task in live:
-            _signal_group(task.pid, signal.SIGTERM)
+            signal_group(task.pid, signal.SIGTERM)
         delay = 0.02
         while live and time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
             live = [t for t in live if _status(t).running]
         for task in current.tasks:  # also workers left behind by a master that exited
-            _signal_group(task.pid, signal.SIGKILL)
+            signal_group(task.pid, signal.SIGKILL)
         for task in current.tasks:
-            child = _CHILDREN.pop(task.pid, None)
-            if child is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(timeout=5)
+            forget_child(task.pid)
         self._save(color, None)
+
+
+def is_running(task: TaskRecord) -> bool:
+    """Whether the task's process still runs (a child of this process is reaped once exited)."""
+    return _status(task).running
+
+
+def forget_child(pid: int) -> None:
+    """Reap `pid` if this process started it (after it exited or was killed)."""
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
 
 
 def _status(task: TaskRecord) -> TaskStatus:
@@ -343,6 +365,7 @@ def _status(task: TaskRecord) -> TaskStatus:
     return TaskStatus(task, running=running)
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def signal_group(pgid: int, sig: signal.Signals) -> None:
+    """Send `sig` to the process group `pgid` (nothing when it is gone)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
