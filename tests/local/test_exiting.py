@@ -89,3 +89,12 @@ def test_finish_waits_for_one_colour_and_kills_what_outlives_the_timeout(
     exiting.finish(timeout=0.2)
     assert not pid_alive(blue[0].pid)
     assert exiting.recorded() == []
+
+
+def test_terminate_forgets_a_task_that_already_exited_without_recording_it_as_exiting(
+    runner: TaskRunner,
+) -> None:
+    start(runner, "blue", command("crash"))
+    wait_until(lambda: not runner.status("blue")[0].running, what="the task to crash")
+    assert runner.terminate("blue") == []
+    assert runner.load("blue") is None

@@ -356,9 +356,10 @@ class LocalProvider:
         if not drained:
             self.platform.tasks.stop(color)
             return 0
-        exiting = self.platform.tasks.terminate(color)
-        self.platform.exiting.add(exiting, time.time() + self.platform.tasks.graceful_timeout)
-        return len(exiting)
+        # Recorded first: a controller killed right after the signal leaves them known.
+        running = [s.task for s in self.platform.tasks.status(color) if s.running]
+        self.platform.exiting.add(running, time.time() + self.platform.tasks.graceful_timeout)
+        return len(self.platform.tasks.terminate(color))
 
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""

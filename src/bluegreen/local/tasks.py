@@ -317,16 +317,20 @@ class TaskRunner:
         return [] if current is None else [_status(t) for t in current.tasks]
 
     def terminate(self, color: Color) -> list[TaskRecord]:
-        """SIGTERM `color`'s tasks and forget them at once, without waiting for them to exit;
-        the ones still running (the caller keeps them: `local.exiting`)."""
+        """SIGTERM `color`'s running tasks and forget them at once, without waiting for them to
+        exit (the caller keeps them: `local.exiting`); those it sent SIGTERM to."""
         current = self.load(color)
         if current is None:
             return []
-        live = [t for t in current.tasks if _status(t).running]
-        for task in live:
-            signal_group(task.pid, signal.SIGTERM)
+        statuses = [_status(t) for t in current.tasks]
+        for status in statuses:
+            if status.running:
+                signal_group(status.task.pid, signal.SIGTERM)
+            else:  # workers an exited master left behind
+                signal_group(status.task.pid, signal.SIGKILL)
+                forget_child(status.task.pid)
         self._save(color, None)
-        return live
+        return [s.task for s in statuses if s.running]
 
     def stop(self, color: Color, timeout: float | None = None) -> None:
         """SIGTERM `color`'s tasks, wait up to `timeout`, SIGKILL what remains; forget them."""
