@@ -85,10 +85,8 @@ class ExitingTasks:
             if is_running(entry.task) and entry.deadline > now:
                 kept.append(entry)
                 continue
-            if is_running(entry.task):
+            if _end(entry.task):
                 killed.append(entry.task)
-            signal_group(entry.task.pid, signal.SIGKILL)  # also workers a master left behind
-            forget_child(entry.task.pid)
         self._save(kept)
         return killed
 
@@ -111,6 +109,18 @@ class ExitingTasks:
         entries = self._load()
         mine = [e for e in entries if color is None or e.color == color]
         for entry in mine:
-            signal_group(entry.task.pid, signal.SIGKILL)  # also workers a master left behind
-            forget_child(entry.task.pid)
+            _end(entry.task)
         self._save([e for e in entries if e not in mine])
+
+
+def _end(task: TaskRecord) -> bool:
+    """Kill the task's process group if its process still runs (whether it was killed).
+
+    Only then: the group of a process that exited long ago may since belong to another
+    session that was given the same number. gunicorn's workers leave on their own when their
+    master is gone."""
+    running = is_running(task)
+    if running:
+        signal_group(task.pid, signal.SIGKILL)
+    forget_child(task.pid)
+    return running
