@@ -35,6 +35,7 @@ class Kind(StrEnum):
     DRAIN = "drain"
     DRAIN_TIMEOUT = "drain-timeout"
     STOP = "stop"
+    STOPPING = "stopping"
     STOPPED = "stopped"
     FAILED = "failed"
     UNDO_FAILED = "undo-failed"

@@ -172,6 +172,12 @@ def run() -> Iterator[Run]:
                 what="requests after the rollback",
             )
         history = platform.run("history", "--json")
+        # a drained colour is left to exit in the background: its last log lines come then
+        wait_until(
+            lambda: platform.status().get("exiting") == [],
+            timeout=60,
+            what="the stopped tasks to finish exiting",
+        )
         yield Run(
             up=up,
             deploy=deploy,
