@@ -85,7 +85,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
         | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
-        | {"bluegreen.deployment", "bluegreen.recovery"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.scaling"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -13,6 +13,8 @@ class Kind(StrEnum):
     """Every event a deployment journal can hold (the value is its name on disk)."""
 
     BEGIN = "begin"
+    SCALE_IN_HELD = "scale-in-held"
+    SCALING_RESUMED = "scaling-resumed"
     MIGRATE = "migrate"
     MIGRATE_SKIPPED = "migrate-skipped"
     MIGRATED = "migrated"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bluegreen.evidence.step import StepReading
-from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
+from bluegreen.model import Color, Health, Release, Scaling, Snapshot, TrafficCounters, Weights
 from bluegreen.state import StateStore
 
 
@@ -93,6 +93,16 @@ class Provider(Protocol):
 
     def stop(self, color: Color) -> None:
         """Stop every task of `color` at once (the procedure has drained it first)."""
+        ...
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """Which autoscaling activities of each colour are suspended now, for the colours that
+        autoscale (empty where nothing does: the local platform)."""
+        ...
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """Suspend or resume each colour's autoscaling activities as `states` say (AWS:
+        RegisterScalableTarget with SuspendedState only; capacities untouched)."""
         ...
 
     def record_live(self, color: Color) -> None:

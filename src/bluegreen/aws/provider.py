@@ -38,19 +38,25 @@ from urllib.parse import urlsplit
 from bluegreen.aws.client import AwsClient, merge_pages
 from bluegreen.aws.requests import (
     app_container_name,
+    describe_scalable_targets_request,
     migration_run_task_request,
     modify_listener_request,
     pin_listener_request,
     put_live_color_request,
+    scalable_target_id,
+    suspend_scaling_request,
     target_group_metrics_request,
     update_service_request,
 )
 from bluegreen.aws.responses import (
     deregistration_delay,
+    pending_targets,
     primary_deployment_id,
     release_from_task_definition,
     rollout_of,
+    scaling_states,
     service_problems,
+    target_counts,
     traffic_from_metrics,
 )
 from bluegreen.errors import ConfigError, DeployError
@@ -62,6 +68,7 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
+    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -178,10 +185,12 @@ class AwsProvider(AwsClient):
         self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
 
     def health(self, color: Color) -> Health:
-        """Desired/running from ECS, healthy from the target group, fatal rollout problems."""
+        """Desired/running from ECS, healthy from the target group, fatal rollout problems, and
+        the tasks not judged yet (`responses.pending_targets`)."""
         name = self.resources.services[color]
         service = self._services(only=color)[name]
-        targets = self._target_counts(color)
+        descriptions = self._target_health(color)
+        targets = target_counts(descriptions)
         desired = int(service.get("desiredCount", 0))
         running = int(service.get("runningCount", 0))
         rollout_failed = any(
@@ -198,12 +207,22 @@ class AwsProvider(AwsClient):
             rollout = rollout_of(service, *self._rollouts[color])
             problems = (*problems, rollout.problem) if rollout.problem else problems
             settled = rollout.settled
+        pending = 0
+        if targets.healthy < desired:  # tasks' ages are only looked up when some are not healthy
+            pending = pending_targets(
+                descriptions,
+                self._service_tasks(name, "RUNNING"),
+                desired=desired,
+                grace=float(service.get("healthCheckGracePeriodSeconds") or 0),
+                now=self._clock.time(),
+            )
         return Health(
             desired=desired,
             running=running,
             healthy=targets.healthy,
             problems=problems,
             settled=settled,
+            pending=pending,
         )
 
     def set_weights(self, weights: Weights) -> None:
@@ -332,6 +351,31 @@ class AwsProvider(AwsClient):
                 desired_count=0,
             ),
         )
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """Each colour's scalable target's SuspendedState (DescribeScalableTargets, one call);
+        a colour without a scalable target does not autoscale and is left out."""
+        services = [self.resources.services[c] for c in COLORS]
+        response = self._call(
+            f"scalable targets of services {', '.join(services)}",
+            self._autoscaling.describe_scalable_targets,
+            **describe_scalable_targets_request(self.resources.cluster, services),
+        )
+        ids = {
+            c: scalable_target_id(self.resources.cluster, self.resources.services[c])
+            for c in COLORS
+        }
+        return scaling_states(list(response.get("ScalableTargets") or []), ids)
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """RegisterScalableTarget with SuspendedState only, per colour (capacities untouched)."""
+        for state in states:
+            service = self.resources.services[state.color]
+            self._call(
+                f"scalable target of service {service}",
+                self._autoscaling.register_scalable_target,
+                **suspend_scaling_request(self.resources.cluster, service, state),
+            )
 
     def record_live(self, color: Color) -> None:
         """Write the live colour to the SSM parameter Terraform reads."""

@@ -29,6 +29,7 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
+    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -339,6 +340,14 @@ class LocalProvider:
         if self.platform.api.reachable():
             self.platform.api.set_state([t.name for t in current.tasks], "maint")
         self.platform.tasks.stop(color)
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """Nothing autoscales locally."""
+        return ()
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """Nothing to suspend locally (`scaling()` names no colour)."""
+        del states
 
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""
