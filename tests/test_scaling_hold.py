@@ -9,7 +9,7 @@ from bluegreen import event_codec, events
 from bluegreen.deployment import Deployment
 from bluegreen.errors import HealthCheckError
 from bluegreen.journal import Journal, read
-from bluegreen.model import Release, Scaling
+from bluegreen.model import Color, Release, Scaling
 from bluegreen.progress import SilentProgress
 from bluegreen.records import DeploymentRecord, Outcome
 from bluegreen.recovery import recover
@@ -19,7 +19,7 @@ from tests.support.clock import FakeClock
 from tests.support.memory import MemoryProvider
 
 # Before the deployment: blue's scheduled scaling suspended by its operator, green all on.
-BEFORE = {
+BEFORE: dict[Color, Scaling] = {
     "blue": Scaling("blue", scheduled=True),
     "green": Scaling("green"),
 }

@@ -1,7 +1,7 @@
 """Autoscaling around a deployment on moto (issue 13 item 6): scale-in of both colours is held
 with RegisterScalableTarget (SuspendedState only) before the new colour starts and put back
 after; a scale-out during a canary is not a failure while its new targets are still in their
-initial checks, so a good release is promoted."""
+initial checks (tests/aws/test_scale_out_canary.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
 from bluegreen.aws.requests import describe_scalable_targets_request, suspend_scaling_request
 from bluegreen.aws.responses import pending_targets, scaling_states
-from bluegreen.config import AWS_INTERVAL, AnalysisSettings
-from bluegreen.errors import AnalysisError, HealthCheckError
-from bluegreen.model import Health, Release, Scaling
-from bluegreen.plan import Strategy
+from bluegreen.errors import HealthCheckError
+from bluegreen.model import Color, Health, Release, Scaling
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
 from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
@@ -25,7 +23,6 @@ from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
 
 from .e2e_support import world
-from .test_e2e_verdict import _play_traffic, app_url, clock, settings  # noqa: F401  # fixtures
 
 NEW = Release(version="2.0.0", image="registry.example/app:2.0.0")
 DIMENSION = "ecs:service:DesiredCount"
@@ -91,7 +88,7 @@ def test_scaling_states_reads_each_colour_and_leaves_out_one_without_a_target() 
             "SuspendedState": {"DynamicScalingOutSuspended": True},
         }
     ]
-    ids = {"blue": "service/app/app-blue", "green": "service/app/app-green"}
+    ids: dict[Color, str] = {"blue": "service/app/app-blue", "green": "service/app/app-green"}
     assert scaling_states(targets, ids) == (Scaling("blue", dynamic_out=True),)
 
 
@@ -101,7 +98,9 @@ def _target(ip: str, state: str) -> dict[str, Any]:
 
 def _task(ip: str, started: float | None) -> dict[str, Any]:
     details = [{"name": "privateIPv4Address", "value": ip}]
-    task: dict[str, Any] = {"attachments": [{"type": "ElasticNetworkInterface", "details": details}]}
+    task: dict[str, Any] = {
+        "attachments": [{"type": "ElasticNetworkInterface", "details": details}]
+    }
     if started is not None:
         task["startedAt"] = started
     return task
@@ -153,7 +152,6 @@ def targets(stack: dict[str, Any]) -> Any:
 
 def test_a_deploy_holds_scale_in_before_green_starts_and_puts_it_back_after(
     make_provider: Callable[..., AwsProvider],
-    agent: EcsAgentDouble,
     recorder: RequestRecorder,
     targets: Any,
     stack: dict[str, Any],
@@ -165,10 +163,15 @@ def test_a_deploy_holds_scale_in_before_green_starts_and_puts_it_back_after(
     operations.deploy(make_provider(), request, SilentProgress(), clock=clock)
 
     names = recorder.names()
-    registers = [i for i, n in enumerate(names) if n == "application-autoscaling:RegisterScalableTarget"]
+    registers = [
+        i for i, n in enumerate(names) if n == "application-autoscaling:RegisterScalableTarget"
+    ]
     assert len(registers) == 4
     assert registers[1] < names.index("ecs:UpdateService")  # held before green starts
-    held = [p["SuspendedState"] for p in recorder.named("application-autoscaling:RegisterScalableTarget")]
+    held = [
+        p["SuspendedState"]
+        for p in recorder.named("application-autoscaling:RegisterScalableTarget")
+    ]
     assert held[:2] == [
         {"DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": False,
          "ScheduledScalingSuspended": True},
@@ -176,10 +179,13 @@ def test_a_deploy_holds_scale_in_before_green_starts_and_puts_it_back_after(
          "ScheduledScalingSuspended": False},
     ]  # fmt: skip
     assert all(
-        "MinCapacity" not in p for p in recorder.named("application-autoscaling:RegisterScalableTarget")
+        "MinCapacity" not in p
+        for p in recorder.named("application-autoscaling:RegisterScalableTarget")
     )
-    assert seen_during and all(
-        s["blue"][0].get("DynamicScalingInSuspended") and s["green"][0].get("DynamicScalingInSuspended")
+    assert seen_during
+    assert all(
+        s["blue"][0].get("DynamicScalingInSuspended")
+        and s["green"][0].get("DynamicScalingInSuspended")
         for s in seen_during
     )
     # After: as before the deployment, capacities untouched.
@@ -204,76 +210,3 @@ def test_a_failed_deploy_puts_the_scaling_back_too(
         "blue": ({"ScheduledScalingSuspended": True}, 0, 10),
         "green": ({}, 0, 10),
     }
-
-
-# -- a scale-out during a canary --------------------------------------------------------------
-
-
-def _canary(provider: AwsProvider, clock: FakeClock) -> dict[str, Any]:
-    request = DeployRequest(
-        release=NEW,
-        tasks=2,
-        strategy=Strategy(name="canary", canary_percent=10, interval=AWS_INTERVAL),
-        health_timeout=5.0,
-        drain_timeout=5.0,
-        migrate=False,
-        analysis=AnalysisSettings(),  # the AWS defaults
-    )
-    record = operations.deploy(provider, request, SilentProgress(), clock=clock)
-    return record.to_dict()
-
-
-def _scale_out_green_at_the_canary(
-    stack: dict[str, Any], agent: EcsAgentDouble, clock: FakeClock, warm_for: float
-) -> list[float]:
-    """Once green takes its 10%, autoscaling raises it from 2 to 4 tasks."""
-    elb = make_session().client("elbv2")
-    done: list[float] = []
-
-    def hook(now: float) -> None:
-        if done:
-            return
-        groups = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0][
-            "DefaultActions"
-        ][0]["ForwardConfig"]["TargetGroups"]
-        if [g["Weight"] for g in groups] == [90, 10]:
-            agent.scale_out_warming("green", 4, clock, warm_for)
-            done.append(now)
-
-    clock.on_sleep.append(hook)
-    return done
-
-
-def test_a_scale_out_during_the_canary_does_not_roll_back_a_good_release(
-    make_provider: Callable[..., AwsProvider],
-    agent: EcsAgentDouble,
-    stack: dict[str, Any],
-    clock: FakeClock,
-) -> None:
-    scaled = _scale_out_green_at_the_canary(stack, agent, clock, warm_for=60.0)
-    _play_traffic(stack, clock, green_errors=0.0)
-    outcome = _canary(make_provider(), clock)
-    assert scaled, "the scale-out never happened during the canary"
-    assert outcome["outcome"] == "succeeded", outcome
-    assert world(stack)["live"] == "green"
-    assert world(stack)["services"]["app-green"][0] == 4
-
-
-def test_targets_that_stay_unhealthy_past_their_grace_still_roll_back(
-    make_provider: Callable[..., AwsProvider],
-    agent: EcsAgentDouble,
-    stack: dict[str, Any],
-    clock: FakeClock,
-) -> None:
-    # moto runs no tasks, so a target that leaves its initial checks unhealthy is judged.
-    scaled = _scale_out_green_at_the_canary(stack, agent, clock, warm_for=30.0)
-
-    def fail_new_targets(_now: float) -> None:
-        if scaled and clock.time() > scaled[0] + 30.0:
-            agent.mark_unhealthy("green")
-
-    clock.on_sleep.append(fail_new_targets)
-    _play_traffic(stack, clock, green_errors=0.0)
-    with pytest.raises(AnalysisError, match="unhealthy|target"):
-        _canary(make_provider(), clock)
-    assert world(stack)["live"] == "blue"

@@ -124,10 +124,16 @@ class FaultInjector:
 class EcsAgentDouble:
     """Plays the ECS agent and the ALB health checker on top of moto (see the module docstring)."""
 
-    def __init__(self, outputs: dict[str, Any], endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        outputs: dict[str, Any],
+        endpoint_url: str | None = None,
+        session: boto3.Session | None = None,
+    ) -> None:
         self.outputs = outputs
         self.in_server = endpoint_url is not None
-        clients = clients_of(make_session(), endpoint_url)  # its own session: not recorded
+        # Its own session, not recorded (an admin's where moto_server enforces IAM).
+        clients = clients_of(session or make_session(), endpoint_url)
         self._ecs = clients["ecs"]
         self._elb = clients["elbv2"]
         self.unhealthy_colors: set[Color] = set()
@@ -176,7 +182,7 @@ class EcsAgentDouble:
         self.autoscale(color, desired)
         until = clock.time() + warm_for
         self._warming_clock = clock
-        self.warming.update({target: until for target in self._target_ids(color) - before})
+        self.warming.update(dict.fromkeys(self._target_ids(color) - before, until))
 
     def _target_ids(self, color: Color) -> set[str]:
         described = self._elb.describe_target_health(
