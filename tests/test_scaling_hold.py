@@ -3,11 +3,13 @@ in-memory platform (the AWS calls themselves: tests/aws/test_scaling_aws.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
-from bluegreen import event_codec, events
+from bluegreen import event_codec, events, operations
 from bluegreen.deployment import Deployment
-from bluegreen.errors import HealthCheckError
+from bluegreen.errors import HealthCheckError, PlatformError
 from bluegreen.journal import Journal, read
 from bluegreen.model import Color, Release, Scaling
 from bluegreen.progress import SilentProgress
@@ -104,23 +106,51 @@ def test_recovery_of_a_dead_controller_puts_back_what_its_journal_held(
     assert record.notes == ()
 
 
-def test_a_resume_that_failed_is_put_back_by_the_next_deployment_not_held_for_good(
-    platform: MemoryProvider, clock: FakeClock
+class ResumeFails(MemoryProvider):
+    """The resume (a write that is not a hold) is refused, as a lapsed permission would be."""
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        if not all(s.dynamic_in for s in states):
+            raise PlatformError("application-autoscaling:RegisterScalableTarget denied")
+        super().set_scaling(states)
+
+
+def test_a_resume_that_failed_is_noted_shown_and_put_back_by_the_next_deployment(
+    clock: FakeClock,
 ) -> None:
-    first = deploy(platform, clock, Release("2.0.0"))
-    # As if the resume had failed: the states stayed held and the journal says so.
-    platform.set_scaling(HELD)
-    events_of_first = platform.state.journal[first.id]
-    platform.state.journal[first.id] = [e for e in events_of_first if e.step != "scaling-resumed"]
+    failing = ResumeFails(clock=clock, scaling_states=dict(BEFORE))
+    failing.seed("blue", "1.0.0")
+    first = deploy(failing, clock, Release("2.0.0"))
 
-    deploy(platform, clock, Release("3.0.0"))
+    assert first.outcome is Outcome.SUCCEEDED  # green is live: not a reason to roll back
+    assert any("scale-in is still suspended" in n for n in first.notes)
+    assert failing.scaling_states == dict(zip(("blue", "green"), HELD, strict=True))
+    shown = operations.status(failing)["scale_in_held"]
+    assert (shown["colors"], shown["by"]) == (["blue", "green"], first.id)
 
-    # The second deployment recorded the states before the first one's hold, and put them back.
-    second = platform.state.records[-1]
+    # The next deployment, allowed again, records what was there before the first one's hold
+    # (never the suspension it finds) and puts that back.
+    platform = MemoryProvider(
+        clock=clock, state=failing.state, colors=failing.colors, weights=failing.weights,
+        scaling_states=dict(failing.scaling_states),
+    )  # fmt: skip
+    second = deploy(platform, clock, Release("3.0.0"))
     held = read(platform.state, second.id).first(events.ScaleInHeld)
     assert held is not None
     assert held.previous == (BEFORE["blue"], BEFORE["green"])
     assert platform.scaling_states == BEFORE
+    assert "scale_in_held" not in operations.status(platform)
+
+
+def test_status_shows_the_hold_of_the_deployment_in_progress(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    lock = LockInfo("d-run", "ci", "deploy", clock.time(), clock.time() + 300)
+    platform.state.acquire_lock(lock)
+    log = Journal(platform.state, "d-run", clock)
+    log.record(events.Begin(old="blue", new="green"))
+    log.record(events.ScaleInHeld(previous=(BEFORE["blue"], BEFORE["green"])))
+    assert operations.status(platform)["deployment"]["scale_in_held"] == ["blue", "green"]
 
 
 def test_the_held_states_survive_the_journal_codec() -> None:
