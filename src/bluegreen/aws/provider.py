@@ -19,6 +19,11 @@ counter). What each method asks of AWS:
   target groups and the ALB's own 5xx; the watch counts only minutes old enough to be complete
   (`analysis.publish_delay`, docs/verdict.md). `traffic()` is kept for the p99 bound only
   (`analysis.max_p99_ms`): the latest minute's TargetResponseTime p99.
+- `health()`: besides the counts, the desired tasks not judged yet (`Health.pending`): not
+  registered, in the ALB's initial checks, or not healthy within the service's
+  healthCheckGracePeriodSeconds (task ages from ListTasks/DescribeTasks, only looked up while
+  some desired task is not healthy), so the watch fails a scale-out's new tasks only once judged.
+- `scaling()`/`set_scaling()` (`aws.scaling`): the scalable targets' SuspendedState.
 - `route_test_listener(color)`: the public URL when `color` takes all production traffic;
   otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
   reached on the app URL's host at the test listener's port. Without a test listener there is
@@ -35,16 +40,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bluegreen.aws.client import AwsClient, merge_pages
+from bluegreen.aws.client import merge_pages
 from bluegreen.aws.requests import (
     app_container_name,
-    describe_scalable_targets_request,
     migration_run_task_request,
     modify_listener_request,
     pin_listener_request,
     put_live_color_request,
-    scalable_target_id,
-    suspend_scaling_request,
     target_group_metrics_request,
     update_service_request,
 )
@@ -54,11 +56,11 @@ from bluegreen.aws.responses import (
     primary_deployment_id,
     release_from_task_definition,
     rollout_of,
-    scaling_states,
     service_problems,
     target_counts,
     traffic_from_metrics,
 )
+from bluegreen.aws.scaling import ScalingClient
 from bluegreen.errors import ConfigError, DeployError
 from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
 from bluegreen.evidence.step import MinuteBatch
@@ -68,7 +70,6 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
-    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -79,7 +80,7 @@ if TYPE_CHECKING:
     pass
 
 
-class AwsProvider(AwsClient):
+class AwsProvider(ScalingClient):
     """Two ECS services (blue, green) behind one ALB listener with weighted forwarding."""
 
     @property
@@ -351,31 +352,6 @@ class AwsProvider(AwsClient):
                 desired_count=0,
             ),
         )
-
-    def scaling(self) -> tuple[Scaling, ...]:
-        """Each colour's scalable target's SuspendedState (DescribeScalableTargets, one call);
-        a colour without a scalable target does not autoscale and is left out."""
-        services = [self.resources.services[c] for c in COLORS]
-        response = self._call(
-            f"scalable targets of services {', '.join(services)}",
-            self._autoscaling.describe_scalable_targets,
-            **describe_scalable_targets_request(self.resources.cluster, services),
-        )
-        ids = {
-            c: scalable_target_id(self.resources.cluster, self.resources.services[c])
-            for c in COLORS
-        }
-        return scaling_states(list(response.get("ScalableTargets") or []), ids)
-
-    def set_scaling(self, states: Sequence[Scaling]) -> None:
-        """RegisterScalableTarget with SuspendedState only, per colour (capacities untouched)."""
-        for state in states:
-            service = self.resources.services[state.color]
-            self._call(
-                f"scalable target of service {service}",
-                self._autoscaling.register_scalable_target,
-                **suspend_scaling_request(self.resources.cluster, service, state),
-            )
 
     def record_live(self, color: Color) -> None:
         """Write the live colour to the SSM parameter Terraform reads."""
