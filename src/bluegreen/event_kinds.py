@@ -15,6 +15,7 @@ class Kind(StrEnum):
     BEGIN = "begin"
     SCALE_IN_HELD = "scale-in-held"
     SCALING_RESUMED = "scaling-resumed"
+    GUARD_SKIPPED = "guard-skipped"
     MIGRATE = "migrate"
     MIGRATE_SKIPPED = "migrate-skipped"
     MIGRATED = "migrated"

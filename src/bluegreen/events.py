@@ -79,6 +79,14 @@ class ScalingResumed:
 
 
 @dataclass(frozen=True)
+class GuardSkipped:
+    """Nobody could report the release's revisions: the expand/contract guard did not run."""
+
+    kind: ClassVar[Kind] = Kind.GUARD_SKIPPED
+    reason: str
+
+
+@dataclass(frozen=True)
 class Migrate:
     """About to run the release's migration (the revisions it brings, where readable)."""
 
@@ -350,6 +358,7 @@ DeploymentEvent: TypeAlias = (
     Begin
     | ScaleInHeld
     | ScalingResumed
+    | GuardSkipped
     | Migrate
     | MigrateSkipped
     | Migrated

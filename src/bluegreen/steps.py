@@ -21,8 +21,8 @@ from bluegreen.errors import DeployError, HealthCheckError
 from bluegreen.events import Kind
 from bluegreen.journal import Journal
 from bluegreen.lifecycle import Run
-from bluegreen.migration_files import read_chain, versions_dir
-from bluegreen.migrations import EXPAND_CONTRACT_HINT, Revision, contract_problems, new_revisions
+from bluegreen.migration_guard import guard
+from bluegreen.migrations import Revision
 from bluegreen.model import COLORS, Color, Health, Release, Weights
 from bluegreen.plan import drain_wait
 from bluegreen.progress import Progress
@@ -132,7 +132,7 @@ class Migrate:
     def run(self, ctx: Context) -> None:
         """Guard, migrate, check the live colour."""
         release = ctx.request.release
-        pending = self._guard(ctx)
+        pending = guard(ctx)
         if pending == [] and ctx.old is not None:
             # The live release's code already has every revision: its deployment migrated
             # the database, so there is nothing to run (and nothing that could break it).
@@ -142,31 +142,14 @@ class Migrate:
         known = pending or []
         revisions = tuple(f"{r.id}:{r.change}" for r in known)
         ctx.journal.record(events.Migrate(version=release.version, revisions=revisions))
-        shown = ", ".join(f"{r.id} ({r.change})" for r in known) or "revisions not readable here"
+        shown = ", ".join(f"{r.id} ({r.change})" for r in known) or (
+            "revisions not readable here" if pending is None else "no revision reported pending"
+        )
         ctx.progress.info(f"migrating the database for {release.version}: {shown}")
         ctx.provider.migrate(release, ctx.new, heartbeat=ctx.run.renew)
         ctx.journal.record(events.Migrated())
         if ctx.old is not None:
             self._check_live(ctx, ctx.old, known)
-
-    def _guard(self, ctx: Context) -> list[Revision] | None:
-        """The revisions the release brings (None when its files cannot be read here)."""
-        new_dir = versions_dir(ctx.request.release.workdir)
-        if new_dir is None:
-            return None
-        live_dir = versions_dir(ctx.old_release.workdir) if ctx.old_release else None
-        if ctx.old_release is not None and live_dir is None:
-            return None
-        live = read_chain(live_dir) if live_dir else []
-        pending = new_revisions(read_chain(new_dir), live)
-        if ctx.old is not None and ctx.old_release is not None:
-            who = f"{ctx.old} ({ctx.old_release.version})"
-            problems = contract_problems(pending, live, who)
-            if problems:
-                raise DeployError(
-                    "refusing to migrate: " + "; ".join(problems), hint=EXPAND_CONTRACT_HINT
-                )
-        return pending
 
     def _check_live(self, ctx: Context, live: Color, pending: list[Revision]) -> None:
         url = ctx.provider.route_test_listener(live)
