@@ -15,6 +15,7 @@ from bluegreen.plan import describe_weights
 from bluegreen.progress import Progress, SilentProgress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
+from bluegreen.scaling import held, left_held
 from bluegreen.state import LockInfo
 
 
@@ -98,6 +99,13 @@ def status(provider: Provider) -> dict[str, Any]:
     if holder is not None:
         result["deployment"] = _deployment_summary(provider, holder)
     last = provider.state.history(limit=1)
+    left = sorted(left_held(provider.state))
+    if left and holder is None:
+        result["scale_in_held"] = {
+            "colors": left,
+            "by": last[0].id,
+            "hint": "its resume failed: the next deploy or rollback puts it back",
+        }
     if last:
         result["last_deployment"] = {
             "id": last[0].id,
@@ -140,6 +148,9 @@ def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
         "new": begin.new if begin else None,
         "version": begin.new_release.version if begin and begin.new_release else None,
     }
+    holding = held(view)
+    if holding:  # until the deployment ends, or its recovery puts it back
+        summary["scale_in_held"] = [s.color for s in holding]
     pause = view.handed_back_pause
     if pause is not None:
         summary["approval_deadline"] = pause.deadline
