@@ -124,8 +124,11 @@ def test_terraform_fmt_check_flags_a_misaligned_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(MODULES.iterdir()), ids=lambda p: p.name)
-def test_module_has_exactly_the_five_files(path: Path) -> None:
-    assert {p.name for p in path.iterdir() if p.is_file() and p.suffix != ".json"} == MODULE_FILES
+def test_module_has_the_five_files_and_only_terraform_besides(path: Path) -> None:
+    """A long main.tf is split into files named for their purpose (listeners.tf, ...)."""
+    names = {p.name for p in path.iterdir() if p.is_file() and p.suffix != ".json"}
+    assert names >= MODULE_FILES
+    assert {name for name in names - MODULE_FILES if not name.endswith(".tf")} == set()
 
 
 def test_every_module_of_the_issue_exists() -> None:
@@ -147,8 +150,15 @@ def test_every_module_of_the_issue_exists() -> None:
 
 
 def test_module_main_files_are_split_by_banner_comments(modules: dict[str, Module]) -> None:
+    """main.tf and every purpose file beside it (not variables, outputs, versions)."""
     banner = re.compile(r"^#{80}\n# [A-Z].*\n#{80}$", re.MULTILINE)
-    assert [name for name, m in modules.items() if not banner.search(m.texts["main.tf"])] == []
+    declarations = {"variables.tf", "outputs.tf", "versions.tf"}
+    assert [
+        f"{name}/{file}"
+        for name, m in modules.items()
+        for file, text in m.texts.items()
+        if file not in declarations and not banner.search(text)
+    ] == []
 
 
 def test_variables_and_outputs_are_declared_fully_and_all_used(
