@@ -144,6 +144,7 @@ def test_every_module_of_the_issue_exists() -> None:
         "cicd",
         "kms",  # the one customer-managed key with its policy, used by five of the others
         "terraform_role",  # the Terraform role and the permissions boundary of every other role
+        "github_oidc_trust",  # the one trust policy of every GitHub Actions role
         "platform",  # one environment: every module above, wired; its outputs are the contract
     }
     assert {p.name for p in MODULES.iterdir() if p.is_dir()} == expected
@@ -197,7 +198,8 @@ def test_platform_module_calls_match_module_variables_and_outputs(
     modules: dict[str, Module],
 ) -> None:
     platform = modules["platform"]
-    assert set(platform.module_calls) == set(modules) - {"platform", "kms"}
+    # kms and github_oidc_trust are called by the modules that need them, not by the platform
+    assert set(platform.module_calls) == set(modules) - {"platform", "kms", "github_oidc_trust"}
     assert contract_problems(platform, modules) == []
 
 
@@ -208,6 +210,16 @@ def test_modules_calling_the_kms_module_match_its_variables_and_outputs(
     module = modules[name]
     sources = {str(unquote(call["source"])) for call in module.module_calls.values()}
     assert sources == {"../kms"}
+    assert contract_problems(module, modules) == []
+
+
+@pytest.mark.parametrize("name", ["cicd", "terraform_role"])
+def test_modules_calling_the_trust_module_match_its_variables_and_outputs(
+    name: str, modules: dict[str, Module]
+) -> None:
+    module = modules[name]
+    sources = {str(unquote(call["source"])) for call in module.module_calls.values()}
+    assert sources == {"../github_oidc_trust"}
     assert contract_problems(module, modules) == []
 
 
