@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +21,10 @@ from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
 from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
-from .e2e_support import app_endpoint, world
+from .e2e_support import world
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
 IMAGE = "registry.example/app:2.0.0"
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
 
 
 @pytest.fixture

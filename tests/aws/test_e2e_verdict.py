@@ -10,24 +10,24 @@ into the double and publishes what is old enough. The AWS defaults judge the ste
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
-from bluegreen.config import AWS_INTERVAL, AnalysisSettings, AwsSettings, Settings
+from bluegreen.config import AWS_INTERVAL, AnalysisSettings, Settings
 from bluegreen.errors import AnalysisError
 from bluegreen.model import Release
 from bluegreen.plan import Strategy
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_stack import make_session
+from tests.support.aws_stack import make_session, stack_settings
 from tests.support.clock import FakeClock
 from tests.support.cloudwatch_double import AlbMetricsDouble
 
-from .e2e_support import app_endpoint, world
+from .e2e_support import world
 
 NEW = Release(
     version="2.0.0",
@@ -38,17 +38,10 @@ NEW = Release(
 RPS = 10.0
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
-
-
 @pytest.fixture
 def settings(stack: dict[str, Any], app_url: str) -> Settings:
     """The stack's outputs as `[aws]` keys, the app URL on the stand-in endpoint."""
-    return Settings(target="aws", aws=AwsSettings.model_validate({**stack, "app_url": app_url}))
+    return stack_settings(stack, app_url=app_url)
 
 
 @pytest.fixture
