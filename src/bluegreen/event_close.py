@@ -56,8 +56,17 @@ class Stop(_OnColor):
 
 
 @dataclass(frozen=True)
+class Stopping(_OnColor):
+    """The tasks of `color` were told to stop and no longer count as the colour's, but
+    `exiting` of them had not exited yet: they finish on their own (nothing in flight)."""
+
+    kind: ClassVar[Kind] = Kind.STOPPING
+    exiting: int = 0
+
+
+@dataclass(frozen=True)
 class Stopped(_OnColor):
-    """The tasks of `color` are stopped."""
+    """The tasks of `color` are stopped: every process exited."""
 
     kind: ClassVar[Kind] = Kind.STOPPED
 

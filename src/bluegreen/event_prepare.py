@@ -31,6 +31,14 @@ class Begin:
 
 
 @dataclass(frozen=True)
+class GuardSkipped:
+    """Nobody could report the release's revisions: the expand/contract guard did not run."""
+
+    kind: ClassVar[Kind] = Kind.GUARD_SKIPPED
+    reason: str
+
+
+@dataclass(frozen=True)
 class Migrate:
     """About to run the release's migration (the revisions it brings, where readable)."""
 

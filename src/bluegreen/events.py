@@ -25,11 +25,13 @@ from bluegreen.event_close import (
     SignalPromote,
     Stop,
     Stopped,
+    Stopping,
     UndoFailed,
 )
 from bluegreen.event_kinds import Kind
 from bluegreen.event_prepare import (
     Begin,
+    GuardSkipped,
     Healthy,
     HookRan,
     LiveChecked,
@@ -62,6 +64,7 @@ __all__ = [
     "DrainTimeout",
     "End",
     "Failed",
+    "GuardSkipped",
     "Healthy",
     "HookRan",
     "Kind",
@@ -83,12 +86,14 @@ __all__ = [
     "Start",
     "Stop",
     "Stopped",
+    "Stopping",
     "UndoFailed",
     "Verdict",
 ]
 
 DeploymentEvent: TypeAlias = (
     Begin
+    | GuardSkipped
     | Migrate
     | MigrateSkipped
     | Migrated
@@ -110,6 +115,7 @@ DeploymentEvent: TypeAlias = (
     | Drain
     | DrainTimeout
     | Stop
+    | Stopping
     | Stopped
     | Failed
     | UndoFailed
