@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,44 +21,16 @@ from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
 from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
-from .e2e_support import app_endpoint, world
+from .e2e_support import world
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
 IMAGE = "registry.example/app:2.0.0"
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
-
-
 @pytest.fixture
-def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> dict[str, Any]:
-    """The seeded stack: deregistration delays of 0 s, one-off tasks that stop at once.
-
-    moto walks a task through RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED one
-    DescribeTasks at a time; the provider polls a migration with a 2 s backoff that doubles,
-    which would sleep 14 s of real time here. `immediate` makes the first DescribeTasks answer
-    STOPPED (exit code 0).
-    """
-    transition = json.dumps(
-        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310  # our own local server
-        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
-        data=transition,
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
-    elb = make_session().client("elbv2")
-    for color in ("blue", "green"):
-        elb.modify_target_group_attributes(
-            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
-        )
-    return server_stack
+def stack(quick_server_stack: dict[str, Any]) -> dict[str, Any]:
+    """The server stack, its tasks stopping and its target groups draining at once."""
+    return quick_server_stack
 
 
 def _write_config(directory: Path, stack: dict[str, Any], app_url: str, analysis: str) -> Path:
