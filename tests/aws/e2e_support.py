@@ -8,6 +8,7 @@ every GET with 200 (the live colour is healthy as far as the app is concerned).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,3 +134,11 @@ def world(stack: dict[str, Any], session: boto3.Session | None = None) -> dict[s
             (item["pk"]["S"], item["sk"]["S"], item.get("record", {}).get("S")) for item in items
         ),
     }
+
+
+def split_history(state: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`world` without the history records, and those records (parsed): a refused operation
+    changes nothing but the record that says why it was refused."""
+    rest = [row for row in state["table"] if row[0] != "HISTORY"]
+    records = [json.loads(row[2]) for row in state["table"] if row[0] == "HISTORY"]
+    return {**state, "table": rest}, records

@@ -23,7 +23,7 @@ from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
 from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
-from .e2e_support import app_endpoint, world
+from .e2e_support import app_endpoint, split_history, world
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
 IMAGE = "registry.example/app:2.0.0"
@@ -164,7 +164,7 @@ def test_deploy_status_history_and_rollback_through_the_cli_against_moto_server(
     assert final["services"][stack["green_service_name"]][0] == 0
 
 
-def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
+def test_a_cli_deploy_while_the_lock_is_held_exits_3_changes_nothing_and_leaves_a_record(
     moto_server: MotoServer, config: Path, stack: dict[str, Any]
 ) -> None:
     store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
@@ -176,7 +176,12 @@ def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
 
     assert done.returncode == 3, done.stderr
     assert "d-other" in done.stderr
-    assert world(stack) == before
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]  # the lock is still d-other's
+    history = _ok(_bluegreen(moto_server, config, "history", "--json"))
+    assert [(r["operation"], r["outcome"]) for r in history] == [("deploy", "refused")]
+    assert "d-other" in history[0]["reason"]
+    assert [r["id"] for r in records] == [history[0]["id"]]
 
 
 def test_a_cli_dry_run_prints_the_plan_records_the_waits_and_changes_nothing(
