@@ -79,19 +79,35 @@ def _only_record(records: Sequence[DeploymentRecord]) -> DeploymentRecord:
     return records[0]
 
 
-def test_a_rollback_with_nothing_to_roll_back_to_leaves_a_refusal_record() -> None:
+def test_bad_input_is_not_recorded_its_contract_is_that_nothing_was_written() -> None:
     platform = MemoryProvider()
     platform.seed("blue", "1.0.0")
-    request = RollbackRequest(tasks=2, reason="the pager went off")
+    request = RollbackRequest(tasks=2, reason="the pager went off", to_version="0.9.0")
 
-    with pytest.raises(ConfigError, match="nothing to roll back to") as raised:
+    with pytest.raises(ConfigError, match="not in the history") as raised:
         rollback(platform, request, SilentProgress())
+
+    assert raised.value.exit_code == 2
+    assert platform.state.records == []
+    assert platform.calls == []
+
+
+def test_a_rollback_that_times_out_waiting_for_a_running_deployment_is_recorded() -> None:
+    clock = FakeClock()
+    platform = MemoryProvider(clock=clock)
+    platform.seed("blue", "1.0.0")
+    _holding(platform, clock)  # alive, and it never answers the abort signal
+    request = RollbackRequest(tasks=2, reason="the pager went off", wait_timeout=0.0)
+
+    with pytest.raises(DeployError, match="did not finish") as raised:
+        rollback(platform, request, SilentProgress(), clock=clock)
 
     record = _only_record(platform.state.records)
     assert (record.operation, record.outcome) == ("rollback", Outcome.REFUSED)
     assert record.reason == raised.value.message
     assert record.request_reason == "the pager went off"
-    assert platform.calls == []
+    assert platform.state.lock is not None
+    assert platform.state.lock.deployment_id == "d-holder"
 
 
 def test_a_rollback_of_split_traffic_with_no_healthy_colour_and_no_history_is_recorded() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
-from bluegreen.errors import BluegreenError, DeployError, LockError
+from bluegreen.errors import BluegreenError, ConfigError, DeployError, LockError
 from bluegreen.journal import Journal
 from bluegreen.model import Weights
 from bluegreen.provider import Provider
@@ -161,12 +161,16 @@ def refusal_recorded(
     request_reason: str | None = None,
 ) -> Iterator[None]:
     """Around a whole operation: an error that no lifecycle recorded (refused before it took
-    the lock: another deployment holds it, nothing to roll back to, no healthy colour and no
-    release to start) still leaves a history record with its reason, then surfaces."""
+    the lock: another deployment holds it, no healthy colour and no release to start, the
+    platform not running) still leaves a history record with its reason, then surfaces.
+
+    Bad input or configuration (ConfigError, exit 2) is not recorded: its contract is that
+    nothing was changed or written, and its message is the whole story.
+    """
     try:
         yield
     except BluegreenError as exc:
-        if exc.record_id is None:
+        if exc.record_id is None and not isinstance(exc, ConfigError):
             record = save_refusal(
                 provider, operation, exc.message, clock=clock, request_reason=request_reason
             )

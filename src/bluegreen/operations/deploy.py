@@ -30,7 +30,7 @@ def deploy(
     judge: bool = True,
 ) -> DeploymentRecord:
     """Recover an interrupted deployment if there is one, then run this one; its record."""
-    # Refused before its lifecycle (a held lock, no test listener): recorded all the same.
+    # Refused before its lifecycle (a live holder's lock): recorded all the same.
     with refusal_recorded(provider, request.operation, clock=clock, request_reason=request.reason):
         if request.smoke:
             # Before anything starts (no lock, no migration, no task): a smoke test that cannot

@@ -75,8 +75,8 @@ def rollback(
     - Otherwise: instantly to the idle colour if it still runs the previous release, else the
       previous release is started again on the idle colour and traffic switches to it.
     """
-    # Refused before a lifecycle (nothing to roll back to, no colour healthy and no release
-    # to start again): recorded all the same.
+    # Refused before a lifecycle (no colour healthy and no release to start again, a running
+    # deployment that does not stop): recorded all the same.
     with refusal_recorded(provider, "rollback", clock=clock, request_reason=request.reason):
         return _rollback(provider, request, progress, deployment_id=deployment_id, clock=clock)
 
