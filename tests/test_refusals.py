@@ -4,6 +4,7 @@ survives"), written without the lock and without touching the holder's journal o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,7 @@ from bluegreen.errors import ConfigError, DeployError, LockError, PlatformError
 from bluegreen.journal import Journal
 from bluegreen.lifecycle import save_refusal
 from bluegreen.model import Release, Weights
-from bluegreen.operations import deploy, rollback
+from bluegreen.operations import deploy, rollback, status
 from bluegreen.progress import SilentProgress
 from bluegreen.records import DeploymentRecord, Outcome
 from bluegreen.request import DeployRequest, RollbackRequest
@@ -186,3 +187,30 @@ def test_a_refusal_whose_record_cannot_be_written_still_surfaces_its_own_error()
         deploy(platform, NEW, SilentProgress(), clock=clock)
 
     assert raised.value.record_id is None
+
+
+def test_status_shows_the_deployment_that_ended_last_not_a_refusal_made_while_it_ran() -> None:
+    clock = FakeClock()
+    platform = MemoryProvider(clock=clock)
+    platform.seed("blue", "1.0.0")
+    holder = LockInfo("20000101T000000-aaaa", "alice", "deploy", clock.now, clock.now + 300)
+    platform.state.acquire_lock(holder)
+    with pytest.raises(LockError):
+        deploy(platform, NEW, SilentProgress(), clock=clock)
+    clock.sleep(30)  # the holder ends after the refusal, though it started before it
+    platform.state.lock = None
+    platform.state.records.insert(  # ordered as the stores order it: by start
+        0,
+        replace(
+            platform.state.records[0],
+            id=holder.deployment_id,
+            outcome=Outcome.SUCCEEDED,
+            started_at=clock.now - 60,
+            finished_at=clock.now,
+            reason=None,
+        )
+    )
+
+    assert platform.state.history()[0].outcome is Outcome.REFUSED  # newest by start
+    last = status(platform)["last_deployment"]
+    assert (last["id"], last["outcome"]) == (holder.deployment_id, "succeeded")
