@@ -208,7 +208,7 @@ def test_status_shows_the_deployment_that_ended_last_not_a_refusal_made_while_it
             started_at=clock.now - 60,
             finished_at=clock.now,
             reason=None,
-        )
+        ),
     )
 
     assert platform.state.history()[0].outcome is Outcome.REFUSED  # newest by start
