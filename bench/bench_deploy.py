@@ -99,6 +99,12 @@ def main() -> None:
         report = load.stop()
         load = None
         load_sent, load_failed, load_seconds = report.sent, report.failed, report.duration_s
+        for sample in (s for s in report.samples if not s.ok):  # what failed, and how
+            print(
+                f"failed load request at +{sample.sent_at - report.started_at:.1f} s: "
+                f"status {sample.status or 'none (connection error or timeout)'} after "
+                f"{sample.latency_ms:.0f} ms"
+            )
     finally:
         if load is not None:
             load.stop()

@@ -1,15 +1,20 @@
-"""Deploy lead time on the local platform, per step, side by side with the old task start.
+"""Deploy lead time on the local platform, per step, side by side with the code before.
 
 `bluegreen deploy --version X` (2 tasks, all-at-once, bake 0) run as a user runs it, timed
 from the command's start to its exit, alternating two variants on one platform:
-- A, ours: tasks start with the bytecode their packages were installed with;
-- B, as before: the release sets PYTHONDONTWRITEBYTECODE=1 (what every task inherited from
-  the controller's environment until now), so each task compiles its imports again.
+- A, ours: this checkout;
+- B, before: the controller as of BENCH_LEAD_BASELINE (a git commit, default the one before
+  the lead-time work: the old colour's processes waited for until they exited, httpx and
+  rich.progress imported by every command, `gunicorn --help` run before the first task, health
+  read at most once a second), taken with `git archive` and put first on PYTHONPATH. Same
+  venv, same app, same platform. Without that commit (a shallow clone) B is this checkout
+  again, and the ratio is the A/A spread.
 Each step's share comes from the deployment's journal (time from one event to the next).
 Printed: the median wall clock of each variant, their ratio, the per-step medians, and the
-load average at the time (figures on a loaded machine are only comparable side by side).
-BENCH_LEAD_RUNS (default 10) runs of each; without BENCH_LEAD_MIGRATE=1 the release's
-migration command is `true` (no migration), with it the reference app's Alembic upgrade.
+load average at the start and the end (figures on a loaded machine are only comparable side by
+side). BENCH_LEAD_RUNS (default 10) runs of each; without BENCH_LEAD_MIGRATE=1 the release's
+migration command is `true` (no migration), with it the reference app's Alembic upgrade
+(skipped by the controller when the release brings no revision the live one lacks).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,12 +36,34 @@ REPO = Path(__file__).resolve().parent.parent
 BLUEGREEN = str(Path(sys.executable).with_name("bluegreen"))
 RUNS = int(os.environ.get("BENCH_LEAD_RUNS", "10"))
 MIGRATE = os.environ.get("BENCH_LEAD_MIGRATE", "0") == "1"
-VARIANTS = {"A ours": (), "B as before": ("--env", "PYTHONDONTWRITEBYTECODE=1")}
+# The last commit before the lead-time work (issue 16, item 3).
+BASELINE = os.environ.get("BENCH_LEAD_BASELINE", "3073e1b")
 
 
-def _bluegreen(config: Path, *args: str) -> dict[str, object]:
+def _baseline_src(root: Path) -> Path | None:
+    """The controller's source at BASELINE, compiled, under `root` (None: commit unknown)."""
+    archive = root / "baseline.tar"
     done = subprocess.run(
-        [BLUEGREEN, *args, "--config", str(config)], capture_output=True, text=True, check=False
+        ["git", "-C", str(REPO), "archive", "-o", str(archive), BASELINE, "src"],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None
+    with tarfile.open(archive) as tar:
+        tar.extractall(root / "baseline", filter="data")
+    src = root / "baseline" / "src"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
+    return src
+
+
+def _bluegreen(config: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    done = subprocess.run(
+        [BLUEGREEN, *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bluegreen {' '.join(args)} exited {done.returncode}: {done.stderr}")
@@ -70,13 +98,21 @@ def main() -> None:
     )
     walls: dict[str, list[float]] = defaultdict(list)
     steps: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    baseline = _baseline_src(root)
+    before = "B before" if baseline is not None else "B ours again (A/A)"
+    variants = {
+        "A ours": None,
+        before: None if baseline is None else {**os.environ, "PYTHONPATH": str(baseline)},
+    }
+    print(f"B: {'the controller of ' + BASELINE if baseline else BASELINE + ' not found'}")
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     try:
         _bluegreen(config, "up", "--version", "1.0.0")
         for run in range(RUNS):
-            for name, extra in VARIANTS.items():
+            for name, env in variants.items():
                 version = f"2.{run}.{len(walls[name])}{name[0]}"
                 started = time.time()
-                record = _bluegreen(config, "deploy", "--version", version, *extra, "--json")
+                record = _bluegreen(config, "deploy", "--version", version, "--json", env=env)
                 walls[name].append(time.time() - started)
                 for step, seconds in _steps(state, str(record["id"]), started).items():
                     steps[name][step].append(seconds)
@@ -93,7 +129,7 @@ def main() -> None:
     medians = {name: statistics.median(w) for name, w in walls.items()}
     for name, median in medians.items():
         print(f"deploy wall clock, {name}: median {median:.2f} s over {len(walls[name])} runs")
-    a, b = medians["A ours"], medians["B as before"]
+    a, b = medians["A ours"], medians[before]
     print(f"ratio A/B: {a / b:.2f} (lower is faster)" + (" with a migration" if MIGRATE else ""))
     for name, table in steps.items():
         print(

@@ -65,6 +65,7 @@ def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock:
     steps = [e.step for e in platform.state.events(record.id)]
     assert steps == [
         "begin",
+        "guard-skipped",  # the releases have no revision files and no check command is set
         "migrate",
         "migrated",
         "live-checked",
@@ -78,6 +79,17 @@ def test_intent_is_journaled_before_each_change(platform: MemoryProvider, clock:
         "stopped",
         "end",
     ]
+
+
+def test_a_stop_that_leaves_tasks_exiting_is_journaled_as_stopping_not_stopped(
+    platform: MemoryProvider, clock: FakeClock
+) -> None:
+    platform.exiting_on_stop = 2
+    record = run(platform, clock)
+    entries = platform.state.events(record.id)
+    assert [e.step for e in entries][-4:] == ["drain", "stop", "stopping", "end"]
+    stopping = next(e for e in entries if e.step == "stopping")
+    assert stopping.data == {"color": "blue", "exiting": 2}
 
 
 def test_release_that_never_turns_healthy_is_aborted_with_old_colour_untouched(
@@ -386,3 +398,17 @@ def test_a_healthy_canary_passes_only_after_its_interval_and_enough_requests(
     assert verdict.elapsed is not None
     assert verdict.elapsed >= 5
     assert verdict.requests >= 20
+
+
+@pytest.mark.parametrize(("target", "longest"), [("local", 0.2), ("aws", 1.0)])
+def test_health_is_read_at_least_every_200_ms_locally_and_every_second_on_aws(
+    platform: MemoryProvider, clock: FakeClock, target: str, longest: float
+) -> None:
+    # a local read is a socket and /proc; on AWS each read costs API calls
+    platform.target = target
+    bad = Release("2.0.0", env={"FAKE_HEALTHY": "0"})
+    with pytest.raises(HealthCheckError):
+        run(platform, clock, release=bad, health_timeout=30)
+    waits = clock.slept[:-1]  # the last one is cut short by the deadline
+    assert max(waits) == pytest.approx(longest)
+    assert len(waits) > 10

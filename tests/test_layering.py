@@ -27,6 +27,7 @@ PURE = {
     "bluegreen.evidence.step",
     "bluegreen.evidence.cloudwatch",
     "bluegreen.migrations",
+    "bluegreen.migration_check",
     "bluegreen.events",
     "bluegreen.event_kinds",
     "bluegreen.event_codec",
@@ -85,7 +86,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
         | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
-        | {"bluegreen.deployment", "bluegreen.recovery"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.migration_guard"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

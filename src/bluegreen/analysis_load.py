@@ -14,8 +14,6 @@ import threading
 import time
 from types import TracebackType
 
-import httpx
-
 from bluegreen.config import AnalysisLoad
 
 TIMEOUT = 2.0
@@ -46,6 +44,8 @@ class AnalysisTraffic:
         self._thread.join(timeout=TIMEOUT + 1)
 
     def _send(self) -> None:
+        import httpx  # noqa: PLC0415 - only with analysis.load: slow to import for every command
+
         gap = 1.0 / self.rps
         next_at = time.monotonic()
         with httpx.Client(timeout=TIMEOUT) as client:

@@ -43,6 +43,9 @@ class DeploySettings(_Frozen):
     lock_lease: float = Field(300.0, ge=10, le=3600)
     # The path the probe requests (`--probe`); any path of the service that answers 2xx.
     probe_path: str = Field("/", pattern=r"^/")
+    # The expand/contract guard for a migration tool other than Alembic: a command printing
+    # the pending revisions' kinds (`migration_check`); unset, the guard reads Alembic files.
+    migrate_check_command: str | None = Field(None, min_length=1)
 
     def interval_for(self, target: str) -> float:
         """Seconds a partial step holds at least on `target` (AWS unless set: `AWS_INTERVAL`,
@@ -167,6 +170,10 @@ class TerraformOutputs(_Frozen):
     deploy_table_name: str | None = _output("the DynamoDB table: lock, journal, history")
     live_color_parameter: str | None = _output("the SSM parameter with the live colour")
     container_name: str | None = _output("the app container's name", required=False)
+    # A task-definition template's usual values (docs/task-definition-template.md).
+    execution_role_arn: str | None = _output("the tasks' execution role", required=False)
+    task_role_arn: str | None = _output("the tasks' own role", required=False)
+    log_group_name: str | None = _output("the tasks' log group", required=False)
 
 
 def contract_keys(*, required: bool) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ class Kind(StrEnum):
     """Every event a deployment journal can hold (the value is its name on disk)."""
 
     BEGIN = "begin"
+    GUARD_SKIPPED = "guard-skipped"
     MIGRATE = "migrate"
     MIGRATE_SKIPPED = "migrate-skipped"
     MIGRATED = "migrated"
@@ -34,6 +35,7 @@ class Kind(StrEnum):
     DRAIN = "drain"
     DRAIN_TIMEOUT = "drain-timeout"
     STOP = "stop"
+    STOPPING = "stopping"
     STOPPED = "stopped"
     FAILED = "failed"
     UNDO_FAILED = "undo-failed"

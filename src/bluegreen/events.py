@@ -62,6 +62,14 @@ class Begin:
 
 
 @dataclass(frozen=True)
+class GuardSkipped:
+    """Nobody could report the release's revisions: the expand/contract guard did not run."""
+
+    kind: ClassVar[Kind] = Kind.GUARD_SKIPPED
+    reason: str
+
+
+@dataclass(frozen=True)
 class Migrate:
     """About to run the release's migration (the revisions it brings, where readable)."""
 
@@ -269,8 +277,17 @@ class Stop(_OnColor):
 
 
 @dataclass(frozen=True)
+class Stopping(_OnColor):
+    """The tasks of `color` were told to stop and no longer count as the colour's, but
+    `exiting` of them had not exited yet: they finish on their own (nothing in flight)."""
+
+    kind: ClassVar[Kind] = Kind.STOPPING
+    exiting: int = 0
+
+
+@dataclass(frozen=True)
 class Stopped(_OnColor):
-    """The tasks of `color` are stopped."""
+    """The tasks of `color` are stopped: every process exited."""
 
     kind: ClassVar[Kind] = Kind.STOPPED
 
@@ -331,6 +348,7 @@ class SignalAbort:
 
 DeploymentEvent: TypeAlias = (
     Begin
+    | GuardSkipped
     | Migrate
     | MigrateSkipped
     | Migrated
@@ -352,6 +370,7 @@ DeploymentEvent: TypeAlias = (
     | Drain
     | DrainTimeout
     | Stop
+    | Stopping
     | Stopped
     | Failed
     | UndoFailed

@@ -11,6 +11,7 @@ imported: the controller does not run the app's code) and hands them to `parse_r
 from __future__ import annotations
 
 import ast
+from collections.abc import Container
 from dataclasses import dataclass
 
 from bluegreen.errors import ConfigError
@@ -26,7 +27,7 @@ class Revision:
     down: str | None
     change: str
     safe_after: str | None
-    path: str
+    path: str  # the revision's file ("" when a check command reported it)
 
     @property
     def slug(self) -> str:
@@ -100,15 +101,23 @@ def new_revisions(new: list[Revision], live: list[Revision]) -> list[Revision]:
 
 def contract_problems(pending: list[Revision], live: list[Revision], live_name: str) -> list[str]:
     """Why the pending revisions may not run while the live release serves (empty when safe)."""
-    known = {r.id for r in live}
+    return refused_contracts(pending, {r.id for r in live}, live_name)
+
+
+def refused_contracts(
+    pending: list[Revision], live_has: Container[str], live_name: str
+) -> list[str]:
+    """The rule, whoever reports the revisions (Alembic files or a check command): a pending
+    contracting revision is refused unless the live code has the revision it is safe after."""
     problems = []
     for rev in pending:
         if rev.change != "contract":
             continue
-        if rev.safe_after is not None and rev.safe_after in known:
+        if rev.safe_after is not None and rev.safe_after in live_has:
             continue
+        label = f"{rev.id} ({rev.slug})" if rev.slug and rev.slug != rev.id else rev.id
         problems.append(
-            f"revision {rev.id} ({rev.slug}) contracts the schema, but {live_name} still runs "
+            f"revision {label} contracts the schema, but {live_name} still runs "
             f"code that predates it"
             + (
                 f" (its code does not include {rev.safe_after}, the revision it is safe after)"

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,9 @@ class Probe:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
         self._slots = threading.BoundedSemaphore(workers)  # requests in flight, at most
         self._unsent = 0
+        import httpx  # noqa: PLC0415 - only with --probe: httpx (and rich.progress) is slow to import
+
+        self._httpx_error = httpx.HTTPError
         self._client = httpx.Client(
             timeout=timeout,
             limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
@@ -233,7 +237,7 @@ class Probe:
             response = self._client.get(self.url)
             status = response.status_code
             version, color = identity(response)
-        except httpx.HTTPError:
+        except self._httpx_error:
             pass
         sample = Sample(sent_at, (time.perf_counter() - began) * 1000, status, version, color)
         with self._lock:

@@ -91,8 +91,12 @@ class Provider(Protocol):
         it out before `stop`; providers keep no timing state of their own."""
         ...
 
-    def stop(self, color: Color) -> None:
-        """Stop every task of `color` at once (the procedure has drained it first)."""
+    def stop(self, color: Color) -> int:
+        """Stop every task of `color` at once (the procedure has drained it first): it serves
+        nothing and no task counts as the colour's afterwards. How many of its tasks were still
+        exiting when this returned (0: every one exited): a drained task finishes its exit in
+        the background (AWS: ECS stops it after the desired count went to 0; locally: SIGTERM
+        sent, reaped by the next command that starts or stops tasks)."""
         ...
 
     def record_live(self, color: Color) -> None:

@@ -31,6 +31,8 @@ class DeployRequest:
     migrate: bool = True
     reason: str | None = None
     hooks: HookSettings = field(default_factory=HookSettings)
+    # `deploy.migrate_check_command`: the expand/contract guard's report for non-Alembic tools.
+    migrate_check: str | None = None
     # Hand the approval pause back (journaled, lock kept until the approve timeout) instead of
     # waiting in this process: no deployment depends on one job's credentials outliving it.
     detach: bool = False
@@ -60,6 +62,7 @@ class DeployRequest:
             lock_lease=d.lock_lease,
             reason=reason,
             hooks=settings.hooks,
+            migrate_check=d.migrate_check_command,
             detach=detach,
         )
 

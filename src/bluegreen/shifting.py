@@ -120,10 +120,7 @@ class Drain:
             ctx.journal.record(events.DrainTimeout(color=old))
             ctx.progress.info(note)
             return
-        ctx.journal.record(events.Stop(color=old))
-        ctx.progress.info(f"stopping {old}")
         ctx.stop(old)
-        ctx.journal.record(events.Stopped(color=old))
 
     def undo(self, ctx: Context) -> None:
         """Never called: Drain is the last step and does not fail."""

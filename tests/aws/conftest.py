@@ -126,7 +126,7 @@ def moto_server() -> Iterator[MotoServer]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 90  # its imports alone take 20 s and more on a loaded machine
     try:
         while True:
             try:
@@ -142,11 +142,11 @@ def moto_server() -> Iterator[MotoServer]:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def server_stack(
-    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, Any]]:
-    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it, agent running."""
+def seed_server(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Reset `moto_server`, point AWS_ENDPOINT_URL at it, seed a fresh stack; its outputs.
+
+    Every boto3 client made in the test process from here on talks to the server over HTTP.
+    """
     reset_url = f"{moto_server.endpoint_url}/moto-api/reset"
     reset = urllib.request.Request(reset_url, method="POST")  # noqa: S310  # our own local server
     urllib.request.urlopen(reset, timeout=5).close()  # noqa: S310  # our own local server
@@ -154,7 +154,16 @@ def server_stack(
         if key.startswith("AWS_"):
             monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    outputs = seed_stack(make_session(), moto_server.endpoint_url)
+    return seed_stack(make_session(), moto_server.endpoint_url)
+
+
+@pytest.fixture
+def server_stack(
+    moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, Any]]:
+    """A fresh stack seeded into moto_server, AWS_ENDPOINT_URL pointing at it, agent running
+    in a background thread (for a controller in another process, on real time)."""
+    outputs = seed_server(moto_server, monkeypatch)
     agent = EcsAgentDouble(outputs, moto_server.endpoint_url)
     with AgentThread(agent) as thread:
         yield outputs

@@ -108,3 +108,26 @@ def test_diff_ignores_what_aws_adds_and_shows_what_changes() -> None:
         '-      "image": "i:1",',
         '+      "image": "i:2",',
     ]
+
+
+def test_diff_ignores_the_order_of_environment_and_secrets() -> None:
+    env = [{"name": "APP_VERSION", "value": "1"}, {"name": "PORT", "value": "3000"}]
+    secrets = [{"name": "B", "valueFrom": "arn:b"}, {"name": "A", "valueFrom": "arn:a"}]
+    running = {
+        "family": "f",
+        "containerDefinitions": [{"name": "app", "environment": env, "secrets": secrets}],
+    }
+    reordered = {
+        "family": "f",
+        "containerDefinitions": [
+            {"name": "app", "environment": env[::-1], "secrets": secrets[::-1]}
+        ],
+    }
+    assert task_definition_diff(running, reordered, running_name="r") == []
+    changed = {
+        "family": "f",
+        "containerDefinitions": [
+            {"name": "app", "environment": [env[1], {"name": "APP_VERSION", "value": "2"}]}
+        ],
+    }
+    assert task_definition_diff(running, changed, running_name="r") != []

@@ -39,8 +39,9 @@ pytestmark = [
 ]
 
 
-def example_platform(tmp: Path) -> Platform:
-    """The example's bluegreen.toml with free ports, a state dir under `tmp`, absolute app_dir."""
+def example_platform(tmp: Path, extra: dict[str, dict[str, Any]] | None = None) -> Platform:
+    """The example's bluegreen.toml with free ports, a state dir under `tmp`, absolute app_dir
+    (and the `extra` keys, by section)."""
     config: dict[str, Any] = tomllib.loads((EXAMPLE / "bluegreen.toml").read_text())
     port, state = free_port_run(3), tmp / "state"
     config["local"].update(
@@ -50,13 +51,21 @@ def example_platform(tmp: Path) -> Platform:
         db_port=free_port_run(1),
         app_dir=str(EXAMPLE),
     )
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
+    path = tmp / "bluegreen.toml"
+    write_config(path, config)
+    return Platform(path, state, port)
+
+
+def write_config(path: Path, config: dict[str, Any]) -> None:
+    """`config` (a top-level `target` and tables of scalars and lists) as TOML."""
+    config = dict(config)
     lines = [f"target = {json.dumps(config.pop('target'))}"]
     for section, values in config.items():
         lines.append(f"[{section}]")
         lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
-    path = tmp / "bluegreen.toml"
     path.write_text("\n".join(lines) + "\n")
-    return Platform(path, state, port)
 
 
 @dataclass
@@ -163,6 +172,12 @@ def run() -> Iterator[Run]:
                 what="requests after the rollback",
             )
         history = platform.run("history", "--json")
+        # a drained colour is left to exit in the background: its last log lines come then
+        wait_until(
+            lambda: platform.status().get("exiting") == [],
+            timeout=60,
+            what="the stopped tasks to finish exiting",
+        )
         yield Run(
             up=up,
             deploy=deploy,

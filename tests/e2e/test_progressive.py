@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import Platform
 from tests.fakes import command
-from tests.support.platform import wait_until
+from tests.support.platform import balancer_shares, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +64,27 @@ def test_linear_weights_observed_at_the_load_balancer_follow_the_plan(platform: 
         "--strategy", "linear", "--step-percent", "25", "--interval", "3",
         "--probe", "40",  # traffic, so each step has the evidence it needs to pass
     )  # fmt: skip
+    # Watched on HAProxy's own socket, a few milliseconds a look. (A `status` subprocess per
+    # look costs an interpreter start and the CLI's imports: on a loaded 2-core machine that
+    # took longer than the whole shift, and the test saw (100, 0) then (0, 100) only.)
+    socket_path = platform.state_dir / "haproxy.sock"
     seen: list[tuple[int, int]] = []
-    while proc.poll() is None:
-        weights = platform.status()["weights"]
-        pair = (weights["blue"], weights["green"])
-        if not seen or seen[-1] != pair:
+
+    def look() -> None:
+        pair = balancer_shares(socket_path)
+        if pair is not None and (not seen or seen[-1] != pair):
             seen.append(pair)
-    assert proc.returncode == 0
+
+    deadline = time.monotonic() + 600  # a generous bound on a loaded machine, not a timing
+    while proc.poll() is None:
+        look()
+        if time.monotonic() > deadline:
+            proc.terminate()
+            pytest.fail(f"the deploy did not end within 600 s; weights seen: {seen}")
+        time.sleep(0.02)  # between looks, so the watch leaves the CPU to the deployment
+    look()  # what the balancer was left with
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err
     assert seen[-1] == (0, 100)
     assert [p for p in seen if p != (100, 0)] == [(75, 25), (50, 50), (25, 75), (0, 100)]
 

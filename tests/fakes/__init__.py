@@ -19,6 +19,7 @@ The apps (``tests.fakes.<module>:app``):
 * ``crash``: exits with code 3 while importing (gunicorn then exits: "worker failed to boot");
 * ``hang``: sleeps for an hour while importing (never serves, never exits quickly);
 * ``flaky``: healthy, but ``FAKE_ERROR_RATE`` of other requests get 500;
+* ``broken``: ``/health`` passes, every other answer is 500 (the broken-writes release);
 * wrong port: ``ok`` with ``FAKE_BIND_OFFSET=1000`` in the env (see `WRONG_PORT_ENV`).
 
 By hand: ``PORT=8123 APP_VERSION=1 DEPLOYMENT_COLOR=blue .venv/bin/gunicorn -c

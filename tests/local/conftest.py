@@ -59,4 +59,5 @@ def provider(platform: LocalPlatform) -> Iterator[LocalProvider]:
     finally:
         for color in COLORS:
             prov.stop(color)
+        platform.exiting.finish(timeout=10)  # what a stop left exiting, gone before the next
         platform.lb_path.unlink(missing_ok=True)

@@ -122,14 +122,55 @@ def test_set_weights_refuses_a_colour_without_tasks(provider: LocalProvider) -> 
         provider.set_weights(Weights.all_on("green"))
 
 
-def test_stop_puts_slots_in_maintenance_and_ends_the_processes(provider: LocalProvider) -> None:
+def test_stop_of_a_drained_colour_sends_sigterm_and_leaves_the_exit_to_the_background(
+    provider: LocalProvider,
+) -> None:
     start_ready(provider, "green", "2.0.0")
     pids = [s.task.pid for s in provider.platform.tasks.status("green")]
-    provider.stop("green")
+    assert provider.stop("green") == 2  # nothing in flight: both finish exiting on their own
     stats = [s for s in provider.platform.api.show_stat() if s.server.startswith("green-")]
     assert {s.status.split()[0] for s in stats} == {"MAINT"}
     assert provider.health("green").desired == 0
+    recorded = {t.pid for t in provider.platform.exiting.recorded()}
+    assert recorded == set(pids)
+    wait_until(lambda: not any(pid_alive(pid) for pid in pids), what="the tasks to exit")
+    assert provider.snapshot().extra["exiting"] == []
+    assert provider.platform.exiting.reap() == []  # exited on their own: nothing killed
+    assert provider.platform.exiting.recorded() == []
+
+
+def test_stop_with_a_request_in_flight_waits_for_it_and_for_the_processes(
+    provider: LocalProvider,
+) -> None:
+    start_ready(provider, "green", "2.0.0", tasks=1)
+    pids = [s.task.pid for s in provider.platform.tasks.status("green")]
+    answers: list[int] = []
+
+    def slow() -> None:
+        url = provider.route_test_listener("green") + "/slow?ms=1500"
+        answers.append(httpx.get(url, timeout=10).status_code)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    wait_until(lambda: provider.in_flight("green") == 1 or bool(answers), what="in flight")
+    assert not answers
+    assert provider.stop("green") == 0  # waited: every process exited
     assert not any(pid_alive(pid) for pid in pids)
+    thread.join()
+    assert answers == [200]  # the graceful stop let it finish
+    assert provider.platform.exiting.recorded() == []
+
+
+def test_starting_a_colour_again_first_finishes_its_tasks_still_exiting(
+    provider: LocalProvider,
+) -> None:
+    start_ready(provider, "green", "2.0.0")
+    old = [s.task.pid for s in provider.platform.tasks.status("green")]
+    assert provider.stop("green") == 2
+    start_ready(provider, "green", "2.0.1")
+    assert not any(pid_alive(pid) for pid in old)
+    assert provider.platform.exiting.recorded() == []
+    assert {served_by(provider.route_test_listener("green") + "/") for _ in range(4)} == {"green"}
 
 
 def test_a_restarted_haproxy_comes_back_with_the_same_weights(

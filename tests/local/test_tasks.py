@@ -85,6 +85,23 @@ def test_gunicorn_commands_get_no_control_socket_others_are_left_alone() -> None
     assert task_argv(["python", "-m", "http.server"]) == ["python", "-m", "http.server"]
 
 
+@pytest.mark.parametrize("knows", [True, False])
+def test_a_virtualenv_gunicorn_is_asked_through_its_option_table_without_running_it(
+    tmp_path: Path, knows: bool
+) -> None:
+    ran = tmp_path / "ran"
+    gunicorn = tmp_path / "bin" / "gunicorn"
+    gunicorn.parent.mkdir()
+    gunicorn.write_text(f"#!/bin/sh\necho --no-control-socket; touch {ran}\n")
+    gunicorn.chmod(0o755)
+    config = tmp_path / "lib" / "python3.11" / "site-packages" / "gunicorn" / "config.py"
+    config.parent.mkdir(parents=True)
+    config.write_text('    cli = ["--no-control-socket"]\n' if knows else '    cli = ["--bind"]\n')
+    flag = ["--no-control-socket"] if knows else []
+    assert task_argv([str(gunicorn), "app:app"]) == [str(gunicorn), *flag, "app:app"]
+    assert not ran.exists()
+
+
 def test_started_tasks_serve_on_their_own_ports_with_their_identity(runner: TaskRunner) -> None:
     start(runner, "ok", count=2)
     current = runner.load("blue")

@@ -107,6 +107,9 @@ class MemoryProvider:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     live_recorded: Color | None = None
     fail_migration: bool = False
+    # Tasks a stop leaves exiting in the background (what the local platform does with a
+    # drained colour): `stop` answers this number.
+    exiting_on_stop: int = 0
     violations: list[str] = field(default_factory=list)
     clock: FakeClock | None = None
 
@@ -185,9 +188,10 @@ class MemoryProvider:
     def drain_delay(self, color: Color) -> float:
         return 0.0
 
-    def stop(self, color: Color) -> None:
+    def stop(self, color: Color) -> int:
         self.calls.append(("stop", color))
         self.colors[color] = FakeColor()
+        return self.exiting_on_stop
 
     def record_live(self, color: Color) -> None:
         self.calls.append(("record_live", color))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import socket
 import tempfile
@@ -54,3 +56,34 @@ def make_short_dir(prefix: str = "bg") -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     path.chmod(0o755)
     return path
+
+
+def balancer_shares(socket_path: Path, backend: str = "app") -> tuple[int, int] | None:
+    """(blue %, green %) of the new requests HAProxy's `backend` sends each colour, now.
+
+    Read straight from HAProxy's runtime API (`show stat` on its unix socket), not through the
+    controller: each colour's servers' current weights summed (slots are named `blue-1`,
+    `green-2`...), servers in maintenance left out as HAProxy sends them nothing. One look takes
+    milliseconds, so a test can watch steps a few seconds long even on a loaded machine. None
+    when no server has weight.
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(str(socket_path))
+        sock.sendall(b"show stat\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    rows = csv.DictReader(io.StringIO(answer.decode().lstrip("# ")))
+    totals = {"blue": 0, "green": 0}
+    for row in rows:
+        server = row["svname"]
+        if row["pxname"] != backend or server in ("FRONTEND", "BACKEND"):
+            continue
+        if row["status"] != "MAINT":
+            totals[server.rsplit("-", 1)[0]] += int(row["weight"] or 0)
+    whole = totals["blue"] + totals["green"]
+    if whole == 0:
+        return None
+    blue = round(100 * totals["blue"] / whole)
+    return blue, 100 - blue

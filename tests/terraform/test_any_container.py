@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.terraform.tfhelpers import ENVIRONMENTS, MODULES, Module, sub_blocks, unquote
+from tests.terraform.tfhelpers import ENVIRONMENTS, MODULES, Module, unquote
 
 # What only the reference app needs: it must appear in the environments' values, never inside a
 # module (the platform module may name DB_* as the documented contract of its optional database).
@@ -43,11 +43,16 @@ def test_container_takes_its_command_environment_secrets_and_health_check_from_i
     modules: dict[str, Module],
 ) -> None:
     ecs = modules["ecs"]
-    definition = str(ecs.resource("aws_ecs_task_definition", "this")["container_definitions"])
+    # Without a template the module builds the definition; the resource takes it (or the
+    # template's) from the task_definition module (test_task_definition_template.py).
+    assert ecs.resource("aws_ecs_task_definition", "this")["container_definitions"] == (
+        "${module.task_definition[each.key].container_definitions}"
+    )
+    definition = str(ecs.locals["built_definitions"])
     assert "name = var.container_name, image = var.container_image," in definition
     assert (
         "environment = [for name, value in merge(var.environment, local.platform_environment, "
-        "{DEPLOYMENT_COLOR = each.key}) : {name = name, value = value}]" in definition
+        "{DEPLOYMENT_COLOR = color}) : {name = name, value = value}]" in definition
     )
     assert "secrets = [for name, arn in var.secrets : {name = name, valueFrom = arn}]" in definition
     assert "containerPort = var.app_port" in definition
@@ -69,8 +74,8 @@ def test_cpu_architecture_is_validated_and_used(
     (validation,) = ecs.variables[variable]["validation"]
     for value in closed_set:
         assert value in str(validation["condition"])
-    (platform,) = sub_blocks(ecs.resource("aws_ecs_task_definition", "this"), "runtime_platform")
-    assert platform["cpu_architecture"] == f"${{var.{variable}}}"
+    built = str(ecs.locals["built_definitions"])
+    assert f"cpuArchitecture = var.{variable}" in built
 
 
 def test_memory_is_validated_against_the_fargate_sizes_of_the_cpu(

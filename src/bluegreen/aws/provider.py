@@ -317,13 +317,15 @@ class AwsProvider(AwsClient):
         )
         return deregistration_delay(attributes.get("Attributes") or [])
 
-    def stop(self, color: Color) -> None:
-        """Scale `color` to 0 tasks; refused while the production listener sends it traffic."""
+    def stop(self, color: Color) -> int:
+        """Scale `color` to 0 tasks; refused while the production listener sends it traffic.
+
+        ECS stops the tasks after this returns: the number still running is the answer's."""
         if self._weights().of(color) > 0:
             raise DeployError(
                 f"refusing to stop {color}: the production listener still sends it traffic"
             )
-        self._call(
+        response = self._call(
             f"service {self.resources.services[color]}",
             self._ecs.update_service,
             **update_service_request(
@@ -332,6 +334,8 @@ class AwsProvider(AwsClient):
                 desired_count=0,
             ),
         )
+        service = response.get("service") or {}
+        return int(service.get("runningCount", 0))
 
     def record_live(self, color: Color) -> None:
         """Write the live colour to the SSM parameter Terraform reads."""

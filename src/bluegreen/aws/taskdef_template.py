@@ -96,11 +96,21 @@ def render_task_definition(
     return body
 
 
+# Lists ECS keeps as sets of named entries: their order is not a difference (Terraform's
+# rendering keeps the template's order; the controller appends APP_VERSION and --env).
+_NAMED_SETS = ("environment", "secrets")
+
+
 def _pruned(value: Any) -> Any:
     """`value` without empty lists, objects and nulls at any depth (AWS adds them on its own:
     `mountPoints: []`, `volumesFrom: []`), so they never show up as a difference."""
     if isinstance(value, Mapping):
-        pruned = {k: _pruned(v) for k, v in value.items()}
+        pruned = {
+            k: sorted(_pruned(v), key=lambda e: str(e.get("name")))
+            if k in _NAMED_SETS and isinstance(v, list) and all(isinstance(e, Mapping) for e in v)
+            else _pruned(v)
+            for k, v in value.items()
+        }
         # a container's `cpu: 0` is ECS's own default for "no reservation"
         return {
             k: v

@@ -180,10 +180,11 @@ class DryRun:
             return snapshot.url
         return f"(dry-run: the test listener, routed to {color})"
 
-    def stop(self, color: Color) -> None:
-        """Recorded; `color` then reads as stopped."""
+    def stop(self, color: Color) -> int:
+        """Recorded; `color` then reads as stopped (none of its tasks said to be exiting)."""
         self._record(Stop(color))
         self._colors[color] = _Planned(None, 0)
+        return 0
 
     def record_live(self, color: Color) -> None:
         """Recorded."""

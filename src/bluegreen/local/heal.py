@@ -26,6 +26,10 @@ def heal_platform(platform: LocalPlatform, keep: Color | None) -> list[str]:
     haproxy_down = not (platform.haproxy_running() and platform.api.reachable())
     if haproxy_down and keep is not None and platform.weights() != Weights.all_on(keep):
         platform.save_lb(weights=Weights.all_on(keep))
+    done += [
+        f"killed task {t.name} (pid {t.pid}): told to stop, it outlived its graceful timeout"
+        for t in platform.exiting.reap()
+    ]
     done += _restart_tasks(platform)
     if haproxy_down:
         platform.start_haproxy()

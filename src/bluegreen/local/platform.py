@@ -9,6 +9,7 @@ Layout of the state directory (``local.state_dir``, default ``.bluegreen``)::
     haproxy.pid, haproxy.log
     lb.json          the weights in percent (intent, written before each change)
     tasks.json, logs/  see bluegreen.local.tasks
+    exiting.json     tasks told to stop that may still be exiting (bluegreen.local.exiting)
     lock.json, deployments/, history.jsonl   see bluegreen.local.files
 
 The state directory is 0711 (others may traverse, not list) because the ``postgres`` OS user
@@ -29,6 +30,7 @@ import time
 from bluegreen.config import Settings
 from bluegreen.errors import PlatformError
 from bluegreen.local import ports
+from bluegreen.local.exiting import ExitingTasks
 from bluegreen.local.files import pid_alive, read_json, write_atomic
 from bluegreen.local.haproxy import RuntimeApi
 from bluegreen.local.haproxy_config import DEFAULT_SLOTS, ServerSlot, render_config, server_weights
@@ -54,6 +56,7 @@ class LocalPlatform:
         self.slots = slots
         self.postgres = PostgresServer(self.state_dir / "postgres", local.db_port)
         self.tasks = TaskRunner(self.state_dir)
+        self.exiting = ExitingTasks(self.state_dir)
         self.config_path = self.state_dir / "haproxy.cfg"
         self.pid_path = self.state_dir / "haproxy.pid"
         self.socket_path = self.state_dir / "haproxy.sock"
@@ -105,6 +108,7 @@ class LocalPlatform:
         """Stop the tasks, HAProxy and PostgreSQL; with `purge`, delete the state directory."""
         for color in COLORS:
             self.tasks.stop(color, timeout=10)
+        self.exiting.finish(timeout=10)
         self._stop_haproxy()
         try:
             self.postgres.stop()

@@ -228,6 +228,8 @@ class LocalProvider:
                 "state_dir": str(self.platform.state_dir),
                 "direct_urls": {c: self.route_test_listener(c) for c in COLORS},
                 "server_weights": actual,
+                # told to stop (drained), still finishing their exit: see local/exiting.py
+                "exiting": [t.name for t in self.platform.exiting.running()],
             },
         )
 
@@ -298,6 +300,10 @@ class LocalProvider:
                     hint="move traffic away from it first",
                 )
             self.stop(color)
+        # Tasks of an earlier stop still exiting: those of this colour are waited for (their
+        # ports and slots are about to be reused), overdue ones of any colour are killed.
+        self.platform.exiting.finish(color)
+        self.platform.exiting.reap()
         api = self.platform.api
         offset = 0 if color == "blue" else self.platform.slots
         base = self.settings.local.base_port + offset
@@ -331,14 +337,29 @@ class LocalProvider:
         """0: HAProxy's own counts of requests in flight (`in_flight`) cover the drain."""
         return 0.0
 
-    def stop(self, color: Color) -> None:
-        """Put `color`'s slots in maintenance, then stop its processes."""
+    def stop(self, color: Color) -> int:
+        """Put `color`'s slots in maintenance, then SIGTERM its processes; how many still exit.
+
+        When HAProxy counts no request in flight on them (the drain saw to it), nothing can
+        reach them any more: they finish exiting in the background, recorded in
+        ``exiting.json`` until the next command that starts or stops tasks reaps them (killed
+        if they outlive the graceful timeout). Otherwise (requests in flight, or no HAProxy to
+        ask) this waits for them to exit, up to the graceful timeout, then kills them.
+        """
         current = self.platform.tasks.load(color)
         if current is None:
-            return
+            return 0
+        drained = False
         if self.platform.api.reachable():
             self.platform.api.set_state([t.name for t in current.tasks], "maint")
-        self.platform.tasks.stop(color)
+            drained = self.in_flight(color) == 0
+        if not drained:
+            self.platform.tasks.stop(color)
+            return 0
+        # Recorded first: a controller killed right after the signal leaves them known.
+        running = [s.task for s in self.platform.tasks.status(color) if s.running]
+        self.platform.exiting.add(running, time.time() + self.platform.tasks.graceful_timeout)
+        return len(self.platform.tasks.terminate(color))
 
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""

@@ -138,6 +138,13 @@ def task_argv(command: Sequence[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _knows_no_control_socket(executable: str) -> bool:
+    # A gunicorn installed in a virtualenv or prefix (``<prefix>/bin/gunicorn``): its option
+    # table is read as text, instead of starting Python and gunicorn once more (most of a
+    # second on a busy machine) before the first task of every deployment starts.
+    prefix = Path(executable).absolute().parent.parent
+    for config in prefix.glob("lib/python3*/site-packages/gunicorn/config.py"):
+        with contextlib.suppress(OSError):
+            return '["--no-control-socket"]' in config.read_text(encoding="utf-8")
     try:
         result = subprocess.run(
             [executable, "--help"], capture_output=True, text=True, timeout=30, check=False
@@ -258,7 +265,7 @@ class TaskRunner:
         for status in exited:
             task = status.task
             _CHILDREN.pop(task.pid, None)
-            _signal_group(task.pid, signal.SIGKILL)  # workers a killed master left behind
+            signal_group(task.pid, signal.SIGKILL)  # workers a killed master left behind
             tasks[task.index] = self._spawn(
                 color, task.index, task.port, current.release, env_for[task.port]
             )
@@ -309,6 +316,22 @@ class TaskRunner:
         current = self.load(color)
         return [] if current is None else [_status(t) for t in current.tasks]
 
+    def terminate(self, color: Color) -> list[TaskRecord]:
+        """SIGTERM `color`'s running tasks and forget them at once, without waiting for them to
+        exit (the caller keeps them: `local.exiting`); those it sent SIGTERM to."""
+        current = self.load(color)
+        if current is None:
+            return []
+        statuses = [_status(t) for t in current.tasks]
+        for status in statuses:
+            if status.running:
+                signal_group(status.task.pid, signal.SIGTERM)
+            else:  # workers an exited master left behind
+                signal_group(status.task.pid, signal.SIGKILL)
+                forget_child(status.task.pid)
+        self._save(color, None)
+        return [s.task for s in statuses if s.running]
+
     def stop(self, color: Color, timeout: float | None = None) -> None:
         """SIGTERM `color`'s tasks, wait up to `timeout`, SIGKILL what remains; forget them."""
         current = self.load(color)
@@ -317,20 +340,30 @@ class TaskRunner:
         deadline = time.monotonic() + (self.graceful_timeout if timeout is None else timeout)
         live = [t for t in current.tasks if _status(t).running]
         for task in live:
-            _signal_group(task.pid, signal.SIGTERM)
+            signal_group(task.pid, signal.SIGTERM)
         delay = 0.02
         while live and time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
             live = [t for t in live if _status(t).running]
         for task in current.tasks:  # also workers left behind by a master that exited
-            _signal_group(task.pid, signal.SIGKILL)
+            signal_group(task.pid, signal.SIGKILL)
         for task in current.tasks:
-            child = _CHILDREN.pop(task.pid, None)
-            if child is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(timeout=5)
+            forget_child(task.pid)
         self._save(color, None)
+
+
+def is_running(task: TaskRecord) -> bool:
+    """Whether the task's process still runs (a child of this process is reaped once exited)."""
+    return _status(task).running
+
+
+def forget_child(pid: int) -> None:
+    """Reap `pid` if this process started it (after it exited or was killed)."""
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
 
 
 def _status(task: TaskRecord) -> TaskStatus:
@@ -343,6 +376,7 @@ def _status(task: TaskRecord) -> TaskStatus:
     return TaskStatus(task, running=running)
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def signal_group(pgid: int, sig: signal.Signals) -> None:
+    """Send `sig` to the process group `pgid` (nothing when it is gone)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)

@@ -93,55 +93,105 @@ resource "aws_cloudwatch_log_group" "this" {
 # Task definitions
 ################################################################################
 
+locals {
+  # What the stack gives a task-definition template, under the names of the Terraform outputs
+  # the controller fills the same template with (docs/task-definition-template.md).
+  template_stack_values = {
+    aws_region         = data.aws_region.current.region
+    container_name     = var.container_name
+    execution_role_arn = var.task_execution_role_arn
+    task_role_arn      = var.task_role_arn
+    log_group_name     = aws_cloudwatch_log_group.this.name
+  }
+
+  # Without a template: the definition built from this module's inputs, in the same JSON form.
+  built_definitions = { for color in keys(local.colors) : color => jsonencode({
+    family                  = "${var.name}-${color}"
+    requiresCompatibilities = ["FARGATE"]
+    networkMode             = "awsvpc"
+    cpu                     = tostring(var.cpu)
+    memory                  = tostring(var.memory)
+    executionRoleArn        = var.task_execution_role_arn
+    taskRoleArn             = var.task_role_arn
+    runtimePlatform         = { operatingSystemFamily = "LINUX", cpuArchitecture = var.cpu_architecture }
+    volumes                 = [{ name = "tmp" }]
+    containerDefinitions = [merge(local.container_options, {
+      name                   = var.container_name
+      image                  = var.container_image
+      essential              = true
+      readonlyRootFilesystem = var.readonly_root_filesystem
+      portMappings           = [{ containerPort = var.app_port, protocol = "tcp" }]
+      linuxParameters        = { initProcessEnabled = true }
+      environment = [
+        for name, value in merge(var.environment, local.platform_environment, { DEPLOYMENT_COLOR = color }) :
+        { name = name, value = value }
+      ]
+      # The agent resolves each SSM parameter or Secrets Manager secret at task start with the
+      # execution role: no secret value is ever in the task definition or the state.
+      secrets = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-region        = data.aws_region.current.region
+          awslogs-stream-prefix = color
+        }
+      }
+    })]
+  }) }
+}
+
+# The first revision of each colour: the template the controller renders for every release
+# (one source of truth, as ecspresso has it), filled in with the same names; or, without a
+# template, the definition built above.
+module "task_definition" {
+  source   = "../task_definition"
+  for_each = local.colors
+
+  template_file   = var.task_definition_template
+  values          = var.task_definition_values
+  stack_values    = local.template_stack_values
+  default_json    = local.built_definitions[each.key]
+  image           = var.container_image
+  release_version = var.app_version
+  color           = each.key
+  container_name  = var.container_name
+  container_port  = var.app_port
+}
+
 # One family per colour so each service's revisions carry its own DEPLOYMENT_COLOR. The migration
 # (when the controller is given a migrate command) runs as a one-off RunTask of the idle colour's
 # revision with the command overridden and the service's own network configuration.
 resource "aws_ecs_task_definition" "this" {
   for_each = local.colors
 
-  family                   = "${var.name}-${each.key}"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.cpu
-  memory                   = var.memory
-  execution_role_arn       = var.task_execution_role_arn
-  task_role_arn            = var.task_role_arn
+  family                   = module.task_definition[each.key].family
+  requires_compatibilities = module.task_definition[each.key].requires_compatibilities
+  network_mode             = module.task_definition[each.key].network_mode
+  cpu                      = module.task_definition[each.key].cpu
+  memory                   = module.task_definition[each.key].memory
+  execution_role_arn       = module.task_definition[each.key].execution_role_arn
+  task_role_arn            = module.task_definition[each.key].task_role_arn
   # The controller registers later revisions of these families; replacing the Terraform revision
   # must not deregister one a service may still run.
   skip_destroy = true
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = var.cpu_architecture
-  }
-
-  volume {
-    name = "tmp"
-  }
-
-  container_definitions = jsonencode([merge(local.container_options, {
-    name                   = var.container_name
-    image                  = var.container_image
-    essential              = true
-    readonlyRootFilesystem = var.readonly_root_filesystem
-    portMappings           = [{ containerPort = var.app_port, protocol = "tcp" }]
-    linuxParameters        = { initProcessEnabled = true }
-    environment = [
-      for name, value in merge(var.environment, local.platform_environment, { DEPLOYMENT_COLOR = each.key }) :
-      { name = name, value = value }
-    ]
-    # The agent resolves each SSM parameter or Secrets Manager secret at task start with the
-    # execution role: no secret value is ever in the task definition or the state.
-    secrets = [for name, arn in var.secrets : { name = name, valueFrom = arn }]
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = data.aws_region.current.region
-        awslogs-stream-prefix = each.key
-      }
+  dynamic "runtime_platform" {
+    for_each = module.task_definition[each.key].runtime_platform
+    content {
+      operating_system_family = runtime_platform.value.operating_system_family
+      cpu_architecture        = runtime_platform.value.cpu_architecture
     }
-  })])
+  }
+
+  dynamic "volume" {
+    for_each = module.task_definition[each.key].volume_names
+    content {
+      name = volume.value
+    }
+  }
+
+  container_definitions = module.task_definition[each.key].container_definitions
 
   tags = merge(var.tags, { Color = each.key })
 }
@@ -188,7 +238,9 @@ resource "aws_ecs_service" "this" {
 
   # The controller owns both after creation: it scales the idle colour up and the old one to 0,
   # and registers each release's revision. Without this every apply would undo the last deploy
-  # or fight a scaling in progress (the seed's issue 8).
+  # or fight a scaling in progress (the seed's issue 8). A change to the template (or to the
+  # inputs above) registers a new revision here that no service runs: the next deploy renders
+  # the same template and registers what the service then runs.
   lifecycle {
     ignore_changes = [desired_count, task_definition]
   }

@@ -225,3 +225,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "task_definition_template" {
+  description = "Path of the task-definition template the controller renders for every release (docs/task-definition-template.md); the first revisions are registered from it too. Null: built from this module's container inputs."
+  type        = string
+  default     = null
+}
+
+variable "task_definition_values" {
+  description = "The template's values (the controller's aws.task_definition_values file, e.g. jsondecode(file(\"values.json\"))); numbers and booleans are written as text, as the controller writes them."
+  type        = map(string)
+  default     = {}
+}

@@ -159,6 +159,8 @@ module "ecs" {
   memory                            = var.service.memory
   cpu_architecture                  = var.service.cpu_architecture
   health_check_grace_period_seconds = var.service.health_check_grace_period
+  task_definition_template          = var.service.task_definition_template
+  task_definition_values            = var.service.task_definition_values
   subnet_ids                        = module.networking.task_subnet_ids
   security_group_id                 = module.networking.tasks_security_group_id
   assign_public_ip                  = module.networking.assign_public_ip

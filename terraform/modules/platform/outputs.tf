@@ -36,6 +36,21 @@ output "container_name" {
   value       = module.ecs.container_name
 }
 
+output "execution_role_arn" {
+  description = "The tasks' execution role (a task-definition template's $${execution_role_arn})."
+  value       = module.iam.task_execution_role_arn
+}
+
+output "task_role_arn" {
+  description = "The tasks' own role (a task-definition template's $${task_role_arn})."
+  value       = module.iam.task_role_arn
+}
+
+output "log_group_name" {
+  description = "The tasks' log group (a task-definition template's $${log_group_name})."
+  value       = module.ecs.log_group_name
+}
+
 output "listener_arn" {
   description = "Production listener whose ForwardConfig weights the controller switches."
   value       = module.alb.listener_arn

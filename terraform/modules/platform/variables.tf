@@ -106,7 +106,10 @@ variable "service" {
     health_check (the target groups': path, matcher, interval), container_health_check (a command
     run in the container, optional), cpu, memory, cpu_architecture (X86_64 or ARM64),
     readonly_root_filesystem, container_name, health_check_grace_period, task_role_policy_json
-    (what else the service may do in AWS), keep_last_images (ECR).
+    (what else the service may do in AWS), keep_last_images (ECR), task_definition_template and
+    task_definition_values (the template file the controller renders for every release, and its
+    values: the first revisions are registered from it, and the container inputs above are then
+    not used for them; docs/task-definition-template.md).
   EOT
   type = object({
     name                = string
@@ -136,6 +139,8 @@ variable "service" {
     health_check_grace_period = optional(number, 60)
     task_role_policy_json     = optional(string)
     keep_last_images          = optional(number, 30)
+    task_definition_template  = optional(string)
+    task_definition_values    = optional(map(string), {})
   })
 
   validation {
