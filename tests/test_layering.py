@@ -86,7 +86,8 @@ LAYERS: list[tuple[str, set[str]]] = [
         "procedure",
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
         | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
-        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.migration_guard"},
+        | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.migration_guard"}
+        | {"bluegreen.scaling"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -3,7 +3,8 @@
 The deploying process journals the pause, keeps the lock (no process, alive until the approval
 deadline) and exits, so no deployment depends on one job's credentials outliving its pauses.
 `promote` in another process (fresh credentials) takes the lock over and runs what is left:
-the final shift, the bake and the drain, undone like any deployment when one fails.
+the final shift, the bake and the drain, then autoscaling resumed as it was (`scaling`),
+undone like any deployment when one fails.
 `rollback` puts traffic back on the old colour. Past the deadline, whichever command runs next
 (`deploy`, `rollback`, `promote`) rolls it back (`recovery.recover`).
 """
@@ -26,9 +27,10 @@ from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
 from bluegreen.recovery import recover
 from bluegreen.request import DeployRequest
+from bluegreen.scaling import ResumeScaling, ScaleInHeldBefore
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.state import LockInfo
-from bluegreen.steps import Context, StartIdle, live_readiness_problem, run_smoke
+from bluegreen.steps import Context, StartIdle, Step, live_readiness_problem, run_smoke
 
 
 def utc(seconds: float) -> str:
@@ -137,6 +139,7 @@ def finish_paused(
             hook=run_hook_at,
         )
         step = (shifted[-1].of if shifted else 1) or 1
-        execute(ctx, [Started(), FinalShift(step), Bake(), Drain()])
+        steps: list[Step] = [ScaleInHeldBefore(), Started(), FinalShift(step), Bake(), Drain()]
+        execute(ctx, [*steps, ResumeScaling()])
     assert run.record is not None  # noqa: S101 - the lifecycle always writes it
     return run.record

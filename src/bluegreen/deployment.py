@@ -22,6 +22,7 @@ from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
 from bluegreen.request import DeployRequest
+from bluegreen.scaling import HoldScaleIn, ResumeScaling
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.steps import (
     Context,
@@ -41,11 +42,13 @@ def steps_for(request: DeployRequest) -> list[Step]:
     """The steps of a deployment, in order (hooks only run when configured)."""
     deploying = request.operation == "deploy"
     steps: list[Step] = [Hook("pre_deploy")] if deploying else []
+    steps.append(HoldScaleIn())  # first change: autoscaling scale-in held until the end
     if request.migrate and request.release.migrate_command:
         steps.append(Migrate())
     steps += [StartIdle(), WaitHealthy(), Smoke()]
     steps += [Hook("pre_shift"), Shift(), Hook("post_shift")] if deploying else [Shift()]
-    steps += [Bake(), Drain(), Hook("post_deploy" if deploying else "on_rollback")]
+    steps += [Bake(), Drain(), ResumeScaling()]
+    steps.append(Hook("post_deploy" if deploying else "on_rollback"))
     return steps
 
 

@@ -12,16 +12,16 @@ from collections.abc import Mapping
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from bluegreen.events import TYPES, DeploymentEvent, Kind
-from bluegreen.model import Release, Weights
+from bluegreen.model import Release, Scaling, Weights
 
 
 def _encode_value(value: Any) -> Any:
     if isinstance(value, Weights):
         return value.as_dict()
-    if isinstance(value, Release):
+    if isinstance(value, Release | Scaling):
         return value.to_dict()
     if isinstance(value, tuple):
-        return list(value)
+        return [_encode_value(v) for v in value]
     return value
 
 
@@ -34,6 +34,7 @@ def encode(event: DeploymentEvent) -> tuple[str, dict[str, Any]]:
 _DECODERS: Mapping[Any, Any] = {
     Weights: lambda v: Weights(int(v.get("blue", 0)), int(v.get("green", 0))),
     Release: Release.from_dict,
+    Scaling: Scaling.from_dict,
     float: float,
     int: int,
 }
@@ -45,7 +46,8 @@ def _decode_value(hint: Any, value: Any) -> Any:
     if get_origin(hint) in (Union, types.UnionType):
         hint = next(a for a in get_args(hint) if a is not type(None))
     if get_origin(hint) is tuple:
-        return tuple(value)
+        item = _DECODERS.get(get_args(hint)[0]) if get_args(hint) else None
+        return tuple(item(v) if item else v for v in value)
     decoder = _DECODERS.get(hint)
     return decoder(value) if decoder else value
 

@@ -13,6 +13,8 @@ class Kind(StrEnum):
     """Every event a deployment journal can hold (the value is its name on disk)."""
 
     BEGIN = "begin"
+    SCALE_IN_HELD = "scale-in-held"
+    SCALING_RESUMED = "scaling-resumed"
     GUARD_SKIPPED = "guard-skipped"
     MIGRATE = "migrate"
     MIGRATE_SKIPPED = "migrate-skipped"

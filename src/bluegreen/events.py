@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeAlias, get_args
 
 from bluegreen.event_kinds import Kind as Kind  # noqa: PLC0414 - re-exported as events.Kind
-from bluegreen.model import Color, Release, Weights
+from bluegreen.model import Color, Release, Scaling, Weights
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,23 @@ class Begin:
     strategy: str | None = None
     weights: Weights | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScaleInHeld:
+    """About to suspend the colours' dynamic scale-in for the deployment: `previous` is each
+    colour's suspension before it, which every way out of the deployment puts back."""
+
+    kind: ClassVar[Kind] = Kind.SCALE_IN_HELD
+    previous: tuple[Scaling, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScalingResumed:
+    """The colours' autoscaling is back as it was before the deployment (`previous`)."""
+
+    kind: ClassVar[Kind] = Kind.SCALING_RESUMED
+    previous: tuple[Scaling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -348,6 +365,8 @@ class SignalAbort:
 
 DeploymentEvent: TypeAlias = (
     Begin
+    | ScaleInHeld
+    | ScalingResumed
     | GuardSkipped
     | Migrate
     | MigrateSkipped

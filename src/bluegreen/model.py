@@ -131,6 +131,15 @@ class Health:
     problems: tuple[str, ...] = ()  # fatal, e.g. "task green-1 exited with code 3"
     check: str | None = None  # what the load balancer checks, e.g. "GET /health" (for messages)
     settled: bool = True  # the platform's own rollout is done (AWS: rolloutState COMPLETED)
+    # Desired tasks the platform does not judge yet and that are not healthy: not registered
+    # with the load balancer yet, in its initial checks, or younger than the service's health
+    # check grace period (AWS). Neither healthy nor failed (a scale-out during a canary).
+    pending: int = 0
+
+    @property
+    def failing(self) -> int:
+        """Desired tasks past their grace that do not pass the health check."""
+        return max(self.desired - self.healthy - self.pending, 0)
 
     @property
     def ready(self) -> bool:
@@ -140,6 +149,40 @@ class Health:
             and self.healthy >= self.desired
             and self.running >= self.desired
             and self.settled
+        )
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Which of a colour's autoscaling activities are suspended (AWS: the scalable target's
+    SuspendedState); the procedure holds scale-in during a deployment and puts these back."""
+
+    color: Color
+    dynamic_in: bool = False
+    dynamic_out: bool = False
+    scheduled: bool = False
+
+    def holding_scale_in(self) -> Scaling:
+        """The same with dynamic scale-in suspended (scale-out and scheduled as they were)."""
+        return Scaling(self.color, True, self.dynamic_out, self.scheduled)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The journal's form."""
+        return {
+            "color": self.color,
+            "dynamic_in": self.dynamic_in,
+            "dynamic_out": self.dynamic_out,
+            "scheduled": self.scheduled,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scaling:
+        """Read the journal's form back."""
+        return cls(
+            parse_color(str(data["color"])),
+            bool(data.get("dynamic_in")),
+            bool(data.get("dynamic_out")),
+            bool(data.get("scheduled")),
         )
 
 

@@ -82,9 +82,19 @@ def print_status(data: dict[str, Any]) -> None:
             f"deployment {deployment['id']}: {deployment['state']} at step {deployment['step']}",
             highlight=False,
         )
+        if deployment.get("scale_in_held"):
+            held = ", ".join(deployment["scale_in_held"])
+            out_console.print(f"  autoscaling scale-in held on {held}", highlight=False)
         if deployment.get("hint"):
             out_console.print(f"  hint: {deployment['hint']}", highlight=False)
         _print_evidence(deployment.get("evidence") or [])
+    left = data.get("scale_in_held")
+    if left:
+        out_console.print(
+            f"[bold yellow]autoscaling scale-in still held[/] on {', '.join(left['colors'])} "
+            f"by {left['by']}: {left['hint']}",
+            highlight=False,
+        )
     last = data.get("last_deployment")
     if last:
         reason = f" ({last['reason']})" if last.get("reason") else ""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bluegreen.evidence.step import StepReading
-from bluegreen.model import Color, Health, Release, Snapshot, TrafficCounters, Weights
+from bluegreen.model import Color, Health, Release, Scaling, Snapshot, TrafficCounters, Weights
 from bluegreen.state import StateStore
 
 
@@ -97,6 +97,16 @@ class Provider(Protocol):
         exiting when this returned (0: every one exited): a drained task finishes its exit in
         the background (AWS: ECS stops it after the desired count went to 0; locally: SIGTERM
         sent, reaped by the next command that starts or stops tasks)."""
+        ...
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """Which autoscaling activities of each colour are suspended now, for the colours that
+        autoscale (empty where nothing does: the local platform)."""
+        ...
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """Suspend or resume each colour's autoscaling activities as `states` say (AWS:
+        RegisterScalableTarget with SuspendedState only; capacities untouched)."""
         ...
 
     def record_live(self, color: Color) -> None:

@@ -2,7 +2,8 @@
 
 The journal says which colours it moved between; recovery puts traffic back on the old colour
 when that one is still healthy (a rollback that needs nothing from the new colour), or keeps the
-new colour when the old one is gone, then stops the other, closes the history and frees the lock.
+new colour when the old one is gone, then stops the other, puts autoscaling back as it was before
+the deployment held its scale-in, closes the history and frees the lock.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bluegreen.plan import describe_weights
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord, Outcome, Side
+from bluegreen.scaling import resume_or_note
 from bluegreen.state import LockInfo
 
 
@@ -179,5 +181,9 @@ def recover(
                 f"controller stopped during step '{last or 'begin'}'; no colour was healthy: "
                 f"{release.version} started again on {start_on}"
             )
+        # Autoscaling as it was before the deployment held its scale-in (journaled then).
+        note = resume_or_note(provider, run.journal, progress)
+        if note is not None:
+            run.notes.append(note)
     assert run.record is not None  # noqa: S101 - the lifecycle always writes it
     return run.record

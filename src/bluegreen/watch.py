@@ -145,7 +145,9 @@ class Watch:
                 health = provider.health(ctx.new)
                 log.add(provider.step_traffic(ctx.new, ctx.old, began, self.share))
                 now = ctx.clock.time()
-                unhealthy = max(health.desired - health.healthy, 0)
+                # Only tasks past their grace count: a scale-out's new tasks are pending, not
+                # failed, until the load balancer and ECS judge them (Health.pending).
+                unhealthy = health.failing
                 verdict = judge_step(
                     log.evidence(now),
                     settings,

@@ -15,6 +15,8 @@ mix that AWS rejects is accepted (so tests assert the request shapes, not just t
   those targets read `unhealthy` (`Target.FailedHealthChecks`), as the ALB would report a
   release that never passes its check. Against `moto_server` (no hook in the server) such a
   release simply never gets targets registered: healthy stays 0 either way.
+- `scale_out_warming(color, desired, clock, warm_for)`: autoscaling raises the desired count and
+  the new targets read `initial` (the ALB's initial checks) for a while, as a real scale-out's do.
 - `fail_migrations(exit_code, reason)`: DescribeTasks answers for the migration task (group
   `bluegreen-migrate:*`) carry that exit code and stop reason.
 Everything else is moto's own answer.
@@ -122,10 +124,16 @@ class FaultInjector:
 class EcsAgentDouble:
     """Plays the ECS agent and the ALB health checker on top of moto (see the module docstring)."""
 
-    def __init__(self, outputs: dict[str, Any], endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        outputs: dict[str, Any],
+        endpoint_url: str | None = None,
+        session: boto3.Session | None = None,
+    ) -> None:
         self.outputs = outputs
         self.in_server = endpoint_url is not None
-        clients = clients_of(make_session(), endpoint_url)  # its own session: not recorded
+        # Its own session, not recorded (an admin's where moto_server enforces IAM).
+        clients = clients_of(session or make_session(), endpoint_url)
         self._ecs = clients["ecs"]
         self._elb = clients["elbv2"]
         self.unhealthy_colors: set[Color] = set()
@@ -139,6 +147,8 @@ class EcsAgentDouble:
         self.rolled_back: dict[str, str] = {}  # service name -> the revision ECS went back to
         self._update: dict[str, Any] = {}
         self._before_update: str | None = None
+        self.warming: dict[str, float] = {}  # target id -> when its initial checks end
+        self._warming_clock: Any = None
 
     def mark_unhealthy(self, color: Color) -> None:
         """From now on `color`'s targets fail the health check."""
@@ -163,6 +173,22 @@ class EcsAgentDouble:
             desiredCount=desired,
         )
         self.reconcile()
+
+    def scale_out_warming(self, color: Color, desired: int, clock: Any, warm_for: float) -> None:
+        """`autoscale` out; the new tasks' targets read `initial` (the ALB's initial health
+        checks, Elb.InitialHealthChecking) for `warm_for` seconds of `clock`, then healthy.
+        In-process only."""
+        before = self._target_ids(color)
+        self.autoscale(color, desired)
+        until = clock.time() + warm_for
+        self._warming_clock = clock
+        self.warming.update(dict.fromkeys(self._target_ids(color) - before, until))
+
+    def _target_ids(self, color: Color) -> set[str]:
+        described = self._elb.describe_target_health(
+            TargetGroupArn=self.outputs[f"{color}_target_group_arn"]
+        )["TargetHealthDescriptions"]
+        return {str(d["Target"]["Id"]) for d in described}
 
     def trip_circuit_breaker(self, image: str) -> None:
         """From now on a service put on `image` is rolled back by ECS's circuit breaker: its
@@ -276,6 +302,15 @@ class EcsAgentDouble:
         return groups
 
     def _after_target_health(self, parsed: dict[str, Any], **_: Any) -> None:
+        now = self._warming_clock.time() if self._warming_clock is not None else None
+        for description in parsed.get("TargetHealthDescriptions", []):
+            until = self.warming.get(description["Target"]["Id"])
+            if until is not None and now is not None and now < until:
+                description["TargetHealth"] = {
+                    "State": "initial",
+                    "Reason": "Elb.InitialHealthChecking",
+                    "Description": "Initial health checks in progress",
+                }
         if self._last_target_group in self._unhealthy_groups():
             for description in parsed.get("TargetHealthDescriptions", []):
                 description["TargetHealth"] = {

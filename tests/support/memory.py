@@ -19,6 +19,7 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
+    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -112,6 +113,8 @@ class MemoryProvider:
     exiting_on_stop: int = 0
     violations: list[str] = field(default_factory=list)
     clock: FakeClock | None = None
+    # Autoscaling suspension per colour; empty: nothing autoscales (as locally).
+    scaling_states: dict[Color, Scaling] = field(default_factory=dict)
 
     def seed(self, color: Color, version: str, tasks: int = 2) -> None:
         """Make `color` run `version` healthy with all traffic."""
@@ -192,6 +195,13 @@ class MemoryProvider:
         self.calls.append(("stop", color))
         self.colors[color] = FakeColor()
         return self.exiting_on_stop
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        return tuple(self.scaling_states.values())
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        self.calls.append(("set_scaling", tuple(states)))
+        self.scaling_states.update({s.color: s for s in states})
 
     def record_live(self, color: Color) -> None:
         self.calls.append(("record_live", color))

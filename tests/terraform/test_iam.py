@@ -32,6 +32,7 @@ STAR_RESOURCE_ACTIONS = {
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
     "cloudwatch:GetMetricData",
+    "application-autoscaling:DescribeScalableTargets",
 }
 
 # The brief's list of the controller's calls (a third witness next to the local and the JSON).
@@ -44,6 +45,9 @@ CONTROLLER_ACTIONS = {
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTargetGroupAttributes",
     "elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyListener",
+    # scale-in held during a deployment, put back after (SuspendedState only)
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:RegisterScalableTarget",
     "cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData",
     "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
     "dynamodb:Query",
@@ -219,6 +223,7 @@ def test_statements_on_star_are_exactly_the_ones_aws_requires(
         ("cicd", "deploy", "EcsTaskDefinitions"),
         ("cicd", "deploy", "EcsListTasks"),
         ("cicd", "deploy", "ElbDescribe"),
+        ("cicd", "deploy", "ScalingDescribe"),
         ("cicd", "deploy", "MetricsRead"),
         ("cicd", "deploy", "EcrAuth"),
     }

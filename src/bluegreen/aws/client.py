@@ -78,6 +78,10 @@ class AwsClient:
             "cloudwatch", region_name=region, config=BOTO_CONFIG
         )
         self._ssm: SSMClient = session.client("ssm", region_name=region, config=BOTO_CONFIG)
+        # Typed Any: the project installs no stubs for Application Auto Scaling (two calls).
+        self._autoscaling: Any = session.client(
+            "application-autoscaling", region_name=region, config=BOTO_CONFIG
+        )
         dynamodb: DynamoDBClient = session.client(
             "dynamodb", region_name=region, config=BOTO_CONFIG
         )
@@ -130,13 +134,16 @@ class AwsClient:
         return services_by_name(response, wanted)
 
     def _target_counts(self, color: Color) -> TargetCounts:
+        return target_counts(self._target_health(color))
+
+    def _target_health(self, color: Color) -> list[dict[str, Any]]:
         target_group = self.resources.target_groups[color]
         response = self._call(
             f"target group {target_group}",
             self._elb.describe_target_health,
             TargetGroupArn=target_group,
         )
-        return target_counts(list(response.get("TargetHealthDescriptions") or []))
+        return [dict(d) for d in response.get("TargetHealthDescriptions") or []]
 
     def _task_definition(self, arn: str) -> dict[str, Any]:
         if arn not in self._task_definitions:
@@ -256,12 +263,15 @@ class AwsClient:
             wait = min(wait * 2, 30.0)
 
     def _stopped_tasks(self, service_name: str) -> list[dict[str, Any]]:
+        return self._service_tasks(service_name, "STOPPED")
+
+    def _service_tasks(self, service_name: str, status: str) -> list[dict[str, Any]]:
         listed = self._call(
             f"service {service_name}",
             self._ecs.list_tasks,
             cluster=self.resources.cluster,
             serviceName=service_name,
-            desiredStatus="STOPPED",
+            desiredStatus=status,  # type: ignore[arg-type]  # RUNNING or STOPPED, from our code
         )
         arns = list(listed.get("taskArns") or [])[:100]  # DescribeTasks takes at most 100
         if not arns:

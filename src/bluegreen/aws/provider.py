@@ -19,6 +19,11 @@ counter). What each method asks of AWS:
   target groups and the ALB's own 5xx; the watch counts only minutes old enough to be complete
   (`analysis.publish_delay`, docs/verdict.md). `traffic()` is kept for the p99 bound only
   (`analysis.max_p99_ms`): the latest minute's TargetResponseTime p99.
+- `health()`: besides the counts, the desired tasks not judged yet (`Health.pending`): not
+  registered, in the ALB's initial checks, or not healthy within the service's
+  healthCheckGracePeriodSeconds (task ages from ListTasks/DescribeTasks, only looked up while
+  some desired task is not healthy), so the watch fails a scale-out's new tasks only once judged.
+- `scaling()`/`set_scaling()` (`aws.scaling`): the scalable targets' SuspendedState.
 - `route_test_listener(color)`: the public URL when `color` takes all production traffic;
   otherwise the test listener (`test_listener_arn`), which is pointed at `color` first and
   reached on the app URL's host at the test listener's port. Without a test listener there is
@@ -35,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bluegreen.aws.client import AwsClient, merge_pages
+from bluegreen.aws.client import merge_pages
 from bluegreen.aws.requests import (
     app_container_name,
     migration_run_task_request,
@@ -47,12 +52,15 @@ from bluegreen.aws.requests import (
 )
 from bluegreen.aws.responses import (
     deregistration_delay,
+    pending_targets,
     primary_deployment_id,
     release_from_task_definition,
     rollout_of,
     service_problems,
+    target_counts,
     traffic_from_metrics,
 )
+from bluegreen.aws.scaling import ScalingClient
 from bluegreen.errors import ConfigError, DeployError
 from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
 from bluegreen.evidence.step import MinuteBatch
@@ -72,7 +80,7 @@ if TYPE_CHECKING:
     pass
 
 
-class AwsProvider(AwsClient):
+class AwsProvider(ScalingClient):
     """Two ECS services (blue, green) behind one ALB listener with weighted forwarding."""
 
     @property
@@ -178,10 +186,12 @@ class AwsProvider(AwsClient):
         self._rollouts[color] = (revision, primary_deployment_id(response.get("service") or {}))
 
     def health(self, color: Color) -> Health:
-        """Desired/running from ECS, healthy from the target group, fatal rollout problems."""
+        """Desired/running from ECS, healthy from the target group, fatal rollout problems, and
+        the tasks not judged yet (`responses.pending_targets`)."""
         name = self.resources.services[color]
         service = self._services(only=color)[name]
-        targets = self._target_counts(color)
+        descriptions = self._target_health(color)
+        targets = target_counts(descriptions)
         desired = int(service.get("desiredCount", 0))
         running = int(service.get("runningCount", 0))
         rollout_failed = any(
@@ -198,12 +208,22 @@ class AwsProvider(AwsClient):
             rollout = rollout_of(service, *self._rollouts[color])
             problems = (*problems, rollout.problem) if rollout.problem else problems
             settled = rollout.settled
+        pending = 0
+        if targets.healthy < desired:  # tasks' ages are only looked up when some are not healthy
+            pending = pending_targets(
+                descriptions,
+                self._service_tasks(name, "RUNNING"),
+                desired=desired,
+                grace=float(service.get("healthCheckGracePeriodSeconds") or 0),
+                now=self._clock.time(),
+            )
         return Health(
             desired=desired,
             running=running,
             healthy=targets.healthy,
             problems=problems,
             settled=settled,
+            pending=pending,
         )
 
     def set_weights(self, weights: Weights) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bluegreen.errors import ConfigError
-from bluegreen.model import Color, Weights
+from bluegreen.model import Color, Scaling, Weights
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects or ignores: they
 # describe a registered revision rather than define one.
@@ -252,3 +252,39 @@ def target_group_metrics_request(
 def put_live_color_request(parameter: str, color: Color) -> dict[str, Any]:
     """PutParameter body recording the live colour for Terraform to read."""
     return {"Name": parameter, "Value": color, "Type": "String", "Overwrite": True}
+
+
+ECS_NAMESPACE = "ecs"
+ECS_DESIRED_COUNT = "ecs:service:DesiredCount"
+
+
+def scalable_target_id(cluster: str, service: str) -> str:
+    """Application Auto Scaling's ResourceId of an ECS service: `service/<cluster>/<service>`."""
+    return f"service/{cluster}/{service}"
+
+
+def describe_scalable_targets_request(cluster: str, services: Sequence[str]) -> dict[str, Any]:
+    """DescribeScalableTargets body for the services' desired counts (both colours, one call)."""
+    return {
+        "ServiceNamespace": ECS_NAMESPACE,
+        "ResourceIds": [scalable_target_id(cluster, s) for s in services],
+        "ScalableDimension": ECS_DESIRED_COUNT,
+    }
+
+
+def suspend_scaling_request(cluster: str, service: str, state: Scaling) -> dict[str, Any]:
+    """RegisterScalableTarget body that sets only the suspended state of `service`'s target.
+
+    Min and max capacity are left out: on an existing target AWS changes only what the
+    request names (Terraform owns the capacities; the controller only SuspendedState).
+    """
+    return {
+        "ServiceNamespace": ECS_NAMESPACE,
+        "ResourceId": scalable_target_id(cluster, service),
+        "ScalableDimension": ECS_DESIRED_COUNT,
+        "SuspendedState": {
+            "DynamicScalingInSuspended": state.dynamic_in,
+            "DynamicScalingOutSuspended": state.dynamic_out,
+            "ScheduledScalingSuspended": state.scheduled,
+        },
+    }

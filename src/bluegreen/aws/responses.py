@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bluegreen.aws.requests import APP_VERSION, METRIC_QUERY_IDS, app_container_name
 from bluegreen.errors import ConfigError, PlatformError
-from bluegreen.model import Color, Release, TrafficCounters, Weights, image_tag
+from bluegreen.model import Color, Release, Scaling, TrafficCounters, Weights, image_tag
 
 
 def weights_from_actions(
@@ -254,3 +255,74 @@ def deregistration_delay(attributes: Sequence[Mapping[str, Any]]) -> float:
         if attribute.get("Key") == "deregistration_delay.timeout_seconds":
             return float(attribute.get("Value") or 300)
     return 300.0
+
+
+def scaling_states(
+    targets: Sequence[Mapping[str, Any]], resource_ids: Mapping[Color, str]
+) -> tuple[Scaling, ...]:
+    """DescribeScalableTargets' targets as each colour's suspension (colours without a scalable
+    target, which do not autoscale, are left out)."""
+    by_id = {str(t.get("ResourceId")): t for t in targets}
+    states: list[Scaling] = []
+    for color, resource_id in resource_ids.items():
+        target = by_id.get(resource_id)
+        if target is None:
+            continue
+        suspended = target.get("SuspendedState") or {}
+        states.append(
+            Scaling(
+                color,
+                dynamic_in=bool(suspended.get("DynamicScalingInSuspended")),
+                dynamic_out=bool(suspended.get("DynamicScalingOutSuspended")),
+                scheduled=bool(suspended.get("ScheduledScalingSuspended")),
+            )
+        )
+    return tuple(states)
+
+
+def pending_targets(
+    descriptions: Sequence[Mapping[str, Any]],
+    tasks: Sequence[Mapping[str, Any]],
+    *,
+    desired: int,
+    grace: float,
+    now: float,
+) -> int:
+    """Desired tasks of a colour that are neither healthy nor judged yet (`Health.pending`).
+
+    Not judged yet: a desired task with no target registered (ECS still provisioning it, a
+    scale-out just asked for it); a target in its initial health checks (`initial`); a target
+    that is not healthy but whose task started less than the service's
+    healthCheckGracePeriodSeconds ago, or has not started (ECS itself ignores the load
+    balancer's verdict on it until then). Targets are matched to tasks by their private IP
+    (`ip` target groups, as Fargate's awsvpc uses); a target no task names is judged.
+    """
+    young: set[str] = set()
+    for task in tasks:
+        started = task.get("startedAt")  # a datetime from boto3; absent before it starts
+        started_at = started.timestamp() if isinstance(started, datetime) else started
+        if started_at is None or now - float(started_at) < grace:
+            young.update(task_ips(task))
+    registered = [
+        d for d in descriptions if (d.get("TargetHealth") or {}).get("State") != "draining"
+    ]
+    pending = max(desired - len(registered), 0)
+    for description in registered:
+        state = (description.get("TargetHealth") or {}).get("State")
+        if state == "healthy":
+            continue
+        target_id = str((description.get("Target") or {}).get("Id"))
+        if state == "initial" or target_id in young:
+            pending += 1
+    healthy = sum(1 for d in registered if (d.get("TargetHealth") or {}).get("State") == "healthy")
+    return min(pending, max(desired - healthy, 0))
+
+
+def task_ips(task: Mapping[str, Any]) -> set[str]:
+    """The private IPv4 addresses of a task's ENI attachments."""
+    return {
+        str(detail.get("value"))
+        for attachment in task.get("attachments") or []
+        for detail in attachment.get("details") or []
+        if detail.get("name") == "privateIPv4Address"
+    }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
 from bluegreen.events import DeploymentEvent
-from bluegreen.model import Color, Release, Weights
+from bluegreen.model import Color, Release, Scaling, Weights
 from bluegreen.plan import describe_weights
 from bluegreen.records import DeploymentRecord
 
@@ -217,6 +217,31 @@ class RecordLive:
         return f"record {self.color} as the live colour"
 
 
+@dataclass(frozen=True)
+class SetScaling:
+    """Suspend or resume the colours' autoscaling activities."""
+
+    name: ClassVar[str] = "set-scaling"
+    states: tuple[Scaling, ...]
+
+    def describe(self) -> str:
+        """One line for people."""
+
+        def one(state: Scaling) -> str:
+            held = [
+                what
+                for what, on in (
+                    ("dynamic scale-in", state.dynamic_in),
+                    ("dynamic scale-out", state.dynamic_out),
+                    ("scheduled scaling", state.scheduled),
+                )
+                if on
+            ]
+            return f"{state.color}: " + (", ".join(held) + " suspended" if held else "all resumed")
+
+        return "set the autoscaling suspension of " + "; ".join(one(s) for s in self.states)
+
+
 # -- time -----------------------------------------------------------------------------------------
 
 
@@ -248,6 +273,7 @@ Call: TypeAlias = (
     | RunHook
     | Stop
     | RecordLive
+    | SetScaling
     | Wait
 )
 

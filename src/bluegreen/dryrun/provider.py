@@ -25,6 +25,7 @@ from bluegreen.dryrun.calls import (
     RouteTestListener,
     RunHook,
     RunSmoke,
+    SetScaling,
     SetWeights,
     Start,
     Stop,
@@ -37,6 +38,7 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
+    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -89,6 +91,7 @@ class DryRun:
         self._state = DryRunState(self.real.state, self._record)
         self._weights: Weights | None = None
         self._colors: dict[Color, _Planned] = {}
+        self._scaling: dict[Color, Scaling] = {}
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -185,6 +188,16 @@ class DryRun:
         self._record(Stop(color))
         self._colors[color] = _Planned(None, 0)
         return 0
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """The real suspension states, with this run's changes on top."""
+        real = {s.color: s for s in self.real.scaling()}
+        return tuple({**real, **self._scaling}.values())
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """Recorded."""
+        self._record(SetScaling(tuple(states)))
+        self._scaling.update({s.color: s for s in states})
 
     def record_live(self, color: Color) -> None:
         """Recorded."""

@@ -29,6 +29,7 @@ from bluegreen.model import (
     ColorState,
     Health,
     Release,
+    Scaling,
     Snapshot,
     TrafficCounters,
     Weights,
@@ -360,6 +361,14 @@ class LocalProvider:
         running = [s.task for s in self.platform.tasks.status(color) if s.running]
         self.platform.exiting.add(running, time.time() + self.platform.tasks.graceful_timeout)
         return len(self.platform.tasks.terminate(color))
+
+    def scaling(self) -> tuple[Scaling, ...]:
+        """Nothing autoscales locally."""
+        return ()
+
+    def set_scaling(self, states: Sequence[Scaling]) -> None:
+        """Nothing to suspend locally (`scaling()` names no colour)."""
+        del states
 
     def record_live(self, color: Color) -> None:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""

@@ -15,6 +15,7 @@ from bluegreen.plan import describe_weights
 from bluegreen.progress import Progress, SilentProgress
 from bluegreen.provider import Provider
 from bluegreen.records import DeploymentRecord
+from bluegreen.scaling import held, left_held
 from bluegreen.state import LockInfo
 
 
@@ -100,6 +101,13 @@ def status(provider: Provider) -> dict[str, Any]:
     # The operation that ended last (history is ordered by start: a deploy refused while
     # another ran started later but ended first).
     last = max(provider.state.history(limit=20), key=lambda r: r.finished_at, default=None)
+    left = sorted(left_held(provider.state))
+    if left and holder is None:
+        result["scale_in_held"] = {
+            "colors": left,
+            "by": last.id if last is not None else None,
+            "hint": "its resume failed: the next deploy or rollback puts it back",
+        }
     if last is not None:
         result["last_deployment"] = {
             "id": last.id,
@@ -142,6 +150,9 @@ def _deployment_summary(provider: Provider, holder: LockInfo) -> dict[str, Any]:
         "new": begin.new if begin else None,
         "version": begin.new_release.version if begin and begin.new_release else None,
     }
+    holding = held(view)
+    if holding:  # until the deployment ends, or its recovery puts it back
+        summary["scale_in_held"] = [s.color for s in holding]
     pause = view.handed_back_pause
     if pause is not None:
         summary["approval_deadline"] = pause.deadline

@@ -31,9 +31,11 @@ locals {
       "elasticloadbalancing:DescribeTargetGroups",
       "elasticloadbalancing:DescribeTargetHealth",
     ]
-    ElbSwitchListener = ["elasticloadbalancing:ModifyListener"]
-    AlarmsDescribe    = ["cloudwatch:DescribeAlarms"]
-    MetricsRead       = ["cloudwatch:GetMetricData"]
+    ElbSwitchListener  = ["elasticloadbalancing:ModifyListener"]
+    ScalingDescribe    = ["application-autoscaling:DescribeScalableTargets"]
+    ScalingHoldScaleIn = ["application-autoscaling:RegisterScalableTarget"]
+    AlarmsDescribe     = ["cloudwatch:DescribeAlarms"]
+    MetricsRead        = ["cloudwatch:GetMetricData"]
     DeployTable = [
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
@@ -191,6 +193,35 @@ data "aws_iam_policy_document" "deploy" {
     actions = local.controller_actions.ElbSwitchListener
     # The production listener (weights) and, when there is one, the test listener (the idle colour).
     resources = local.listener_arns
+  }
+
+  statement {
+    sid     = "ScalingDescribe"
+    actions = local.controller_actions.ScalingDescribe
+    # AWS requires "*": DescribeScalableTargets supports no resource-level permissions; the
+    # conditions keep it to ECS services' desired counts.
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "application-autoscaling:service-namespace"
+      values   = ["ecs"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "application-autoscaling:scalable-dimension"
+      values   = ["ecs:service:DesiredCount"]
+    }
+  }
+
+  statement {
+    sid     = "ScalingHoldScaleIn"
+    actions = local.controller_actions.ScalingHoldScaleIn
+    # The two services' scalable targets only. The controller sends SuspendedState alone
+    # (capacities untouched); the targets exist (Terraform registered them), so no
+    # iam:CreateServiceLinkedRole, and ECS's scaling uses that service-linked role, so no
+    # iam:PassRole. AWS also checks ecs:DescribeServices and ecs:UpdateService on the service,
+    # which EcsServices grants.
+    resources = var.scalable_target_arns
   }
 
   statement {

@@ -91,6 +91,11 @@ variable "test_listener_arn" {
   default     = null
 }
 
+variable "scalable_target_arns" {
+  description = "ARNs of the blue and green services' scalable targets (the controller suspends and resumes their scale-in)."
+  type        = list(string)
+}
+
 variable "alarm_arns" {
   description = "Alarms the controller watches."
   type        = list(string)

@@ -23,6 +23,11 @@ output "service_arns" {
   value       = { for color, service in aws_ecs_service.this : color => service.id }
 }
 
+output "scalable_target_arns" {
+  description = "ARNs of the two services' Application Auto Scaling scalable targets, by colour (the controller suspends their scale-in during a deployment)."
+  value       = { for color, target in aws_appautoscaling_target.this : color => target.arn }
+}
+
 output "task_definition_families" {
   description = "Task definition families, by colour (the controller registers new revisions in them)."
   value       = { for color, task in aws_ecs_task_definition.this : color => task.family }

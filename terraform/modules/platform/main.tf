@@ -243,6 +243,7 @@ module "cicd" {
   state_kms_key_arn           = var.state.kms_key_arn
   cluster_arn                 = module.ecs.cluster_arn
   service_arns                = values(module.ecs.service_arns)
+  scalable_target_arns        = values(module.ecs.scalable_target_arns)
   task_definition_families    = values(module.ecs.task_definition_families)
   task_role_arn               = module.iam.task_role_arn
   task_execution_role_arn     = module.iam.task_execution_role_arn
