@@ -9,6 +9,7 @@ every GET with 200 (the live colour is healthy as far as the app is concerned).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -263,3 +264,11 @@ def pause_for_approval(provider: AwsProvider, clock: FakeClock) -> ApprovalPendi
     with pytest.raises(ApprovalPending) as paused:
         operations.deploy(provider, request, SilentProgress(), deployment_id="d-1", clock=clock)
     return paused.value
+
+
+def split_history(state: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`world` without the history records, and those records (parsed): a refused operation
+    changes nothing but the record that says why it was refused."""
+    rest = [row for row in state["table"] if row[0] != "HISTORY"]
+    records = [json.loads(row[2]) for row in state["table"] if row[0] == "HISTORY"]
+    return {**state, "table": rest}, records

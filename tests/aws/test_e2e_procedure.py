@@ -44,6 +44,7 @@ from .e2e_support import (
     lock_item,
     mutating,
     production_weight_changes,
+    split_history,
     task_definition_arn,
     world,
 )
@@ -420,7 +421,7 @@ def test_an_alarm_firing_during_the_canary_rolls_traffic_back_and_records_why(
 # -- 5. lock contention -------------------------------------------------------------------------
 
 
-def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
+def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing_but_its_record(
     make_provider: Callable[..., AwsProvider],
     recorder: RequestRecorder,
     stack: dict[str, Any],
@@ -437,8 +438,10 @@ def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
 
     assert raised.value.exit_code == 3
     assert "d-other" in raised.value.message
-    assert mutating(recorder.calls) == []
-    assert world(stack) == before
+    assert mutating(recorder.calls) == ["dynamodb:PutItem"]  # the refusal's history record, no more
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]
+    assert [(r["outcome"], r["reason"]) for r in records] == [("refused", raised.value.message)]
     assert provider.state.lock_holder() == holder
     assert operations.status(provider)["deployment"]["id"] == "d-other"
 

@@ -24,7 +24,7 @@ from bluegreen.state import LockInfo
 from tests.support.aws_stack import REGION, MotoServer, make_session
 
 from ..aws.conftest import moto_server, quick_server_stack, server_stack
-from ..aws.e2e_support import app_endpoint, world
+from ..aws.e2e_support import app_endpoint, split_history, world
 from ..conftest import free_port
 from .registry import local_registry, oci_archive
 
@@ -285,7 +285,9 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
     )
 
     assert done.returncode == 3, done.stderr
-    assert world(stack) == before
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]
+    assert [r["outcome"] for r in records] == ["refused"]  # why it was refused, kept
     assert _github_outputs(tmp_path)["exit-code"] == "3"
     assert "exited 3" in _summary(tmp_path)
 
