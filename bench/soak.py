@@ -1,8 +1,12 @@
 """Soak: hundreds of back-to-back deploys and rollbacks under load, every failure with evidence.
 
-    python -m bench.soak --operations 200 [--tasks 2] [--evidence DIR] [--json out.json]
+    python -m bench.soak --operations 200 [--tasks 2] [--minutes M] [--evidence DIR]
+                         [--json out.json]
 
-Not part of the default suite (it takes about an hour on two busy cores). One platform of
+Not part of the default suite (it takes about an hour on two busy cores, several on a
+machine shared with other work). `--minutes` is a budget: no operation starts after it, and
+SIGINT/SIGTERM stop the same way; either way the summary covers the operations that ran and
+says the soak stopped early (and why). One platform of
 its own runs the reference app; reads and writes flow through the public URL the whole
 time. Operations alternate: `deploy --version 3.0.<i>` (all at once), then `rollback`.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections import Counter
@@ -54,13 +59,36 @@ def _reason(outcome: Outcome) -> str:
     return errors[-1] if errors else outcome.message
 
 
-def soak(operations: int, tasks: int, evidence_dir: Path) -> dict[str, Any]:
+class _Stop:
+    """Why the soak stops before its last operation: a signal or the time budget."""
+
+    def __init__(self, minutes: float | None) -> None:
+        self.deadline = time.monotonic() + minutes * 60 if minutes else None
+        self.why: str | None = None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._signalled)
+
+    def _signalled(self, signum: int, _frame: object) -> None:
+        self.why = f"stopped by {signal.Signals(signum).name}"
+
+    def now(self) -> bool:
+        """Whether to start no more operations (the one running always finishes)."""
+        if self.why is None and self.deadline is not None and time.monotonic() > self.deadline:
+            self.why = "time budget used up"
+        return self.why is not None
+
+
+def soak(
+    operations: int, tasks: int, evidence_dir: Path, minutes: float | None = None
+) -> dict[str, Any]:
     """Run the operations; the figures and the failures (with where their evidence is)."""
     rig = Rig.create("bgs", tasks=tasks, health_timeout=90, drain_timeout=20)
     evidence_dir.mkdir(parents=True, exist_ok=True)
     failures: list[dict[str, Any]] = []
     per_op_failed: list[int] = []
+    durations: list[float] = []
     load: Load | None = None
+    stop = _Stop(minutes)
     started = time.monotonic()
     try:
         up = rig.run("up", "--version", "1.0.0", "--env", "WEB_WORKERS=1")
@@ -68,6 +96,9 @@ def soak(operations: int, tasks: int, evidence_dir: Path) -> dict[str, Any]:
             raise RuntimeError(f"`bluegreen up` failed: {up.message}")
         load = Load(rig.url, read_rps=20, write_rps=5).start()
         for i in range(operations):
+            if stop.now():
+                print(f"{stop.why}: no operation after {i} of {operations}", flush=True)
+                break
             args = (
                 ("deploy", "--version", f"3.0.{i}", "--env", "WEB_WORKERS=1", "--json")
                 if i % 2 == 0
@@ -77,6 +108,7 @@ def soak(operations: int, tasks: int, evidence_dir: Path) -> dict[str, Any]:
             outcome = rig.run(*args)
             failed, _ = load.window(op_start, time.monotonic())
             per_op_failed.append(failed)
+            durations.append(outcome.seconds)
             line = (
                 f"[{i + 1}/{operations}] {args[0]}: exit {outcome.code} in {outcome.seconds:.1f} s"
             )
@@ -99,9 +131,16 @@ def soak(operations: int, tasks: int, evidence_dir: Path) -> dict[str, Any]:
         if load is not None:
             load.stop()
         rig.destroy()
+    ordered = sorted(durations)
     return {
-        "operations": operations,
+        "operations": len(per_op_failed),
+        "planned": operations,
+        "stopped_early": stop.why,
         "minutes": round((time.monotonic() - started) / 60, 1),
+        "seconds_per_operation": {
+            "median": round(ordered[len(ordered) // 2], 1) if ordered else None,
+            "max": round(ordered[-1], 1) if ordered else None,
+        },
         "failures": failures,
         "failures_by_reason": dict(Counter(f["reason"] for f in failures)),
         "requests": {"sent": sent, "failed": sent_failed},
@@ -109,6 +148,32 @@ def soak(operations: int, tasks: int, evidence_dir: Path) -> dict[str, Any]:
         "acknowledged_writes": len(load.acknowledged),
         "writes_lost": lost,
     }
+
+
+def summary(report: dict[str, Any]) -> list[str]:
+    """The closing lines, each quotable as it stands."""
+    req = report["requests"]
+    pace = report["seconds_per_operation"]
+    early = f" (stopped early: {report['stopped_early']})" if report["stopped_early"] else ""
+    lines = [
+        "",
+        f"soak: {report['operations']} of {report['planned']} back-to-back deploy/rollback "
+        f"operations under load in {report['minutes']} min{early}; "
+        f"{len(report['failures'])} failed",
+    ]
+    lines += [f"  {n} x {reason}" for reason, n in report["failures_by_reason"].items()]
+    for f in report["failures"]:
+        lines.append(
+            f"  op {f['op']} {f['command']}: exit {f['exit']}: {f['reason']} "
+            f"(evidence {f['evidence']})"
+        )
+    lines += [
+        f"seconds per operation: median {pace['median']}, max {pace['max']}",
+        f"requests: {req['sent']} sent, {req['failed']} failed "
+        f"(during {report['operations_with_failed_requests']} operation(s))",
+        f"acknowledged writes: {report['acknowledged_writes']}, lost: {len(report['writes_lost'])}",
+    ]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,21 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operations", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=2)
     parser.add_argument("--evidence", default="soak-evidence", help="directory for evidence files")
+    parser.add_argument("--minutes", type=float, help="start no operation after this many")
     parser.add_argument("--json", dest="json_path", help="also write the summary as JSON here")
     args = parser.parse_args(argv)
     if args.operations < 1:
         parser.error("--operations must be >= 1")
-    report = soak(args.operations, args.tasks, Path(args.evidence))
-    print(f"\n{report['operations']} operations in {report['minutes']} min: "
-          f"{len(report['failures'])} failed")  # fmt: skip
-    for reason, count in report["failures_by_reason"].items():
-        print(f"  {count} x {reason}")
-    req = report["requests"]
-    print(f"requests: {req['sent']} sent, {req['failed']} failed "
-          f"(during {report['operations_with_failed_requests']} operation(s))")  # fmt: skip
-    print(
-        f"acknowledged writes: {report['acknowledged_writes']}, lost: {len(report['writes_lost'])}"
-    )
+    report = soak(args.operations, args.tasks, Path(args.evidence), args.minutes)
+    for line in summary(report):
+        print(line)
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(report, indent=1))
     return 1 if report["failures"] or report["writes_lost"] else 0

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.local.postgres import PostgresError, PostgresServer, find_pg_bin_dir
+from bluegreen.local.postgres import PostgresServer, find_pg_bin_dir
+from bluegreen.local.postgres_sql import PostgresError
 
 
 def free_port() -> int:

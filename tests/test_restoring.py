@@ -3,10 +3,13 @@ the last live release is started again, and traffic moves only once it is health
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import pytest
 
 from bluegreen.errors import DeployError
-from bluegreen.model import Release, Weights
+from bluegreen.model import Color, Health, Release, Snapshot, Weights
 from bluegreen.operations import rollback
 from bluegreen.operations.restoring import restore
 from bluegreen.progress import SilentProgress
@@ -55,3 +58,84 @@ def test_a_last_live_release_that_never_gets_healthy_moves_no_traffic() -> None:
         restore(platform, REQUEST, SilentProgress(), operation="up", clock=FakeClock())
     assert platform.weights == Weights(80, 20)
     assert platform.state.records[-1].outcome is Outcome.FAILED
+
+
+class _CrashedTasks(MemoryProvider):
+    """Green's tasks had exited: heal restarts them; HAProxy's checks pass one by one."""
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        if self.colors["green"].healthy == 0:
+            self.colors["green"].healthy = 1  # one check passed already, the other not yet
+            return ("restarted task green-1 (2.0.0, port 1), which had exited",)
+        return ()
+
+    def health(self, color: Color) -> Health:
+        if self.colors[color].healthy:  # the next check passes
+            self.colors[color].healthy = self.colors[color].desired
+        return super().health(color)
+
+
+def test_rollback_that_restarted_the_live_tasks_waits_for_them_and_records_it() -> None:
+    """Not racing the checks: with one of two restarted tasks healthy, rollback still keeps
+    the live colour, waits for both and says what it did (it used to refuse: "nothing to roll
+    back to"), whatever moment the checks pass."""
+    platform = _CrashedTasks()
+    platform.seed("green", "2.0.0")
+    platform.colors["green"].healthy = 0
+    platform.state.records.append(make_record("d-1", Outcome.SUCCEEDED))  # green 2.0.0 live
+
+    record = rollback(platform, REQUEST, SilentProgress(), clock=FakeClock())
+
+    assert record is not None
+    assert record.outcome is Outcome.SUCCEEDED
+    assert (record.new.color, record.new.version) == ("green", "2.0.0")
+    assert record.reason is not None
+    assert "restarted task green-1" in record.reason
+    assert "all traffic on green (2.0.0), checked" in record.reason
+    assert ("start", "green") not in platform.calls  # its tasks were restarted, not replaced
+    assert platform.colors["green"].healthy == 2
+
+
+class _DiesAfterHeal(MemoryProvider):
+    """Green's tasks die right after the first heal looked (a supervisor's round racing the
+    crash); the next heal restarts them in place."""
+
+    heals: int = 0
+    dead: bool = False
+
+    def heal(self, keep: Color | None) -> Sequence[str]:
+        self.heals += 1
+        if self.heals == 1:
+            self.dead = True  # the crash lands after this heal's look
+            return ()
+        if self.dead:
+            self.dead = False
+            return ("restarted task green-1 (2.0.0, port 1), which had exited",)
+        return ()
+
+    def health(self, color: Color) -> Health:
+        health = super().health(color)
+        if color == "green" and self.dead:
+            return Health(health.desired, 0, 0)
+        return health
+
+    def snapshot(self) -> Snapshot:
+        snapshot = super().snapshot()
+        if not self.dead:
+            return snapshot
+        green = snapshot.colors["green"]
+        colors = {**snapshot.colors, "green": replace(green, health=self.health("green"))}
+        return replace(snapshot, colors=colors)
+
+
+def test_tasks_that_die_after_the_heal_are_restarted_in_place_not_replaced() -> None:
+    platform = _DiesAfterHeal()
+    platform.seed("green", "2.0.0")
+    platform.state.records.append(make_record("d-1", Outcome.SUCCEEDED))  # green 2.0.0 live
+
+    restored = restore(platform, REQUEST, SilentProgress(), operation="heal", clock=FakeClock())
+
+    assert ("start", "green") not in platform.calls
+    assert "restarted task green-1 (2.0.0, port 1), which had exited" in restored.actions
+    assert restored.record is not None
+    assert restored.record.outcome is Outcome.SUCCEEDED

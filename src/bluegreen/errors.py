@@ -16,6 +16,10 @@ class BluegreenError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # The history record that already tells of this error (set by the operation
+        # lifecycle when it closed its run with it); None: no record yet, so the operation
+        # leaves a refusal record of its own (`lifecycle.refusal_recorded`).
+        self.record_id: str | None = None
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"

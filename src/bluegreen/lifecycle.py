@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bluegreen import events
 from bluegreen.clock import Clock, SystemClock
-from bluegreen.errors import BluegreenError, DeployError, LockError
+from bluegreen.errors import BluegreenError, ConfigError, DeployError, LockError
 from bluegreen.journal import Journal
 from bluegreen.model import Weights
 from bluegreen.provider import Provider
@@ -133,6 +133,7 @@ def operation_lifecycle(
             raise
         except BluegreenError as exc:
             run._close(run.outcome or run.outcome_on_error, run.reason or exc.message)
+            exc.record_id = run.id
             raise
         except KeyboardInterrupt:
             run._close(run.outcome or run.outcome_on_error, run.reason or "interrupted")
@@ -149,6 +150,72 @@ def operation_lifecycle(
             store.release_lock(lock.deployment_id)
         else:
             store.break_lock(lock.deployment_id)
+
+
+@contextmanager
+def refusal_recorded(
+    provider: Provider,
+    operation: str,
+    *,
+    clock: Clock | None = None,
+    request_reason: str | None = None,
+) -> Iterator[None]:
+    """Around a whole operation: an error that no lifecycle recorded (refused before it took
+    the lock: another deployment holds it, no healthy colour and no release to start, the
+    platform not running) still leaves a history record with its reason, then surfaces.
+
+    Bad input or configuration (ConfigError, exit 2) is not recorded: its contract is that
+    nothing was changed or written, and its message is the whole story.
+    """
+    try:
+        yield
+    except BluegreenError as exc:
+        if exc.record_id is None and not isinstance(exc, ConfigError):
+            record = save_refusal(
+                provider, operation, exc.message, clock=clock, request_reason=request_reason
+            )
+            exc.record_id = record.id if record is not None else None
+        raise
+
+
+def save_refusal(
+    provider: Provider,
+    operation: str,
+    reason: str,
+    *,
+    clock: Clock | None = None,
+    request_reason: str | None = None,
+) -> DeploymentRecord | None:
+    """The history record (outcome `refused`) of an operation that never held the lock.
+
+    Written without the lock, safely: it has an id of its own and no journal, so it cannot
+    touch the journal or the record of the deployment that holds the lock (locally one
+    appended line, on AWS one new item). When the store cannot take it (the store is what
+    failed) the refusal's own error still reaches the user; None then.
+    """
+    now = (clock or SystemClock()).time()
+    record = DeploymentRecord(
+        id=new_deployment_id(now),
+        operation=operation,
+        target=provider.target,
+        who=whoami(),
+        started_at=now,
+        finished_at=now,
+        duration_s=0.0,
+        old=Side(),
+        new=Side(),
+        strategy=None,
+        weights_before=None,
+        outcome=Outcome.REFUSED,
+        reason=reason,
+        notes=("refused before it took the lock: nothing was changed",),
+        request_reason=request_reason,
+    )
+    try:
+        provider.state.save_record(record)
+    except (BluegreenError, OSError):
+        return None
+    return record
 
 
 def _take_lock(

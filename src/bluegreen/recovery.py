@@ -65,6 +65,14 @@ def restore_live(
     clock = clock or SystemClock()
     done: list[str] = []
     health = provider.health(keep)
+    if health.running < health.desired:
+        # Tasks died after the caller healed the platform (a crash between `up --watch`'s
+        # heal and its look at the colours): restart them in place, as a heal does, rather
+        # than wait for a dead task or replace the colour (which empties it for a moment).
+        done += provider.heal(keep)
+        for line in done:
+            progress.info(line)
+        health = provider.health(keep)
     if health.running == 0:
         count = health.desired or tasks
         progress.info(f"starting {release.version} on {keep} ({count} tasks): none runs")

@@ -6,6 +6,7 @@ they play it) and the stack in `tests/support/aws_stack.py`.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -18,7 +19,8 @@ import pytest
 from moto import mock_aws
 
 from bluegreen.aws.provider import AwsProvider
-from bluegreen.config import AwsSettings, Settings
+from bluegreen.config import Settings
+from bluegreen.model import COLORS
 from tests.support.aws_doubles import AgentThread, EcsAgentDouble, RequestRecorder
 from tests.support.aws_stack import (
     NO_WAIT_RETRIES,
@@ -28,8 +30,11 @@ from tests.support.aws_stack import (
     free_port,
     make_session,
     seed_stack,
+    stack_settings,
 )
 from tests.support.clock import FakeClock
+
+from .e2e_support import app_endpoint
 
 # -- fixtures ----------------------------------------------------------------------------------
 
@@ -87,8 +92,15 @@ def clock() -> FakeClock:
 def settings(stack: dict[str, Any]) -> Settings:
     """Settings naming the stack with explicit `[aws]` keys, and the reference service's
     migration (aws.migrate_command is off unless configured)."""
-    aws = {**stack, "migrate_command": ["alembic", "upgrade", "head"]}
-    return Settings(target="aws", aws=AwsSettings.model_validate(aws))
+    return stack_settings(stack, migrate_command=["alembic", "upgrade", "head"])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """The stand-in app endpoint the live colour's readiness check reaches (e2e settings put
+    it in `app_url`: the seeded stack's URL is not reachable from a test)."""
+    with app_endpoint() as url:
+        yield url
 
 
 @pytest.fixture
@@ -172,3 +184,30 @@ def server_stack(
     with AgentThread(agent) as thread:
         yield outputs
     assert not thread.errors, f"the ECS agent double failed: {thread.errors[0]!r}"
+
+
+@pytest.fixture
+def quick_server_stack(server_stack: dict[str, Any], moto_server: MotoServer) -> dict[str, Any]:
+    """The server stack with deregistration delays of 0 s and one-off tasks that stop at once.
+
+    moto walks a task through RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED one
+    DescribeTasks at a time; the provider polls a migration with a 2 s backoff that doubles,
+    which would sleep 14 s of real time here. `immediate` makes the first DescribeTasks answer
+    STOPPED (exit code 0).
+    """
+    transition = json.dumps(
+        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310  # our own local server
+        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
+        data=transition,
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
+    elb = make_session().client("elbv2")
+    for color in COLORS:
+        elb.modify_target_group_attributes(
+            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+        )
+    return server_stack

@@ -1,4 +1,5 @@
-"""Helpers shared by the AWS end-to-end tests: a stand-in app endpoint and state readers.
+"""Helpers shared by the AWS end-to-end tests: a stand-in app endpoint, the releases and
+requests the procedure tests deploy, and state readers.
 
 The procedure checks the live colour's `/ready` through `direct_url(live)`, which on AWS is the
 public app URL; the seeded stack's `https://app.example.com` is not reachable from a test, so the
@@ -8,6 +9,7 @@ every GET with 200 (the live colour is healthy as far as the app is concerned).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,9 +17,38 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+import pytest
 
+from bluegreen import operations
+from bluegreen.aws.provider import AwsProvider
+from bluegreen.config import AnalysisSettings
+from bluegreen.lifecycle import ApprovalPending
+from bluegreen.model import Release
+from bluegreen.plan import Strategy
+from bluegreen.progress import SilentProgress
+from bluegreen.request import DeployRequest
 from tests.support.aws_doubles import RecordedCall, RequestRecorder
 from tests.support.aws_stack import make_session
+from tests.support.clock import FakeClock
+from tests.support.cloudwatch_double import AlbMetricsDouble
+
+MIGRATE = ("alembic", "upgrade", "head")
+NEW = Release(
+    version="2.0.0",
+    image="registry.example/app:2.0.0",
+    migrate_command=MIGRATE,
+    source="registry.example/app:2.0.0",
+)
+BAD = Release(
+    version="3.0.0",
+    image="registry.example/app:3.0.0",
+    migrate_command=MIGRATE,
+    source="registry.example/app:3.0.0",
+)
+# moto serves no traffic, so a watched step here is inconclusive: these tests are about the
+# procedure's calls and order, so they let it through; tests/aws/test_e2e_verdict.py judges
+# steps on CloudWatch metrics.
+ANALYSIS = AnalysisSettings(poll=0.2, on_inconclusive="promote")
 
 
 class _Ready(BaseHTTPRequestHandler):
@@ -133,3 +164,111 @@ def world(stack: dict[str, Any], session: boto3.Session | None = None) -> dict[s
             (item["pk"]["S"], item["sk"]["S"], item.get("record", {}).get("S")) for item in items
         ),
     }
+
+
+def deploy_request(release: Release = NEW, **overrides: Any) -> DeployRequest:
+    """A deploy of `release` with short waits and `ANALYSIS`; `overrides` change any field."""
+    options: dict[str, Any] = {
+        "release": release,
+        "tasks": 2,
+        "health_timeout": 5.0,
+        "drain_timeout": 5.0,
+        "analysis": ANALYSIS,
+        **overrides,
+    }
+    return DeployRequest(**options)
+
+
+def canary_strategy(interval: float = 1.0) -> Strategy:
+    """10% on the new colour, then all of it after `interval` seconds."""
+    return Strategy(name="canary", canary_percent=10, interval=interval)
+
+
+def task_definition_arn(family: str, revision: int) -> str:
+    """The ARN moto gives revision `revision` of `family`."""
+    return f"arn:aws:ecs:eu-west-1:123456789012:task-definition/{family}:{revision}"
+
+
+def lock_item(stack: dict[str, Any]) -> dict[str, Any] | None:
+    """The deploy table's lock item, None when no deployment holds the lock."""
+    ddb = make_session().client("dynamodb")
+    response = ddb.get_item(
+        TableName=stack["deploy_table_name"], Key={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}}
+    )
+    item: dict[str, Any] | None = response.get("Item")
+    return item
+
+
+def assert_green_took_over(stack: dict[str, Any]) -> None:
+    """All traffic on green at revision 2, blue scaled to 0, green recorded live, lock free."""
+    state = world(stack)
+    assert state["weights"] == [
+        (stack["blue_target_group_arn"], 0),
+        (stack["green_target_group_arn"], 100),
+    ]
+    assert state["services"] == {
+        "app-blue": (0, task_definition_arn("app-blue", 1)),
+        "app-green": (2, task_definition_arn("app-green", 2)),
+    }
+    assert state["live"] == "green"
+    assert lock_item(stack) is None
+
+
+RPS = 10.0
+APPROVE_TIMEOUT = 3600.0
+
+
+def play_traffic(
+    stack: dict[str, Any], clock: FakeClock, *, green_errors: float, rps: float = RPS
+) -> AlbMetricsDouble:
+    """After each wait: serve the elapsed seconds at the current weights, publish late."""
+    session = make_session()
+    elb = session.client("elbv2")
+    listener = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0]
+    double = AlbMetricsDouble(
+        cloudwatch=session.client("cloudwatch"),
+        load_balancer_arn=listener["LoadBalancerArn"],
+        target_groups={c: stack[f"{c}_target_group_arn"] for c in ("blue", "green")},
+        clock=clock.time,
+        publish_delay=90.0,
+    )
+    last = [clock.now]
+
+    def hook(now: float) -> None:
+        action = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0][
+            "DefaultActions"
+        ][0]
+        weights = {
+            g["TargetGroupArn"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]
+        }
+        for color in ("blue", "green"):
+            share = weights.get(stack[f"{color}_target_group_arn"], 0) / 100
+            if share and rps:
+                errors = green_errors if color == "green" else 0.0
+                double.serve_between(color, last[0], now, rps * share, error_share=errors)
+        last[0] = now
+        double.publish()
+
+    clock.on_sleep.append(hook)
+    return double
+
+
+def pause_for_approval(provider: AwsProvider, clock: FakeClock) -> ApprovalPending:
+    """Deploy a canary with `--approve --detach`: the pause handed back, as raised."""
+    request = deploy_request(
+        strategy=canary_strategy(interval=1.0),
+        approve=True,
+        approve_timeout=APPROVE_TIMEOUT,
+        detach=True,
+    )
+    with pytest.raises(ApprovalPending) as paused:
+        operations.deploy(provider, request, SilentProgress(), deployment_id="d-1", clock=clock)
+    return paused.value
+
+
+def split_history(state: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`world` without the history records, and those records (parsed): a refused operation
+    changes nothing but the record that says why it was refused."""
+    rest = [row for row in state["table"] if row[0] != "HISTORY"]
+    records = [json.loads(row[2]) for row in state["table"] if row[0] == "HISTORY"]
+    return {**state, "table": rest}, records

@@ -8,26 +8,31 @@ The deploying process's session expires right after it hands the pause back; `pr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
-from bluegreen.config import AwsSettings, Settings
+from bluegreen.config import Settings
 from bluegreen.errors import DeployError, LockError, PlatformError
-from bluegreen.lifecycle import ApprovalPending
 from bluegreen.progress import SilentProgress
 from bluegreen.request import RollbackRequest
 from tests.support.aws_doubles import EcsAgentDouble, ExpiringCredentials, RequestRecorder
-from tests.support.aws_stack import make_session
+from tests.support.aws_stack import make_session, stack_settings
 from tests.support.clock import FakeClock
 
-from .e2e_support import app_endpoint, production_weight_changes, world
-from .test_e2e_procedure import ANALYSIS, _assert_green_took_over, _canary, _lock_item, _request
-
-APPROVE_TIMEOUT = 3600.0
+from .e2e_support import (
+    ANALYSIS,
+    APPROVE_TIMEOUT,
+    assert_green_took_over,
+    deploy_request,
+    lock_item,
+    pause_for_approval,
+    production_weight_changes,
+    world,
+)
 
 
 @pytest.fixture
@@ -36,18 +41,10 @@ def clock() -> FakeClock:
     return FakeClock(now=time.time())
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
-
-
 @pytest.fixture
 def settings(stack: dict[str, Any], app_url: str) -> Settings:
     """The stack's outputs as `[aws]` keys, the app URL on the stand-in endpoint."""
-    aws = AwsSettings.model_validate({**stack, "app_url": app_url})
-    return Settings(target="aws", aws=aws, analysis=ANALYSIS)
+    return stack_settings(stack, analysis=ANALYSIS, app_url=app_url)
 
 
 @pytest.fixture
@@ -70,18 +67,6 @@ def expiring(
     return build
 
 
-def _pause(provider: AwsProvider, clock: FakeClock) -> ApprovalPending:
-    request = _request(
-        strategy=_canary(interval=1.0),
-        approve=True,
-        approve_timeout=APPROVE_TIMEOUT,
-        detach=True,
-    )
-    with pytest.raises(ApprovalPending) as paused:
-        operations.deploy(provider, request, SilentProgress(), deployment_id="d-1", clock=clock)
-    return paused.value
-
-
 def test_a_handed_back_pause_is_promoted_by_another_process_after_the_first_one_expired(
     expiring: Callable[[float], tuple[AwsProvider, ExpiringCredentials]],
     make_provider: Callable[..., AwsProvider],
@@ -90,9 +75,9 @@ def test_a_handed_back_pause_is_promoted_by_another_process_after_the_first_one_
     clock: FakeClock,
 ) -> None:
     deploying, credentials = expiring(900.0)
-    pending = _pause(deploying, clock)
+    pending = pause_for_approval(deploying, clock)
     assert pending.deadline == pytest.approx(clock.time() + APPROVE_TIMEOUT)
-    lock = _lock_item(stack)
+    lock = lock_item(stack)
     assert lock is not None
     assert lock["pid"]["N"] == "0"  # kept, held by no process
     assert world(stack)["live"] == "blue"
@@ -107,7 +92,7 @@ def test_a_handed_back_pause_is_promoted_by_another_process_after_the_first_one_
     promoted = operations.promote(make_provider(), analysis=ANALYSIS, clock=clock)
     assert promoted == "d-1"
     assert production_weight_changes(recorder, stack) == [(90, 10), (0, 100)]
-    _assert_green_took_over(stack)
+    assert_green_took_over(stack)
     record = make_provider().state.load_record("d-1")
     assert record is not None
     assert record.outcome == "succeeded"
@@ -116,9 +101,9 @@ def test_a_handed_back_pause_is_promoted_by_another_process_after_the_first_one_
 def test_a_handed_back_pause_keeps_the_lock_against_another_deploy(
     make_provider: Callable[..., AwsProvider], clock: FakeClock
 ) -> None:
-    _pause(make_provider(), clock)
+    pause_for_approval(make_provider(), clock)
     with pytest.raises(LockError):
-        operations.deploy(make_provider(), _request(), SilentProgress(), clock=clock)
+        operations.deploy(make_provider(), deploy_request(), SilentProgress(), clock=clock)
 
 
 def test_rollback_during_a_handed_back_pause_restores_the_old_colour_at_once(
@@ -127,7 +112,7 @@ def test_rollback_during_a_handed_back_pause_restores_the_old_colour_at_once(
     stack: dict[str, Any],
     clock: FakeClock,
 ) -> None:
-    _pause(make_provider(), clock)
+    pause_for_approval(make_provider(), clock)
     record = operations.rollback(
         make_provider(), RollbackRequest(reason="not today"), SilentProgress(), clock=clock
     )
@@ -137,7 +122,7 @@ def test_rollback_during_a_handed_back_pause_restores_the_old_colour_at_once(
     state = world(stack)
     assert state["live"] == "blue"
     assert state["services"]["app-green"][0] == 0
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None
 
 
 def test_an_expired_approval_is_rolled_back_by_whichever_command_runs_next(
@@ -146,14 +131,14 @@ def test_an_expired_approval_is_rolled_back_by_whichever_command_runs_next(
     stack: dict[str, Any],
     clock: FakeClock,
 ) -> None:
-    _pause(make_provider(), clock)
+    pause_for_approval(make_provider(), clock)
     clock.sleep(APPROVE_TIMEOUT + 1)
     assert operations.status(make_provider())["deployment"]["state"] == "approval_expired"
     with pytest.raises(DeployError, match=r"not approved before .*: rolled back"):
         operations.promote(make_provider(), analysis=ANALYSIS, clock=clock)
     assert production_weight_changes(recorder, stack)[-1] == (100, 0)
     assert world(stack)["live"] == "blue"
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None
     record = make_provider().state.load_record("d-1")
     assert record is not None
     assert record.outcome == "rolled_back"

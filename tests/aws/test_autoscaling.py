@@ -10,12 +10,13 @@ import pytest
 
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
-from bluegreen.config import AwsSettings, Settings
+from bluegreen.config import Settings
 from bluegreen.errors import ConfigError
 from bluegreen.model import Release
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
 from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
+from tests.support.aws_stack import stack_settings
 from tests.support.clock import FakeClock
 
 from .e2e_support import world
@@ -26,8 +27,7 @@ NEW = Release(version="2.0.0", image="registry.example/app:2.0.0")
 @pytest.fixture
 def settings(stack: dict[str, Any]) -> Settings:
     """The stack without its optional test listener."""
-    aws = AwsSettings.model_validate({**stack, "test_listener_arn": None})
-    return Settings(target="aws", aws=aws)
+    return stack_settings(stack, test_listener_arn=None)
 
 
 def test_the_new_colour_starts_as_large_as_the_live_colour_has_scaled_out(

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,44 +21,16 @@ from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
 from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
-from .e2e_support import app_endpoint, world
+from .e2e_support import split_history, world
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
 IMAGE = "registry.example/app:2.0.0"
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
-
-
 @pytest.fixture
-def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> dict[str, Any]:
-    """The seeded stack: deregistration delays of 0 s, one-off tasks that stop at once.
-
-    moto walks a task through RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED one
-    DescribeTasks at a time; the provider polls a migration with a 2 s backoff that doubles,
-    which would sleep 14 s of real time here. `immediate` makes the first DescribeTasks answer
-    STOPPED (exit code 0).
-    """
-    transition = json.dumps(
-        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310  # our own local server
-        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
-        data=transition,
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
-    elb = make_session().client("elbv2")
-    for color in ("blue", "green"):
-        elb.modify_target_group_attributes(
-            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
-        )
-    return server_stack
+def stack(quick_server_stack: dict[str, Any]) -> dict[str, Any]:
+    """The server stack, its tasks stopping and its target groups draining at once."""
+    return quick_server_stack
 
 
 def _write_config(directory: Path, stack: dict[str, Any], app_url: str, analysis: str) -> Path:
@@ -164,7 +134,43 @@ def test_deploy_status_history_and_rollback_through_the_cli_against_moto_server(
     assert final["services"][stack["green_service_name"]][0] == 0
 
 
-def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
+def test_status_shows_a_listener_and_ssm_disagreement_and_reconcile_settles_it_via_the_cli(
+    moto_server: MotoServer, config: Path, stack: dict[str, Any]
+) -> None:
+    _ok(_bluegreen(moto_server, config, "deploy", "--image", IMAGE, "--json"))
+    make_session().client("ssm").put_parameter(  # an operator's hand edit, or a lost write
+        Name=stack["live_color_parameter"], Value="blue", Type="String", Overwrite=True
+    )
+
+    status = _ok(_bluegreen(moto_server, config, "status", "--json"))
+    assert (status["live"], status["recorded_live"]) == ("green", "blue")
+    assert status["disagreement"] == (
+        "the load balancer sends blue 0% / green 100% but the recorded live colour is blue; "
+        "`bluegreen reconcile` settles them"
+    )
+    shown = _bluegreen(moto_server, config, "status")
+    assert shown.returncode == 0, shown.stderr
+    assert "disagreement: the load balancer sends blue 0% / green 100%" in shown.stdout
+    before = world(stack)
+
+    reconciled = _bluegreen(moto_server, config, "reconcile")
+
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert (
+        "reconcile: recorded green as the live colour (it said blue; the load balancer sends "
+        "all traffic to green)"
+    ) in " ".join(reconciled.stderr.split())
+    after = world(stack)
+    assert after["live"] == "green"
+    assert {**after, "live": "blue"} == before  # the SSM parameter, nothing else
+    assert "disagreement" not in _ok(_bluegreen(moto_server, config, "status", "--json"))
+    again = _bluegreen(moto_server, config, "reconcile")
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stderr
+    assert world(stack) == after
+
+
+def test_a_cli_deploy_while_the_lock_is_held_exits_3_changes_nothing_and_leaves_a_record(
     moto_server: MotoServer, config: Path, stack: dict[str, Any]
 ) -> None:
     store = DynamoStateStore(stack["deploy_table_name"], make_session().client("dynamodb"))
@@ -176,7 +182,12 @@ def test_a_cli_deploy_while_the_lock_is_held_exits_3_and_changes_nothing(
 
     assert done.returncode == 3, done.stderr
     assert "d-other" in done.stderr
-    assert world(stack) == before
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]  # the lock is still d-other's
+    history = _ok(_bluegreen(moto_server, config, "history", "--json"))
+    assert [(r["operation"], r["outcome"]) for r in history] == [("deploy", "refused")]
+    assert "d-other" in history[0]["reason"]
+    assert [r["id"] for r in records] == [history[0]["id"]]
 
 
 def test_a_cli_dry_run_prints_the_plan_records_the_waits_and_changes_nothing(

@@ -15,7 +15,7 @@ from typing import Any
 from tests.support.aws_stack import REPO, MotoServer, make_session, terraform_output_json
 
 from .e2e_support import world
-from .test_e2e_cli import app_url, stack  # noqa: F401 - fixtures shared with the CLI e2e
+from .test_e2e_cli import stack  # noqa: F401 - a fixture shared with the CLI e2e
 
 BLUEGREEN = REPO / ".venv" / "bin" / "bluegreen"
 EXAMPLE = REPO / "examples" / "node-service"
@@ -70,7 +70,7 @@ def test_the_node_example_renders_diffs_and_deploys_from_its_template_with_env(
     moto_server: MotoServer,
     tmp_path: Path,
     stack: dict[str, Any],  # noqa: F811
-    app_url: str,  # noqa: F811
+    app_url: str,
 ) -> None:
     config = _config(tmp_path, stack, app_url)
     release = ("--image", IMAGE, "--env", "GREETING=hello")
@@ -123,7 +123,7 @@ def test_env_on_aws_without_a_template_lands_in_the_copied_revision(
     moto_server: MotoServer,
     tmp_path: Path,
     stack: dict[str, Any],  # noqa: F811
-    app_url: str,  # noqa: F811
+    app_url: str,
 ) -> None:
     config = _config(tmp_path, stack, app_url)
     text = config.read_text().split("task_definition_template")[0]

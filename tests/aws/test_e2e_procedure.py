@@ -21,43 +21,33 @@ import pytest
 from bluegreen import operations
 from bluegreen.aws.provider import AwsProvider
 from bluegreen.clock import SystemClock, poll
-from bluegreen.config import AnalysisSettings, AwsSettings, Settings
+from bluegreen.config import AnalysisSettings, Settings
 from bluegreen.dryrun import calls as planned
 from bluegreen.errors import AnalysisError, DeployError, HealthCheckError, LockError
-from bluegreen.model import Release, Weights
-from bluegreen.plan import Strategy
+from bluegreen.model import Weights
 from bluegreen.progress import SilentProgress
 from bluegreen.records import DeploymentRecord
 from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import JournalEntry, LockInfo
 from tests.support.aws_doubles import EcsAgentDouble, FaultInjector, RequestRecorder
-from tests.support.aws_stack import DEREGISTRATION_DELAY, make_session
+from tests.support.aws_stack import DEREGISTRATION_DELAY, make_session, stack_settings
 from tests.support.clock import FakeClock
 
-from .e2e_support import app_endpoint, mutating, production_weight_changes, world
-
-MIGRATE = ("alembic", "upgrade", "head")
-NEW = Release(
-    version="2.0.0",
-    image="registry.example/app:2.0.0",
-    migrate_command=MIGRATE,
-    source="registry.example/app:2.0.0",
+from .e2e_support import (
+    ANALYSIS,
+    BAD,
+    MIGRATE,
+    NEW,
+    assert_green_took_over,
+    canary_strategy,
+    deploy_request,
+    lock_item,
+    mutating,
+    production_weight_changes,
+    split_history,
+    task_definition_arn,
+    world,
 )
-BAD = Release(
-    version="3.0.0",
-    image="registry.example/app:3.0.0",
-    migrate_command=MIGRATE,
-    source="registry.example/app:3.0.0",
-)
-# moto serves no traffic, so a watched step here is inconclusive: these tests are about the
-# procedure's calls and order, so they let it through; tests/aws/test_e2e_verdict.py judges
-# steps on CloudWatch metrics.
-ANALYSIS = AnalysisSettings(poll=0.2, on_inconclusive="promote")
-
-
-def _json(record: DeploymentRecord | None) -> dict[str, Any]:
-    assert record is not None
-    return record.to_dict()
 
 
 @pytest.fixture
@@ -66,37 +56,15 @@ def clock() -> FakeClock:
     return FakeClock(now=time.time())
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
-
-
 @pytest.fixture
 def settings(stack: dict[str, Any], app_url: str) -> Settings:
     """The stack's outputs as `[aws]` keys, the app URL on the stand-in endpoint."""
-    return Settings(
-        target="aws",
-        aws=AwsSettings.model_validate({**stack, "app_url": app_url}),
-        analysis=ANALYSIS,
-    )
+    return stack_settings(stack, analysis=ANALYSIS, app_url=app_url)
 
 
-def _request(release: Release = NEW, **overrides: Any) -> DeployRequest:
-    options: dict[str, Any] = {
-        "release": release,
-        "tasks": 2,
-        "health_timeout": 5.0,
-        "drain_timeout": 5.0,
-        "analysis": ANALYSIS,
-        **overrides,
-    }
-    return DeployRequest(**options)
-
-
-def _canary(interval: float = 1.0) -> Strategy:
-    return Strategy(name="canary", canary_percent=10, interval=interval)
+def _json(record: DeploymentRecord | None) -> dict[str, Any]:
+    assert record is not None
+    return record.to_dict()
 
 
 def _service(stack: dict[str, Any], color: str) -> dict[str, Any]:
@@ -106,19 +74,6 @@ def _service(stack: dict[str, Any], color: str) -> dict[str, Any]:
             cluster=stack["ecs_cluster_name"], services=[stack[f"{color}_service_name"]]
         )["services"][0]
     )
-
-
-def _task_definition_arn(family: str, revision: int) -> str:
-    return f"arn:aws:ecs:eu-west-1:123456789012:task-definition/{family}:{revision}"
-
-
-def _lock_item(stack: dict[str, Any]) -> dict[str, Any] | None:
-    ddb = make_session().client("dynamodb")
-    response = ddb.get_item(
-        TableName=stack["deploy_table_name"], Key={"pk": {"S": "LOCK"}, "sk": {"S": "LOCK"}}
-    )
-    item: dict[str, Any] | None = response.get("Item")
-    return item
 
 
 def _live_parameter(stack: dict[str, Any]) -> str:
@@ -133,20 +88,6 @@ def _deploy(
         provider, request, SilentProgress(), deployment_id=deployment_id, clock=clock
     )
     return outcome.to_dict()  # the JSON form `deploy --json` prints
-
-
-def _assert_green_took_over(stack: dict[str, Any]) -> None:
-    state = world(stack)
-    assert state["weights"] == [
-        (stack["blue_target_group_arn"], 0),
-        (stack["green_target_group_arn"], 100),
-    ]
-    assert state["services"] == {
-        "app-blue": (0, _task_definition_arn("app-blue", 1)),
-        "app-green": (2, _task_definition_arn("app-green", 2)),
-    }
-    assert state["live"] == "green"
-    assert _lock_item(stack) is None
 
 
 @contextmanager
@@ -188,7 +129,7 @@ def test_an_all_at_once_deploy_migrates_starts_shifts_records_and_stops_the_old_
     clock: FakeClock,
 ) -> None:
     provider = make_provider()
-    record = _deploy(provider, clock, _request())
+    record = _deploy(provider, clock, deploy_request())
 
     assert record["outcome"] == "succeeded"
     assert (record["from"]["color"], record["from"]["version"]) == ("blue", "1.0.0")
@@ -202,7 +143,7 @@ def test_an_all_at_once_deploy_migrates_starts_shifts_records_and_stops_the_old_
         {"name": "APP_VERSION", "value": "2.0.0"},
     ]
     [run] = recorder.named("ecs:RunTask")
-    revision = _task_definition_arn("app-green", 2)
+    revision = task_definition_arn("app-green", 2)
     assert run["taskDefinition"] == revision
     assert run["overrides"] == {"containerOverrides": [{"name": "app", "command": list(MIGRATE)}]}
     assert run["networkConfiguration"] == _service(stack, "green")["networkConfiguration"]
@@ -224,7 +165,7 @@ def test_an_all_at_once_deploy_migrates_starts_shifts_records_and_stops_the_old_
         len(names) - 1 - names[::-1].index("ecs:UpdateService"),
     ]
     assert order == sorted(order)
-    _assert_green_took_over(stack)
+    assert_green_took_over(stack)
     [saved] = provider.state.history()
     assert saved.to_dict() == record
     assert provider.state.lock_holder() is None
@@ -237,7 +178,7 @@ def test_a_canary_deploy_sends_ten_then_a_hundred_percent_and_watches_in_between
     clock: FakeClock,
 ) -> None:
     provider = make_provider()
-    record = _deploy(provider, clock, _request(strategy=_canary(interval=1.0)))
+    record = _deploy(provider, clock, deploy_request(strategy=canary_strategy(interval=1.0)))
 
     assert record["outcome"] == "succeeded"
     assert record["strategy"] == "canary"
@@ -255,14 +196,14 @@ def test_a_canary_deploy_sends_ten_then_a_hundred_percent_and_watches_in_between
         "app-green-latency",
     ]
     assert recorder.named("cloudwatch:GetMetricData")
-    _assert_green_took_over(stack)
+    assert_green_took_over(stack)
 
 
 def test_status_after_a_deploy_has_the_local_shape_with_target_aws(
     make_provider: Callable[..., AwsProvider], clock: FakeClock, app_url: str
 ) -> None:
     provider = make_provider()
-    record = _deploy(provider, clock, _request())
+    record = _deploy(provider, clock, deploy_request())
     status = operations.status(make_provider())
 
     assert {"target", "url", "live", "weights", "colors", "deployment"} <= set(status)
@@ -296,7 +237,7 @@ def test_rollback_after_the_old_colour_was_stopped_starts_its_task_definition_ag
     stack: dict[str, Any],
     clock: FakeClock,
 ) -> None:
-    _deploy(make_provider(), clock, _request())
+    _deploy(make_provider(), clock, deploy_request())
     recorder.clear()
 
     record = _json(
@@ -320,15 +261,15 @@ def test_rollback_after_the_old_colour_was_stopped_starts_its_task_definition_ag
             "cluster": "app",
             "service": "app-blue",
             "desiredCount": 2,
-            "taskDefinition": _task_definition_arn("app-blue", 1),
+            "taskDefinition": task_definition_arn("app-blue", 1),
         },
         {"cluster": "app", "service": "app-green", "desiredCount": 0},
     ]
     assert production_weight_changes(recorder, stack) == [(100, 0)]
     state = world(stack)
     assert state["services"] == {
-        "app-blue": (2, _task_definition_arn("app-blue", 1)),
-        "app-green": (0, _task_definition_arn("app-green", 2)),
+        "app-blue": (2, task_definition_arn("app-blue", 1)),
+        "app-green": (0, task_definition_arn("app-green", 2)),
     }
     assert state["live"] == "blue"
     history = make_provider().state.history()
@@ -336,7 +277,7 @@ def test_rollback_after_the_old_colour_was_stopped_starts_its_task_definition_ag
         ("d-2", "rollback", "succeeded"),
         ("d-1", "deploy", "succeeded"),
     ]
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None
 
 
 def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_colour(
@@ -345,7 +286,7 @@ def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_col
     stack: dict[str, Any],
 ) -> None:
     deploying, rolling_back = make_provider(), make_provider()
-    with deploying_in_background(deploying, _request(bake=120.0), "d-bake") as errors:
+    with deploying_in_background(deploying, deploy_request(bake=120.0), "d-bake") as errors:
 
         def baking() -> bool | None:
             steps = [e.step for e in rolling_back.state.events("d-bake")]
@@ -374,10 +315,10 @@ def test_rollback_during_the_bake_puts_traffic_back_on_the_still_running_old_col
     ]
     assert recorder.named("ecs:UpdateService")[-1]["desiredCount"] == 0
     state = world(stack)
-    assert state["services"]["app-blue"] == (2, _task_definition_arn("app-blue", 1))
+    assert state["services"]["app-blue"] == (2, task_definition_arn("app-blue", 1))
     assert state["services"]["app-green"][0] == 0
     assert state["live"] == "blue"  # the live colour was never recorded as green
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None
 
 
 # -- 3. a release that never turns healthy ------------------------------------------------------
@@ -393,7 +334,7 @@ def test_a_release_that_never_turns_healthy_is_aborted_without_touching_the_weig
     agent.unhealthy_images.add(str(BAD.image))
     provider = make_provider()
     with pytest.raises(HealthCheckError) as raised:
-        _deploy(provider, clock, _request(BAD, health_timeout=3.0))
+        _deploy(provider, clock, deploy_request(BAD, health_timeout=3.0))
 
     assert raised.value.exit_code == 1
     assert "green: 0 of 2 task(s) healthy after 3 s" in raised.value.message
@@ -403,7 +344,7 @@ def test_a_release_that_never_turns_healthy_is_aborted_without_touching_the_weig
             "cluster": "app",
             "service": "app-green",
             "desiredCount": 2,
-            "taskDefinition": _task_definition_arn("app-green", 2),
+            "taskDefinition": task_definition_arn("app-green", 2),
         },
         {"cluster": "app", "service": "app-green", "desiredCount": 0},
     ]
@@ -415,13 +356,13 @@ def test_a_release_that_never_turns_healthy_is_aborted_without_touching_the_weig
         (stack["blue_target_group_arn"], 100),
         (stack["green_target_group_arn"], 0),
     ]
-    assert state["services"]["app-blue"] == (2, _task_definition_arn("app-blue", 1))
+    assert state["services"]["app-blue"] == (2, task_definition_arn("app-blue", 1))
     assert state["services"]["app-green"][0] == 0
     assert state["live"] == "blue"
     [record] = provider.state.history()
     assert record.outcome == "rolled_back"
     assert record.reason == raised.value.message
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None
 
 
 # -- 4. an alarm during the canary ----------------------------------------------------------------
@@ -447,7 +388,7 @@ def test_an_alarm_firing_during_the_canary_rolls_traffic_back_and_records_why(
     )
     provider = make_provider()
     with pytest.raises(AnalysisError) as raised:
-        _deploy(provider, clock, _request(strategy=_canary(interval=30.0)))
+        _deploy(provider, clock, deploy_request(strategy=canary_strategy(interval=30.0)))
 
     reason = "green rolled back during step 1/2: alarm firing: app-green-5xx"
     assert raised.value.message == reason
@@ -480,7 +421,7 @@ def test_an_alarm_firing_during_the_canary_rolls_traffic_back_and_records_why(
 # -- 5. lock contention -------------------------------------------------------------------------
 
 
-def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
+def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing_but_its_record(
     make_provider: Callable[..., AwsProvider],
     recorder: RequestRecorder,
     stack: dict[str, Any],
@@ -493,12 +434,14 @@ def test_a_deploy_while_a_live_holder_has_the_lock_exits_3_and_changes_nothing(
     recorder.clear()
 
     with pytest.raises(LockError) as raised:
-        _deploy(provider, clock, _request())
+        _deploy(provider, clock, deploy_request())
 
     assert raised.value.exit_code == 3
     assert "d-other" in raised.value.message
-    assert mutating(recorder.calls) == []
-    assert world(stack) == before
+    assert mutating(recorder.calls) == ["dynamodb:PutItem"]  # the refusal's history record, no more
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]
+    assert [(r["outcome"], r["reason"]) for r in records] == [("refused", raised.value.message)]
     assert provider.state.lock_holder() == holder
     assert operations.status(provider)["deployment"]["id"] == "d-other"
 
@@ -516,7 +459,9 @@ def test_a_dry_run_plans_every_change_in_order_records_the_waits_and_changes_not
     before = world(stack)
     # No traffic moves in a dry run, so no watch judges it: each looks once (the reads a real
     # watch makes) and records the step's least wait.
-    request = _request(strategy=_canary(interval=30.0), bake=60.0, analysis=AnalysisSettings())
+    request = deploy_request(
+        strategy=canary_strategy(interval=30.0), bake=60.0, analysis=AnalysisSettings()
+    )
 
     result = operations.deploy_dry_run(
         provider, request, SilentProgress(), deployment_id="d-dry", clock=clock
@@ -585,7 +530,7 @@ def test_throttled_calls_are_retried_and_the_deploy_still_completes(
     faults.fail("ssm.PutParameter", code="ThrottlingException", times=1, status=400)
     provider = make_provider()
 
-    record = _deploy(provider, clock, _request(strategy=_canary(interval=1.0)))
+    record = _deploy(provider, clock, deploy_request(strategy=canary_strategy(interval=1.0)))
 
     assert record["outcome"] == "succeeded"
     assert faults.injected == 7
@@ -594,7 +539,7 @@ def test_throttled_calls_are_retried_and_the_deploy_still_completes(
     assert provider.calls["ssm:PutParameter"] == 1 + 1
     # each attempt is recorded: the 90/10 request was sent three times, identical
     assert production_weight_changes(recorder, stack) == [(90, 10)] * 3 + [(0, 100)]
-    _assert_green_took_over(stack)
+    assert_green_took_over(stack)
     assert [r.outcome for r in provider.state.history()] == ["succeeded"]
 
 
@@ -607,14 +552,16 @@ def test_a_deploy_paused_for_approval_finishes_when_promoted(
     stack: dict[str, Any],
 ) -> None:
     deploying, operator = make_provider(), make_provider()
-    request = _request(strategy=_canary(interval=0.0), approve=True, approve_timeout=60.0)
+    request = deploy_request(
+        strategy=canary_strategy(interval=0.0), approve=True, approve_timeout=60.0
+    )
     with deploying_in_background(deploying, request, "d-approve") as errors:
         assert operations.promote(operator, wait=30) == "d-approve"
     assert errors == []
     assert production_weight_changes(recorder, stack) == [(90, 10), (0, 100)]
     steps = [e.step for e in operator.state.events("d-approve")]
     assert steps.index("awaiting-approval") < steps.index("promoted") < steps.index("live")
-    _assert_green_took_over(stack)
+    assert_green_took_over(stack)
 
 
 def test_a_killed_controller_is_reported_once_its_lease_expires_and_rollback_recovers(
@@ -657,4 +604,4 @@ def test_a_killed_controller_is_reported_once_its_lease_expires_and_rollback_rec
     ]
     assert state["services"]["app-green"][0] == 0
     assert state["live"] == "blue"
-    assert _lock_item(stack) is None
+    assert lock_item(stack) is None

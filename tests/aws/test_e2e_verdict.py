@@ -40,10 +40,9 @@ from bluegreen.request import DeployRequest
 from tests.support.aws_doubles import EcsAgentDouble
 from tests.support.aws_stack import NO_WAIT_RETRIES, MotoServer, make_session
 from tests.support.clock import FakeClock
-from tests.support.cloudwatch_double import AlbMetricsDouble
 
 from .conftest import seed_server
-from .e2e_support import app_endpoint, world
+from .e2e_support import app_endpoint, play_traffic, world
 
 NEW = Release(
     version="2.0.0",
@@ -51,7 +50,6 @@ NEW = Release(
     migrate_command=("alembic", "upgrade", "head"),
     source="registry.example/app:2.0.0",
 )
-RPS = 10.0
 MAX_WAIT = 3 * AWS_INTERVAL  # the default analysis.max_wait
 
 
@@ -91,41 +89,6 @@ def provider(
     )
 
 
-def _play_traffic(
-    stack: dict[str, Any], clock: FakeClock, *, green_errors: float, rps: float = RPS
-) -> AlbMetricsDouble:
-    """After each wait: serve the elapsed seconds at the current weights, publish late."""
-    session = make_session()
-    elb = session.client("elbv2")
-    listener = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0]
-    double = AlbMetricsDouble(
-        cloudwatch=session.client("cloudwatch"),
-        load_balancer_arn=listener["LoadBalancerArn"],
-        target_groups={c: stack[f"{c}_target_group_arn"] for c in ("blue", "green")},
-        clock=clock.time,
-        publish_delay=90.0,
-    )
-    last = [clock.now]
-
-    def hook(now: float) -> None:
-        action = elb.describe_listeners(ListenerArns=[stack["listener_arn"]])["Listeners"][0][
-            "DefaultActions"
-        ][0]
-        weights = {
-            g["TargetGroupArn"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]
-        }
-        for color in ("blue", "green"):
-            share = weights.get(stack[f"{color}_target_group_arn"], 0) / 100
-            if share and rps:
-                errors = green_errors if color == "green" else 0.0
-                double.serve_between(color, last[0], now, rps * share, error_share=errors)
-        last[0] = now
-        double.publish()
-
-    clock.on_sleep.append(hook)
-    return double
-
-
 def _canary_deploy(provider: AwsProvider, clock: FakeClock) -> dict[str, Any]:
     request = DeployRequest(
         release=NEW,
@@ -149,7 +112,7 @@ def _blue_takes_everything(stack: dict[str, Any]) -> bool:
 def test_a_half_failing_canary_rolls_back_on_cloudwatch_metrics_alone(
     provider: AwsProvider, server_outputs: dict[str, Any], clock: FakeClock
 ) -> None:
-    double = _play_traffic(server_outputs, clock, green_errors=0.5)
+    double = play_traffic(server_outputs, clock, green_errors=0.5)
     with pytest.raises(
         AnalysisError,
         # the window's rate, or the whole step's count once it settles the outcome early
@@ -179,7 +142,7 @@ def test_a_half_failing_canary_rolls_back_on_cloudwatch_metrics_alone(
 def test_a_healthy_canary_is_promoted_once_its_whole_step_is_published(
     provider: AwsProvider, server_outputs: dict[str, Any], clock: FakeClock
 ) -> None:
-    _play_traffic(server_outputs, clock, green_errors=0.0)
+    play_traffic(server_outputs, clock, green_errors=0.0)
     record = _canary_deploy(provider, clock)
     assert record["outcome"] == "succeeded"
     (verdict,) = record["verdicts"]
@@ -199,7 +162,7 @@ def test_a_healthy_canary_is_promoted_once_its_whole_step_is_published(
 def test_a_canary_that_receives_no_traffic_is_not_promoted(
     provider: AwsProvider, server_outputs: dict[str, Any], clock: FakeClock
 ) -> None:
-    double = _play_traffic(server_outputs, clock, green_errors=0.0, rps=0.0)
+    double = play_traffic(server_outputs, clock, green_errors=0.0, rps=0.0)
     with pytest.raises(
         AnalysisError,
         match=r"step 1/2: inconclusive: not enough traffic to judge: 0 requests in ",

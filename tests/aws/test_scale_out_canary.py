@@ -6,7 +6,7 @@ are played as in tests/aws/test_e2e_verdict.py."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,17 +23,9 @@ from tests.support.aws_doubles import EcsAgentDouble
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
 
-from .e2e_support import app_endpoint, world
-from .test_e2e_verdict import _play_traffic
+from .e2e_support import play_traffic, world
 
 NEW = Release(version="2.0.0", image="registry.example/app:2.0.0")
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
 
 
 @pytest.fixture
@@ -90,7 +82,7 @@ def test_a_scale_out_during_the_canary_does_not_roll_back_a_good_release(
     clock: FakeClock,
 ) -> None:
     scaled = _scale_out_green_at_the_canary(stack, agent, clock, warm_for=60.0)
-    _play_traffic(stack, clock, green_errors=0.0)
+    play_traffic(stack, clock, green_errors=0.0)
     outcome = _canary(make_provider(), clock)
     assert scaled, "the scale-out never happened during the canary"
     assert outcome["outcome"] == "succeeded", outcome
@@ -112,7 +104,7 @@ def test_targets_that_stay_unhealthy_past_their_grace_still_roll_back(
             agent.mark_unhealthy("green")
 
     clock.on_sleep.append(fail_new_targets)
-    _play_traffic(stack, clock, green_errors=0.0)
+    play_traffic(stack, clock, green_errors=0.0)
     with pytest.raises(AnalysisError, match=r"target\(s\) failed the health check"):
         _canary(make_provider(), clock)
     assert world(stack)["live"] == "blue"

@@ -5,7 +5,7 @@ the approval (another process, recovery) puts the autoscaling back as it was."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,9 +18,7 @@ from bluegreen.progress import SilentProgress
 from bluegreen.request import RollbackRequest
 from tests.support.clock import FakeClock
 
-from .e2e_support import app_endpoint, world
-from .test_approval_handback import APPROVE_TIMEOUT, _pause
-from .test_e2e_procedure import ANALYSIS
+from .e2e_support import ANALYSIS, APPROVE_TIMEOUT, pause_for_approval, world
 from .test_scaling_aws import register_targets, suspended
 
 BEFORE = {"blue": ({"ScheduledScalingSuspended": True}, 0, 10), "green": ({}, 0, 10)}
@@ -30,13 +28,6 @@ BEFORE = {"blue": ({"ScheduledScalingSuspended": True}, 0, 10), "green": ({}, 0,
 def clock() -> FakeClock:
     """Fake time starting now, so CloudWatch data moto stamps with real time is in range."""
     return FakeClock(now=time.time())
-
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """The stand-in app endpoint the live colour's readiness check reaches."""
-    with app_endpoint() as url:
-        yield url
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ def targets(stack: dict[str, Any]) -> Any:
     return register_targets(stack, blue_scheduled=True)
 
 
-def _held_during_the_pause(targets: Any) -> None:
+def _held_during_thepause_for_approval(targets: Any) -> None:
     now = suspended(targets)
     assert now["blue"][0] == {"DynamicScalingInSuspended": True, "ScheduledScalingSuspended": True}
     assert now["green"][0] == {"DynamicScalingInSuspended": True}
@@ -61,8 +52,8 @@ def _held_during_the_pause(targets: Any) -> None:
 def test_promote_in_another_process_puts_the_scaling_back_after_the_drain(
     make_provider: Callable[..., AwsProvider], targets: Any, stack: dict[str, Any], clock: FakeClock
 ) -> None:
-    _pause(make_provider(), clock)
-    _held_during_the_pause(targets)
+    pause_for_approval(make_provider(), clock)
+    _held_during_thepause_for_approval(targets)
     operations.promote(make_provider(), analysis=ANALYSIS, clock=clock)
     assert world(stack)["live"] == "green"
     assert suspended(targets) == BEFORE
@@ -71,8 +62,8 @@ def test_promote_in_another_process_puts_the_scaling_back_after_the_drain(
 def test_rollback_of_a_handed_back_pause_puts_the_scaling_back(
     make_provider: Callable[..., AwsProvider], targets: Any, stack: dict[str, Any], clock: FakeClock
 ) -> None:
-    _pause(make_provider(), clock)
-    _held_during_the_pause(targets)
+    pause_for_approval(make_provider(), clock)
+    _held_during_thepause_for_approval(targets)
     operations.rollback(
         make_provider(), RollbackRequest(reason="no"), SilentProgress(), clock=clock
     )
@@ -83,7 +74,7 @@ def test_rollback_of_a_handed_back_pause_puts_the_scaling_back(
 def test_an_expired_approval_rolled_back_by_the_next_command_puts_the_scaling_back(
     make_provider: Callable[..., AwsProvider], targets: Any, clock: FakeClock
 ) -> None:
-    _pause(make_provider(), clock)
+    pause_for_approval(make_provider(), clock)
     clock.sleep(APPROVE_TIMEOUT + 1)
     with pytest.raises(DeployError, match="rolled back"):
         operations.promote(make_provider(), analysis=ANALYSIS, clock=clock)

@@ -73,6 +73,9 @@ def test_second_deploy_while_one_waits_for_approval_exits_3_and_changes_nothing(
         assert second.code == 3
         assert "holds the lock" in second.err
         assert platform.status()["weights"] == before["weights"]
+        refused = platform.run("history", "--json").json()[0]  # the refusal, with its reason
+        assert (refused["outcome"], refused["to"]["version"]) == ("refused", None)
+        assert before["deployment"]["id"] in refused["reason"]
         assert platform.run("promote").code == 0
         assert first.wait(timeout=60) == 0
     finally:
@@ -81,6 +84,8 @@ def test_second_deploy_while_one_waits_for_approval_exits_3_and_changes_nothing(
     after = platform.status()
     assert after["weights"] == {"blue": 0, "green": 100}
     assert after["colors"]["green"]["version"] == "2.0.0"
+    assert after["last_deployment"]["id"] == before["deployment"]["id"]  # its record intact
+    assert after["last_deployment"]["outcome"] == "succeeded"
 
 
 def test_controller_killed_while_waiting_for_health_is_recovered_by_rollback(

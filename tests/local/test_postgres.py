@@ -12,7 +12,8 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from bluegreen.local.postgres import PostgresError, PostgresServer
+from bluegreen.local.postgres import PostgresServer
+from bluegreen.local.postgres_sql import PostgresError
 from tests.conftest import free_port, make_postgres
 
 pytestmark = pytest.mark.integration

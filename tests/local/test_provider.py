@@ -11,7 +11,8 @@ import pytest
 from bluegreen.errors import DeployError, PlatformError
 from bluegreen.local.files import pid_alive
 from bluegreen.local.platform import LocalPlatform
-from bluegreen.local.provider import LocalProvider, default_release
+from bluegreen.local.provider import LocalProvider
+from bluegreen.local.releases import default_release
 from bluegreen.model import Color, Release, Weights
 from tests.fakes import WRONG_PORT_ENV, command
 from tests.support.platform import wait_until

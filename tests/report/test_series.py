@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bluegreen.report import series
-from bluegreen.report.series import Marker, ProbeSeries, Summary, VerdictRow, WeightPoint
+from bluegreen.report.data import Marker, ProbeSeries, Summary, VerdictRow, WeightPoint
 from tests.report.conftest import (
     APPROVAL,
     APPROVAL_ID,

@@ -17,6 +17,7 @@ import botocore.loaders
 import botocore.session
 
 from bluegreen.aws.retry import RetryPolicy
+from bluegreen.config import AnalysisSettings, AwsSettings, Settings
 from bluegreen.model import COLORS
 
 REGION = "eu-west-1"
@@ -222,6 +223,15 @@ def seed_stack(session: boto3.Session, endpoint_url: str | None = None) -> dict[
         "deploy_table_name": "app-deploy",
         "live_color_parameter": "/app/live-color",
     }
+
+
+def stack_settings(
+    stack: dict[str, Any], *, analysis: AnalysisSettings | None = None, **aws: Any
+) -> Settings:
+    """Settings naming the seeded stack as `[aws]` keys; `aws` replaces some of them (the app
+    URL on a stand-in endpoint, no test listener, a migration command)."""
+    extra = {} if analysis is None else {"analysis": analysis}
+    return Settings(target="aws", aws=AwsSettings.model_validate({**stack, **aws}), **extra)
 
 
 def terraform_output_json(outputs: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from tests.terraform.tfhelpers import (
     TERRAFORM,
     Body,
     Module,
+    labelled,
     parse,
     sub_blocks,
     typed,
@@ -97,15 +98,35 @@ def terraform_role() -> Body:
     return parse((TERRAFORM / "modules" / "terraform_role" / "main.tf").read_text())
 
 
-def test_terraform_role_trusts_only_jobs_in_protected_environments(terraform_role: Body) -> None:
-    (statement,) = statements(terraform_role, "terraform_assume")
+@pytest.fixture(scope="module")
+def trust() -> Body:
+    """The one trust policy every GitHub role takes (the github_oidc_trust module)."""
+    return parse((TERRAFORM / "modules" / "github_oidc_trust" / "main.tf").read_text())
+
+
+def _trust_call(body: Body, name: str) -> Body:
+    (call,) = [block for label, block in labelled(body, "module") if label == name]
+    assert unquote(call["source"]) == "../github_oidc_trust"
+    return call
+
+
+def test_terraform_role_trusts_only_jobs_in_protected_environments(
+    terraform_role: Body, trust: Body
+) -> None:
+    (statement,) = statements(trust, "this")
     sub = conditions(statement)["token.actions.githubusercontent.com:sub"]
     assert unquote(sub["test"]) == "StringEquals"
     assert "ref:" not in str(sub["values"])
     assert re.fullmatch(
-        r"\$\{\[for environment in var\.terraform_environments : "
+        r"\$\{\[for environment in var\.environments : "
         r'"repo:\$\{var\.github_repository\}:environment:\$\{environment\}"\]\}',
         str(sub["values"]),
+    )
+    call = _trust_call(terraform_role, "terraform_trust")
+    assert call["environments"] == "${var.terraform_environments}"
+    assert (
+        "assume_role_policy   = module.terraform_trust.json"
+        in (TERRAFORM / "modules" / "terraform_role" / "main.tf").read_text()
     )
 
 
@@ -226,7 +247,7 @@ def test_controller_asks_only_for_metric_alarms_the_role_may_describe() -> None:
     assert re.search(r"AlarmTypes\s*=\s*\[\s*[\"']MetricAlarm[\"']\s*\]", text)
 
 
-def test_outputs_reader_reads_only_this_environments_state(cicd: Body) -> None:
+def test_outputs_reader_reads_only_this_environments_state(cicd: Body, trust: Body) -> None:
     text = (TERRAFORM / "modules" / "cicd" / "main.tf").read_text()
     assert 'name                 = "${var.name}-outputs-reader"' in text
     policy = {str(unquote(s["sid"])): s for s in statements(cicd, "outputs_reader")}
@@ -245,8 +266,11 @@ def test_outputs_reader_reads_only_this_environments_state(cicd: Body) -> None:
     decrypt = dynamic["content"][0]
     assert strings(decrypt["actions"]) == ["kms:Decrypt"]
     assert "kms:ViaService" in conditions(decrypt)
-    (trust,) = statements(cicd, "outputs_reader_assume")
-    sub = conditions(trust)["token.actions.githubusercontent.com:sub"]
+    call = _trust_call(cicd, "outputs_reader_trust")
+    assert call["environments"] == "${local.outputs_reader_environments}"
+    assert "assume_role_policy   = module.outputs_reader_trust.json" in text
+    (statement,) = statements(trust, "this")
+    sub = conditions(statement)["token.actions.githubusercontent.com:sub"]
     assert ":environment:" in str(sub["values"])
     assert "ref:" not in str(sub["values"])
 

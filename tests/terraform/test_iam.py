@@ -271,18 +271,23 @@ def test_pass_role_is_limited_to_the_task_roles_and_ecs_tasks(modules: dict[str,
 
 
 @pytest.mark.parametrize(
-    ("module", "document"),
+    ("module", "call", "role"),
     [
-        ("cicd", "deploy_assume"),
-        ("cicd", "outputs_reader_assume"),
-        ("terraform_role", "terraform_assume"),
+        ("cicd", "deploy_trust", "deploy"),
+        ("cicd", "outputs_reader_trust", "outputs_reader"),
+        ("terraform_role", "terraform_trust", "terraform"),
     ],
 )
 def test_github_roles_trust_exact_subjects_only(
-    module: str, document: str, modules: dict[str, Module]
+    module: str, call: str, role: str, modules: dict[str, Module]
 ) -> None:
-    body = modules[module].files["main.tf"]
-    (statement,) = [s for d, s in policy_statements(body) if d == document]
+    """Each GitHub role takes its trust from the one github_oidc_trust module."""
+    assert modules[module].resource("aws_iam_role", role)["assume_role_policy"] == (
+        f"${{module.{call}.json}}"
+    )
+    assert unquote(modules[module].module_calls[call]["source"]) == "../github_oidc_trust"
+    body = modules["github_oidc_trust"].files["main.tf"]
+    (statement,) = [s for d, s in policy_statements(body) if d == "this"]
     conditions = {str(unquote(c["variable"])): c for c in sub_blocks(statement, "condition")}
     sub = conditions["token.actions.githubusercontent.com:sub"]
     assert unquote(sub["test"]) == "StringEquals"
@@ -291,10 +296,13 @@ def test_github_roles_trust_exact_subjects_only(
 
 
 def test_deploy_role_trusts_the_deploy_environments(modules: dict[str, Module]) -> None:
-    body = modules["cicd"].files["main.tf"]
-    deploy = next(s for d, s in policy_statements(body) if d == "deploy_assume")
-    deploy_sub = next(c for c in sub_blocks(deploy, "condition") if "sub" in str(c["variable"]))
-    assert deploy_sub["values"] == (
-        "${[for environment in var.deploy_environments : "
+    assert modules["cicd"].module_calls["deploy_trust"]["environments"] == (
+        "${var.deploy_environments}"
+    )
+    body = modules["github_oidc_trust"].files["main.tf"]
+    trust = next(s for d, s in policy_statements(body) if d == "this")
+    trust_sub = next(c for c in sub_blocks(trust, "condition") if "sub" in str(c["variable"]))
+    assert trust_sub["values"] == (
+        "${[for environment in var.environments : "
         '"repo:${var.github_repository}:environment:${environment}"]}'
     )

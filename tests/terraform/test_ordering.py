@@ -269,9 +269,12 @@ def test_double_writer_check_flags_weights_terraform_rewrites(
 ) -> None:
     broken = dict(modules)
     alb = Module.load(MODULES / "alb")
-    alb.files["main.tf"] = json.loads(
-        json.dumps(alb.files["main.tf"]).replace('"ignore_changes": ["default_action"]', '"x": []')
-    )
+    alb.files = {
+        name: json.loads(
+            json.dumps(body).replace('"ignore_changes": ["default_action"]', '"x": []')
+        )
+        for name, body in alb.files.items()
+    }
     broken["alb"] = alb
     problems = double_writer_problems(
         broken, {"elasticloadbalancing:ModifyListener", "s3:PutObject"}

@@ -116,14 +116,14 @@ def test_security_group_rules_are_exactly_the_intended_ones(
     mode: str, test_listener: bool, modules: dict[str, Module]
 ) -> None:
     expected = EXPECTED[mode] | ({TEST_LISTENER} if test_listener else set())
-    assert rules(modules["networking"].files["main.tf"], mode, test_listener) == expected
+    assert rules(modules["networking"].body, mode, test_listener) == expected
 
 
 @pytest.mark.parametrize("mode", sorted(EXPECTED))
 def test_without_a_database_the_tasks_reach_no_database_port(
     mode: str, modules: dict[str, Module]
 ) -> None:
-    found = rules(modules["networking"].files["main.tf"], mode, database=False)
+    found = rules(modules["networking"].body, mode, database=False)
     assert found == EXPECTED[mode] - DATABASE
     platform = modules["platform"].module_calls["networking"]
     assert platform["database_enabled"] == "${local.database}"
@@ -138,7 +138,7 @@ def test_test_listener_ranges_refuse_the_whole_internet(modules: dict[str, Modul
 def test_traffic_flows_only_internet_to_alb_to_tasks_to_database(
     mode: str, modules: dict[str, Module]
 ) -> None:
-    reachable = paths(rules(modules["networking"].files["main.tf"], mode))
+    reachable = paths(rules(modules["networking"].body, mode))
     chain = {
         ("internet", "alb", 443),
         ("internet", "alb", 80),
@@ -165,7 +165,7 @@ def test_graph_check_flags_a_database_opened_to_the_internet(modules: dict[str, 
         '  cidr_ipv4         = "0.0.0.0/0"\n'
         "}\n"
     )
-    body = dict(modules["networking"].files["main.tf"])
+    body = dict(modules["networking"].body)
     body["resource"] = [*body["resource"], *extra["resource"]]
     found = rules(body, "nat_gateway")
     assert found != EXPECTED["nat_gateway"]

@@ -120,6 +120,16 @@ class Module:
                     return block
         raise KeyError(f"{type_}.{name} not in {self.path}")
 
+    @property
+    def body(self) -> Body:
+        """Every file's blocks in one body, as Terraform reads a module (one file per purpose)."""
+        merged: Body = {}
+        for body in self.files.values():
+            for key, value in body.items():
+                if isinstance(value, list):
+                    merged[key] = [*merged.get(key, []), *value]
+        return merged
+
     def text(self, *, exclude: tuple[str, ...] = ()) -> str:
         return "\n".join(t for name, t in self.texts.items() if name not in exclude)
 

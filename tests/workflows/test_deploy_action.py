@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,12 @@ from bluegreen.aws.dynamo import DynamoStateStore
 from bluegreen.state import LockInfo
 from tests.support.aws_stack import REGION, MotoServer, make_session
 
-from ..aws.conftest import moto_server, server_stack
-from ..aws.e2e_support import app_endpoint, world
+from ..aws.conftest import moto_server, quick_server_stack, server_stack
+from ..aws.e2e_support import app_endpoint, split_history, world
 from ..conftest import free_port
 from .registry import local_registry, oci_archive
 
-__all__ = ["moto_server", "server_stack"]  # fixtures from tests/aws, used by name below
+__all__ = ["moto_server", "quick_server_stack", "server_stack"]  # tests/aws fixtures, by name
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / ".github" / "actions" / "deploy"
@@ -40,25 +39,10 @@ KEY = "bluegreen/staging/terraform.tfstate"
 
 
 @pytest.fixture
-def stack(server_stack: dict[str, Any], moto_server: MotoServer) -> Iterator[dict[str, Any]]:
-    """The seeded stack, its app URL a local stand-in, its state object in moto's S3."""
-    immediate = json.dumps(
-        {"model_name": "ecs::task", "transition": {"progression": "immediate"}}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310  # our own local server
-        f"{moto_server.endpoint_url}/moto-api/state-manager/set-transition",
-        data=immediate,
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310  # our own local server
-    elb = make_session().client("elbv2")
-    for color in ("blue", "green"):
-        elb.modify_target_group_attributes(
-            TargetGroupArn=server_stack[f"{color}_target_group_arn"],
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
-        )
+def stack(quick_server_stack: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The quick server stack, its app URL a local stand-in, its state object in moto's S3."""
     with app_endpoint() as url:
-        outputs = {**server_stack, "app_url": url}
+        outputs = {**quick_server_stack, "app_url": url}
         state = {
             "version": 4,
             "terraform_version": "1.11.4",
@@ -361,7 +345,9 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
     )
 
     assert done.returncode == 3, done.stderr
-    assert world(stack) == before
+    after, records = split_history(world(stack))
+    assert after == split_history(before)[0]
+    assert [r["outcome"] for r in records] == ["refused"]  # why it was refused, kept
     assert _github_outputs(tmp_path)["exit-code"] == "3"
     assert "exited 3" in _summary(tmp_path)
 

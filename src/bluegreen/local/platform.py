@@ -34,7 +34,8 @@ from bluegreen.local.exiting import ExitingTasks
 from bluegreen.local.files import pid_alive, read_json, write_atomic
 from bluegreen.local.haproxy import RuntimeApi
 from bluegreen.local.haproxy_config import DEFAULT_SLOTS, ServerSlot, render_config, server_weights
-from bluegreen.local.postgres import PostgresError, PostgresServer
+from bluegreen.local.postgres import PostgresServer
+from bluegreen.local.postgres_sql import PostgresError
 from bluegreen.local.tasks import TaskRunner
 from bluegreen.model import COLORS, Color, Weights
 

@@ -4,7 +4,8 @@ PostgreSQL refuses to run as root, so when we are root every server command runs
 unprivileged OS user (``postgres`` by default) through ``runuser``. Clients reach the server
 over TCP on ``host`` only, with SCRAM password authentication. Administration (roles,
 databases) goes through a unix socket inside the data directory, where the OS user is
-trusted by peer authentication: no superuser password exists, so none can leak.
+trusted by peer authentication: no superuser password exists, so none can leak. The SQL and
+the settings file it sends are built in `postgres_sql`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import getpass
 import glob
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -20,16 +20,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bluegreen.local.files import pid_alive
+from bluegreen.local.postgres_sql import (
+    PostgresError,
+    conf_settings,
+    drop_database_sql,
+    role_and_database_sql,
+)
 
-__all__ = ["PostgresError", "PostgresServer", "find_pg_bin_dir"]
+__all__ = ["PostgresServer", "find_pg_bin_dir"]
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _SOCKET_PATH_MAX = 107  # sun_path is 108 bytes on Linux, including the NUL
 _CONF_FILE = "bluegreen.conf"
-
-
-class PostgresError(RuntimeError):
-    """PostgreSQL could not be set up, started, stopped or administered."""
 
 
 def find_pg_bin_dir() -> Path:
@@ -45,23 +46,6 @@ def find_pg_bin_dir() -> Path:
         "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and PATH); "
         "install them with: apt-get install -y postgresql"
     )
-
-
-def _literal(value: str) -> str:
-    """Quote ``value`` as an SQL string literal (standard_conforming_strings is on)."""
-    if "\x00" in value:
-        raise PostgresError("a PostgreSQL string cannot contain a NUL character")
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _identifier(name: str, what: str) -> str:
-    """Check ``name`` is a plain identifier and return it double-quoted."""
-    if not _NAME.fullmatch(name):
-        raise PostgresError(
-            f"invalid {what} {name!r}: use letters, digits and underscores, "
-            "starting with a letter or underscore, at most 63 characters"
-        )
-    return f'"{name}"'
 
 
 class PostgresServer:
@@ -206,23 +190,11 @@ class PostgresServer:
     # ------------------------------------------------------------------ administration
     def ensure_role_and_database(self, *, user: str, password: str, database: str) -> None:
         """Create (or update the password of) a login role and its own database."""
-        role = _identifier(user, "role name")
-        db = _identifier(database, "database name")
-        name_lit = _literal(user)
-        db_lit = _literal(database)
-        pw_lit = _literal(password)
-        self.run_sql(
-            f"SELECT 'CREATE ROLE {role} LOGIN' "  # noqa: S608 - checked names, quoted values
-            f"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {name_lit}) \\gexec\n"
-            f"ALTER ROLE {role} WITH LOGIN PASSWORD {pw_lit};\n"
-            f"SELECT 'CREATE DATABASE {db} OWNER {role}' "
-            f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {db_lit}) \\gexec\n"
-        )
+        self.run_sql(role_and_database_sql(user=user, password=password, database=database))
 
     def drop_database(self, database: str) -> None:
         """Drop ``database`` if it exists, disconnecting its sessions."""
-        db = _identifier(database, "database name")
-        self.run_sql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE);\n")
+        self.run_sql(drop_database_sql(database))
 
     def run_sql(self, sql: str, *, database: str = "postgres") -> str:
         """Run SQL (psql syntax, from stdin, never argv) as the superuser; return the output."""
@@ -302,16 +274,7 @@ class PostgresServer:
     def _write_settings(self) -> None:
         self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.socket_dir)
-        settings = {
-            "listen_addresses": self.host,
-            "port": str(self.port),
-            "unix_socket_directories": str(self.socket_dir),
-            "unix_socket_permissions": "0700",
-            "password_encryption": "scram-sha-256",
-            "log_line_prefix": "%m [%p] %q%u@%d ",
-        }
-        text = "# Written by bluegreen.local.postgres on every start; edits are replaced.\n"
-        text += "".join(f"{key} = {_literal(value)}\n" for key, value in settings.items())
+        text = conf_settings(host=self.host, port=self.port, socket_dir=str(self.socket_dir))
         conf = self.data_dir / _CONF_FILE
         conf.write_text(text, encoding="utf-8")
         self._chown(conf)

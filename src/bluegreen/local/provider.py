@@ -8,19 +8,17 @@ HAProxy comes back with the same weights.
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from bluegreen.config import Settings
-from bluegreen.errors import ConfigError, DeployError, PlatformError
+from bluegreen.errors import ConfigError, PlatformError
 from bluegreen.evidence.readings import CounterReading, Tally
 from bluegreen.local.files import FileStateStore
 from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, server_weights
 from bluegreen.local.heal import heal_platform
+from bluegreen.local.migration import run_migration
 from bluegreen.local.platform import LocalPlatform
 from bluegreen.local.tasks import pick_port, task_env
 from bluegreen.model import (
@@ -35,61 +33,6 @@ from bluegreen.model import (
     Weights,
 )
 from bluegreen.state import StateStore
-
-MIGRATE_TIMEOUT = 600.0
-
-
-def _app_dir(settings: Settings) -> Path:
-    app_dir = settings.local.app_dir
-    if not app_dir.is_absolute() and settings.source is not None:
-        app_dir = settings.source.absolute().parent / app_dir
-    return app_dir.absolute()
-
-
-def default_release(
-    settings: Settings,
-    version: str,
-    command: str | Sequence[str] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Release:
-    """A local release of `version`: `command` (a shell-like string or argv), else the
-    configured ``local.command``, else the reference service under gunicorn."""
-    app_dir = _app_dir(settings)
-    repo = app_dir.parent
-    bin_dir = repo / ".venv" / "bin"
-    if command is not None:
-        argv = tuple(shlex.split(command) if isinstance(command, str) else command)
-        source = "command"
-    elif settings.local.command is not None:
-        argv, source = tuple(settings.local.command), "config"
-    else:
-        argv = (
-            str(bin_dir / "gunicorn"),
-            "-c",
-            str(app_dir / "gunicorn.conf.py"),
-            "items_api:create_app()",
-        )
-        source = "default"
-    if not argv:
-        raise ConfigError("the release command is empty", hint="pass --command 'CMD ARGS…'")
-    # The reference service's migrations run by default; a custom command brings its own
-    # (local.migrate_command) or none.
-    default_migrate = (
-        str(bin_dir / "alembic"),
-        "-c",
-        str(app_dir / "alembic.ini"),
-        "upgrade",
-        "head",
-    )
-    migrate = settings.local.migrate_command or (default_migrate if source == "default" else ())
-    return Release(
-        version=version,
-        command=argv,
-        env=dict(env or {}),
-        migrate_command=tuple(migrate),
-        workdir=str(app_dir),
-        source=source,
-    )
 
 
 class LocalProvider:
@@ -248,42 +191,12 @@ class LocalProvider:
         """Run the release's migration command with the DB settings; DeployError on failure.
 
         Locally every colour shares one database, so `color` changes nothing here. The
-        migration is bounded by MIGRATE_TIMEOUT, well inside the lease, so there is no
-        heartbeat to give while it runs.
+        migration is bounded by `migration.MIGRATE_TIMEOUT`, well inside the lease, so there is
+        no heartbeat to give while it runs.
         """
         if not release.migrate_command:
             return
-        env = task_env(
-            os.environ,
-            release,
-            color="blue",
-            port=0,
-            database=self.platform.database_env(),
-        )
-        for key in ("PORT", "DEPLOYMENT_COLOR"):
-            env.pop(key, None)
-        try:
-            result = subprocess.run(
-                list(release.migrate_command),
-                cwd=release.workdir or None,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=MIGRATE_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise DeployError(
-                f"the migration of {release.version} could not run: {exc}",
-                hint="check the release's migrate command; no traffic was moved",
-            ) from exc
-        if result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
-            raise DeployError(
-                f"the migration of {release.version} failed (exit {result.returncode}):\n{tail}",
-                hint="fix the migration and deploy again; no traffic was moved",
-            )
+        run_migration(release, self.platform.database_env())
 
     def start(self, color: Color, release: Release, tasks: int) -> None:
         """Start `tasks` tasks of `release` as `color` (weight 0) and let HAProxy check them."""

@@ -1,4 +1,5 @@
-"""Local releases built from a git ref: rehearse a branch as green while main stays blue.
+"""Local releases: the default one (a command, the configured one, or the reference service of
+this checkout) and one built from a git ref, to rehearse a branch as green while main stays blue.
 
 The ref's `app/` is exported into `.bluegreen/releases/<sha>` (a plain tree, no .git) and run
 with an environment shared by every release whose `app/pyproject.toml` is the same (cached by
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shlex
 import shutil
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bluegreen.config import Settings
@@ -21,6 +23,19 @@ from bluegreen.errors import ConfigError, PlatformError
 from bluegreen.model import Release
 
 APP_DIR = "app"
+
+
+def _reference_service(app: Path, bin_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reference service in `app` run by the environment in `bin_dir`: its gunicorn
+    command and its Alembic migration."""
+    serve = (
+        str(bin_dir / "gunicorn"),
+        "-c",
+        str(app / "gunicorn.conf.py"),
+        "items_api:create_app()",
+    )
+    migrate = (str(bin_dir / "alembic"), "-c", str(app / "alembic.ini"), "upgrade", "head")
+    return serve, migrate
 
 
 def _git(*args: str, cwd: Path) -> bytes:
@@ -113,23 +128,51 @@ def release_from_ref(
     if not (app / "pyproject.toml").exists():
         raise ConfigError(f"--ref {ref!r}: commit {sha[:12]} has no {APP_DIR}/pyproject.toml")
     venv = environment(app, state / "envs", say)
-    bin_dir = venv / "bin"
+    serve, migrate = _reference_service(app, venv / "bin")
     return Release(
         version=version or f"{ref}@{sha[:7]}",
-        command=(
-            str(bin_dir / "gunicorn"),
-            "-c",
-            str(app / "gunicorn.conf.py"),
-            "items_api:create_app()",
-        ),
+        command=serve,
         env={"PYTHONPATH": str(app / "src"), **(env or {})},
-        migrate_command=(
-            str(bin_dir / "alembic"),
-            "-c",
-            str(app / "alembic.ini"),
-            "upgrade",
-            "head",
-        ),
+        migrate_command=migrate,
         workdir=str(app),
         source=sha,
+    )
+
+
+def _app_dir(settings: Settings) -> Path:
+    app_dir = settings.local.app_dir
+    if not app_dir.is_absolute() and settings.source is not None:
+        app_dir = settings.source.absolute().parent / app_dir
+    return app_dir.absolute()
+
+
+def default_release(
+    settings: Settings,
+    version: str,
+    command: str | Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Release:
+    """A local release of `version`: `command` (a shell-like string or argv), else the
+    configured ``local.command``, else the reference service under gunicorn."""
+    app_dir = _app_dir(settings)
+    serve, default_migrate = _reference_service(app_dir, app_dir.parent / ".venv" / "bin")
+    if command is not None:
+        argv = tuple(shlex.split(command) if isinstance(command, str) else command)
+        source = "command"
+    elif settings.local.command is not None:
+        argv, source = tuple(settings.local.command), "config"
+    else:
+        argv, source = serve, "default"
+    if not argv:
+        raise ConfigError("the release command is empty", hint="pass --command 'CMD ARGS…'")
+    # The reference service's migrations run by default; a custom command brings its own
+    # (local.migrate_command) or none.
+    migrate = settings.local.migrate_command or (default_migrate if source == "default" else ())
+    return Release(
+        version=version,
+        command=argv,
+        env=dict(env or {}),
+        migrate_command=tuple(migrate),
+        workdir=str(app_dir),
+        source=source,
     )

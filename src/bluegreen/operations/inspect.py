@@ -98,22 +98,24 @@ def status(provider: Provider) -> dict[str, Any]:
     holder = provider.state.lock_holder()
     if holder is not None:
         result["deployment"] = _deployment_summary(provider, holder)
-    last = provider.state.history(limit=1)
+    # The operation that ended last (history is ordered by start: a deploy refused while
+    # another ran started later but ended first).
+    last = max(provider.state.history(limit=20), key=lambda r: r.finished_at, default=None)
     left = sorted(left_held(provider.state))
     if left and holder is None:
         result["scale_in_held"] = {
             "colors": left,
-            "by": last[0].id,
+            "by": last.id if last is not None else None,
             "hint": "its resume failed: the next deploy or rollback puts it back",
         }
-    if last:
+    if last is not None:
         result["last_deployment"] = {
-            "id": last[0].id,
-            "operation": last[0].operation,
-            "outcome": last[0].outcome.value,
-            "reason": last[0].reason,
-            "finished_at": last[0].finished_at,
-            "evidence": [evidence_row(v) for v in last[0].verdicts],
+            "id": last.id,
+            "operation": last.operation,
+            "outcome": last.outcome.value,
+            "reason": last.reason,
+            "finished_at": last.finished_at,
+            "evidence": [evidence_row(v) for v in last.verdicts],
         }
     return result
 

@@ -59,7 +59,7 @@ def resolve_release(
         return release_from_ref(settings, ref, version=version, env=env)
     if not version:
         raise ConfigError("--version is required (the version the release reports)")
-    from bluegreen.local.provider import default_release  # noqa: PLC0415 - local only
+    from bluegreen.local.releases import default_release  # noqa: PLC0415 - local only
 
     parsed = tuple(shlex.split(command)) if command else None
     return default_release(settings, version, command=parsed, env=env)

@@ -7,6 +7,7 @@ release when no colour is healthy, and move the traffic only once that was check
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bluegreen import journal
@@ -49,17 +50,20 @@ def restore(
     *,
     operation: str,
     clock: Clock | None = None,
+    healed: Sequence[str] = (),
 ) -> Restored:
     """Heal, recover a dead holder's deployment, and put all traffic on a healthy colour.
 
     A live holder's lock is not touched (its controller heals its own platform). Raises
     DeployError when the colour it starts does not become healthy (traffic then stays put).
+    `healed`: what the caller already restarted; then the live colour is waited for and the
+    restoration recorded even when it turned healthy meanwhile.
     """
     holder = provider.state.lock_holder()
     if holder is not None and provider.state.holder_alive(holder):
         return Restored(())
     safe = safe_color(provider)
-    actions = list(provider.heal(safe[0] if safe else None))
+    actions = [*healed, *provider.heal(safe[0] if safe else None)]
     if holder is not None:
         record = recover(
             provider,
@@ -73,7 +77,7 @@ def restore(
         actions.append(f"recovered interrupted {holder.operation} {holder.deployment_id}")
         return Restored(tuple(actions), record)
     snapshot = provider.snapshot()
-    if snapshot.live is not None and snapshot.colors[snapshot.live].health.ready:
+    if not healed and snapshot.live is not None and snapshot.colors[snapshot.live].health.ready:
         recorded = snapshot.extra.get("recorded_live")
         if recorded is not None and recorded != snapshot.live:  # AWS: SSM vs the listener
             provider.record_live(snapshot.live)

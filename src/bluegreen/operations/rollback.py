@@ -9,7 +9,7 @@ from bluegreen.clock import Clock, SystemClock, poll
 from bluegreen.deployment import Deployment
 from bluegreen.errors import ConfigError, DeployError
 from bluegreen.events import SignalAbort
-from bluegreen.lifecycle import operation_lifecycle
+from bluegreen.lifecycle import operation_lifecycle, refusal_recorded
 from bluegreen.model import Color, Release, Snapshot, other
 from bluegreen.operations.restoring import restore, safe_color
 from bluegreen.plan import describe_weights, unsplit_color
@@ -75,6 +75,20 @@ def rollback(
     - Otherwise: instantly to the idle colour if it still runs the previous release, else the
       previous release is started again on the idle colour and traffic switches to it.
     """
+    # Refused before a lifecycle (no colour healthy and no release to start again, a running
+    # deployment that does not stop): recorded all the same.
+    with refusal_recorded(provider, "rollback", clock=clock, request_reason=request.reason):
+        return _rollback(provider, request, progress, deployment_id=deployment_id, clock=clock)
+
+
+def _rollback(
+    provider: Provider,
+    request: RollbackRequest,
+    progress: Progress,
+    *,
+    deployment_id: str | None,
+    clock: Clock | None,
+) -> DeploymentRecord | None:
     holder = provider.state.lock_holder()
     if holder is not None and holder.handed_back and provider.state.holder_alive(holder):
         # Paused for approval with no process waiting: undo it here, with our credentials.
@@ -87,9 +101,16 @@ def rollback(
         )
     if holder is not None and provider.state.holder_alive(holder):
         return _abort_running(provider, holder, progress, request.wait_timeout)
-    if holder is not None or _nothing_healthy(provider, progress):
-        # The last live release, started again where needed (see operations.restoring).
-        return restore(provider, request, progress, operation="rollback", clock=clock).record
+    healed: tuple[str, ...] = ()
+    stuck = False
+    if holder is None:
+        healed, stuck = _heal(provider, progress)
+    if holder is not None or stuck:
+        # The last live colour, healthy again (its release started again where needed, see
+        # operations.restoring), with a record saying what it took.
+        return restore(
+            provider, request, progress, operation="rollback", clock=clock, healed=healed
+        ).record
     snapshot = provider.snapshot()
     live = snapshot.live
     if live is None and snapshot.weights.live is None:
@@ -116,16 +137,24 @@ def rollback(
     return Deployment(provider, deploy, progress, deployment_id=deployment_id, clock=clock).run()
 
 
-def _nothing_healthy(provider: Provider, progress: Progress) -> bool:
-    """After healing what died: neither a healthy live colour nor one to take all traffic."""
+def _heal(provider: Provider, progress: Progress) -> tuple[tuple[str, ...], bool]:
+    """Start what died; what it restarted, and whether the platform is stuck: no healthy live
+    colour and none to take all traffic, or a live colour whose restarted tasks are not all
+    healthy yet (a rollback then waits for them rather than racing their health checks)."""
     safe = safe_color(provider)
-    for line in provider.heal(safe[0] if safe else None):
+    healed = tuple(provider.heal(safe[0] if safe else None))
+    for line in healed:
         progress.info(line)
     snapshot = provider.snapshot()
     if snapshot.live is not None:
-        return snapshot.colors[snapshot.live].health.healthy == 0
-    history = provider.state.history(limit=1)
-    return unsplit_color(snapshot, history[0].old.color if history else None) is None
+        health = snapshot.colors[snapshot.live].health
+        return healed, health.healthy == 0 or (bool(healed) and not health.ready)
+    return healed, unsplit_color(snapshot, _last_old_color(provider)) is None
+
+
+def _last_old_color(provider: Provider) -> Color | None:
+    """The old colour of the newest operation that had one (a refusal names no colour)."""
+    return next((r.old.color for r in provider.state.history(limit=50) if r.old.color), None)
 
 
 def _unsplit(
@@ -138,8 +167,7 @@ def _unsplit(
     clock: Clock | None,
 ) -> DeploymentRecord:
     """Traffic split with no deployment running: all of it back on one healthy colour."""
-    history = provider.state.history(limit=1)
-    color = unsplit_color(snapshot, history[0].old.color if history else None)
+    color = unsplit_color(snapshot, _last_old_color(provider))
     if color is None:
         raise DeployError(
             f"traffic is split {describe_weights(snapshot.weights)} and no colour is healthy "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bluegreen.report.data import ReportData, VerdictRow
 from bluegreen.report.labels import VERDICT_HEAD, baseline_text, verdict_word
 from bluegreen.report.page import number, summary_rows
-from bluegreen.report.series import ReportData, VerdictRow
 
 
 def _cell(text: str) -> str:

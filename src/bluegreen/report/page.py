@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from html import escape
 
+from bluegreen.report.data import Marker, ReportData, Summary, VerdictRow
 from bluegreen.report.labels import VERDICT_HEAD, baseline_text, verdict_word
-from bluegreen.report.series import Marker, ReportData, Summary, VerdictRow
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bluegreen.report.series import ProbeSeries, ReportData
+from bluegreen.report.data import ProbeSeries, ReportData
 
 FLEET = {"blue": "#2f6fde", "green": "#2e9e5b"}
 FAILED = "#d62728"

@@ -75,34 +75,20 @@ removed {
 # Deploy role (the bluegreen controller in the deploy workflow)
 ################################################################################
 
-data "aws_iam_policy_document" "deploy_assume" {
-  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [var.github_oidc_provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    # Only jobs of this repository that run in the deploy environments (e.g. the deploy gate and
-    # a separate promotion gate), so their protection rules (reviewers, branch policy) gate
-    # every deploy, promotion and rollback.
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = [for environment in var.deploy_environments : "repo:${var.github_repository}:environment:${environment}"]
-    }
-  }
+module "deploy_trust" {
+  source = "../github_oidc_trust"
+
+  github_oidc_provider_arn = var.github_oidc_provider_arn
+  github_repository        = var.github_repository
+  # Only the deploy environments (e.g. the deploy gate and a separate promotion gate): their
+  # protection rules (reviewers, branch policy) gate every deploy, promotion and rollback.
+  environments = var.deploy_environments
 }
 
 resource "aws_iam_role" "deploy" {
   name                 = "${var.name}-deploy"
   description          = "GitHub Actions deploy job: exactly the bluegreen controller's AWS calls"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_assume.json
+  assume_role_policy   = module.deploy_trust.json
   max_session_duration = 3600
   permissions_boundary = var.permissions_boundary_arn
 
@@ -279,31 +265,18 @@ resource "aws_iam_role_policy" "deploy" {
 # The workflows read `terraform output` from the state itself instead of a hand-copied variable
 # that goes stale. Reading the state object is all this role can do: no lock, no write, no
 # other key of the bucket.
-data "aws_iam_policy_document" "outputs_reader_assume" {
-  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [var.github_oidc_provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = [for environment in local.outputs_reader_environments : "repo:${var.github_repository}:environment:${environment}"]
-    }
-  }
+module "outputs_reader_trust" {
+  source = "../github_oidc_trust"
+
+  github_oidc_provider_arn = var.github_oidc_provider_arn
+  github_repository        = var.github_repository
+  environments             = local.outputs_reader_environments
 }
 
 resource "aws_iam_role" "outputs_reader" {
   name                 = "${var.name}-outputs-reader"
   description          = "GitHub Actions: read this environment's Terraform outputs from its state, nothing else"
-  assume_role_policy   = data.aws_iam_policy_document.outputs_reader_assume.json
+  assume_role_policy   = module.outputs_reader_trust.json
   max_session_duration = 3600
   permissions_boundary = var.permissions_boundary_arn
 

@@ -64,34 +64,19 @@ resource "aws_iam_policy" "permissions_boundary" {
 # Broader by nature: it creates and changes everything in this stack. AWS's PowerUserAccess
 # covers every service but IAM; IAM itself is limited to roles under this environment's prefix
 # that carry the permissions boundary above, and never its own role.
-data "aws_iam_policy_document" "terraform_assume" {
-  # checkov:skip=CKV_AWS_358:The subject is repo:<owner>/<name>:environment:<env>, exact (StringEquals); github_repository's validation enforces owner/name without wildcards, which checkov cannot see through the variable.
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [var.github_oidc_provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    # Only jobs that run in the named GitHub environments, so their protection rules (required
-    # reviewers, deployment branches) gate every apply. A bare `ref:refs/heads/main` subject would
-    # let any workflow on main with `id-token: write` act as this role without a reviewer.
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = [for environment in var.terraform_environments : "repo:${var.github_repository}:environment:${environment}"]
-    }
-  }
+module "terraform_trust" {
+  source = "../github_oidc_trust"
+
+  github_oidc_provider_arn = var.github_oidc_provider_arn
+  github_repository        = var.github_repository
+  # Only jobs in the named GitHub environments: their protection rules gate every apply.
+  environments = var.terraform_environments
 }
 
 resource "aws_iam_role" "terraform" {
   name                 = "${var.name}-terraform"
   description          = "GitHub Actions terraform workflow: plan and apply this environment"
-  assume_role_policy   = data.aws_iam_policy_document.terraform_assume.json
+  assume_role_policy   = module.terraform_trust.json
   max_session_duration = 3600
 
   tags = var.tags
