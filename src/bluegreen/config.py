@@ -174,6 +174,19 @@ class TerraformOutputs(_Frozen):
     execution_role_arn: str | None = _output("the tasks' execution role", required=False)
     task_role_arn: str | None = _output("the tasks' own role", required=False)
     log_group_name: str | None = _output("the tasks' log group", required=False)
+    container_port: int | None = _output("the service's port", required=False)
+    # The platform's optional database, for a template's DB_* variables and secret (null, and
+    # absent from the outputs, without one).
+    db_host: str | None = _output("the database's address", required=False)
+    db_port: int | None = _output("the database's port", required=False)
+    db_name: str | None = _output("the database's name", required=False)
+    db_user: str | None = _output("the database's user", required=False)
+    db_password_parameter_name: str | None = _output(
+        "the SSM parameter of the database password", required=False
+    )
+    db_password_parameter_arn: str | None = _output(
+        "the SSM parameter of the database password (ARN)", required=False
+    )
 
 
 def contract_keys(*, required: bool) -> tuple[str, ...]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from tests.terraform.tfhelpers import ENVIRONMENTS, MODULES, Module, unquote
+from tests.terraform.tfhelpers import ENVIRONMENTS, MODULES, REPO, Module, unquote
 
 # What only the reference app needs: it must appear in the environments' values, never inside a
 # module (the platform module may name DB_* as the documented contract of its optional database).
@@ -133,10 +134,27 @@ def test_the_reference_app_is_one_set_of_values_in_each_environment(
     assert unquote(service["name"]) == "items-api"
     assert service["port"] == 8000
     assert unquote(service["health_check"]["path"]) == "/ready"
-    command = [str(unquote(c)) for c in service["container_health_check"]["command"]]
+    # the container (health check, DB_* variables, the password secret) is the app's template,
+    # the one file every deploy renders; the environment gives only its values
+    assert unquote(service["task_definition_template"]) == (
+        "${path.module}/../../../app/taskdef.json.tftpl"
+    )
+    assert service["task_definition_values"] == (
+        '${jsondecode(file("${path.module}/taskdef.values.json"))}'
+    )
+    assert "container_health_check" not in service
+    text = (REPO / "app" / "taskdef.json.tftpl").read_text()
+    # the one placeholder outside a string (a number): JSON once given any value
+    template = json.loads(text.replace('"containerPort": ${container_port}', '"containerPort": 0'))
+    (container,) = template["containerDefinitions"]
+    command = container["healthCheck"]["command"]
     assert command[:3] == ["CMD", "python", "-c"]
-    assert "os.environ['PORT']" in command[3]
-    assert "/health" in command[3]
+    assert "127.0.0.1:${container_port}/health" in command[3]
+    assert {s["name"] for s in container["secrets"]} == {"DB_PASSWORD"}
+    names = {e["name"] for e in container["environment"]}
+    assert DB_VARIABLES - {"DB_PASSWORD"} <= names
+    values = json.loads((ENVIRONMENTS / env / "taskdef.values.json").read_text())
+    assert values["family"] == f"bluegreen-{env}"
     assert unquote(call["database"]["db_name"]) == "items"
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bluegreen.aws.taskdef_template import render_task_definition, template_values
+from bluegreen.config import TerraformOutputs
 from tests.terraform.offline.runner import terraform_command
-from tests.terraform.tfhelpers import MODULES, REPO
+from tests.terraform.tfhelpers import MODULES, REPO, Module
 
 EXAMPLE = REPO / "examples" / "node-service"
 # What the ecs module gives a template (local.template_stack_values), by output name.
@@ -28,7 +31,19 @@ STACK = {
     "execution_role_arn": "arn:aws:iam::123456789012:role/svc-task-execution",
     "task_role_arn": "arn:aws:iam::123456789012:role/svc-task",
     "log_group_name": "/ecs/svc",
+    "container_port": "8000",
 }
+# What the platform adds with a database (local.database_template_values), by output name.
+DATABASE = {
+    "db_host": "svc.abc123.eu-west-1.rds.amazonaws.com",
+    "db_port": "5432",
+    "db_name": "items",
+    "db_user": "items_admin",
+    "db_password_parameter_name": "/svc/db/password",
+    "db_password_parameter_arn": "arn:aws:ssm:eu-west-1:123456789012:parameter/svc/db/password",
+}
+REFERENCE_TEMPLATE = REPO / "app" / "taskdef.json.tftpl"
+ENVIRONMENTS = REPO / "terraform" / "environments"
 
 
 def terraform_render(
@@ -41,6 +56,7 @@ def terraform_render(
     color: str,
     default_json: str | None = None,
     container_port: int = 3000,
+    stack: Mapping[str, str] = STACK,
 ) -> subprocess.CompletedProcess[str]:
     """`terraform apply` of a root calling the module; its outputs are in `terraform_output`."""
     root = tmp_path / "root"
@@ -51,7 +67,7 @@ def terraform_render(
         "default_json": default_json,
         # the values file as the environments pass it: jsondecode(file(...)) into map(string)
         "values": values,
-        "stack_values": STACK,
+        "stack_values": stack,
         "image": image,
         "release_version": version,
         "color": color,
@@ -109,7 +125,12 @@ def by_name(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def controller_body(
-    template: Path, values: dict[str, Any], *, image: str, version: str, color: str
+    template: Path,
+    values: dict[str, Any],
+    *,
+    image: str,
+    version: str,
+    color: str,
 ) -> dict[str, Any]:
     filled = template_values(STACK, values, image=image, version=version, color=color)
     return render_task_definition(
@@ -134,6 +155,46 @@ def test_the_example_template_renders_to_the_same_definition_in_terraform_and_th
     assert container["portMappings"] == [{"containerPort": 3000, "protocol": "tcp"}]
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/svc"
     assert {"name": "APP_VERSION", "value": "1.4.0"} in container["environment"]
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_the_reference_apps_template_renders_alike_for_each_environment(
+    tmp_path: Path, env: str
+) -> None:
+    values = json.loads((ENVIRONMENTS / env / "taskdef.values.json").read_text())
+    image = "123.dkr.ecr.eu-west-1.amazonaws.com/items-api:abc1234"
+    release = {"image": image, "version": "abc1234"}
+    terraform = terraform_body(
+        tmp_path,
+        template=REFERENCE_TEMPLATE,
+        values=values,
+        color="blue",
+        container_port=8000,
+        stack={**STACK, **DATABASE},
+        **release,
+    )
+    # the controller reads the outputs as `terraform output -json` gives them: ports as numbers
+    outputs: dict[str, Any] = {**STACK, **DATABASE, "container_port": 8000, "db_port": 5432}
+    filled = template_values(outputs, values, color="blue", **release)
+    controller = render_task_definition(
+        REFERENCE_TEMPLATE.read_text(), filled, where="app", container_name="app", env={}
+    )
+    assert by_name(terraform) == by_name(controller)
+    assert terraform["family"] == f"bluegreen-{env}-blue"
+    assert (terraform["cpu"], terraform["memory"]) == (values["cpu"], values["memory"])
+    (container,) = terraform["containerDefinitions"]
+    assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    # the database reaches the app as variables and one secret, its value never in the body
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert environment["DB_HOST"] == DATABASE["db_host"]
+    assert environment["DB_PORT"] == "5432"
+    assert environment["DB_PASSWORD_SSM_PARAM"] == DATABASE["db_password_parameter_name"]
+    assert environment["PORT"] == "8000"
+    assert environment["DEPLOYMENT_COLOR"] == "blue"
+    assert container["secrets"] == [
+        {"name": "DB_PASSWORD", "valueFrom": DATABASE["db_password_parameter_arn"]}
+    ]
+    assert "127.0.0.1:8000/health" in container["healthCheck"]["command"][3]
 
 
 def test_literals_numbers_and_booleans_render_alike(tmp_path: Path) -> None:
@@ -227,7 +288,21 @@ def test_the_ecs_module_gives_a_template_the_controllers_output_names(
 ) -> None:
     ecs = modules["ecs"]
     stack = ecs.locals["template_stack_values"]
-    assert set(stack) == set(STACK)
+    assert stack.startswith("${merge(var.task_definition_stack_values, {")
+    assert set(re.findall(r"\b(\w+) = ", stack)) == set(STACK)
+    platform = modules["platform"]
+    database = str(platform.locals["database_template_values"])
+    assert set(re.findall(r"\b(\w+) = (?:tostring\()?module\.rds", database)) == set(DATABASE)
+    assert platform.module_calls["ecs"]["task_definition_stack_values"] == (
+        "${local.database_template_values}"
+    )
+    # every name Terraform gives a template is an output of the platform and of each
+    # environment, and a key of the controller's contract: the controller has it too
+    names = set(STACK) | set(DATABASE)
+    assert names <= set(platform.outputs)
+    for env in ("staging", "prod"):
+        assert names <= set(Module.load(ENVIRONMENTS / env).outputs), env
+    assert names <= set(TerraformOutputs.model_fields)
     call = ecs.module_calls["task_definition"]
     assert call["template_file"] == "${var.task_definition_template}"
     assert call["values"] == "${var.task_definition_values}"

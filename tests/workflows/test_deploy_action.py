@@ -65,12 +65,15 @@ def stack(quick_server_stack: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield outputs
 
 
-def _script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _script(
+    name: str, *args: str, env: dict[str, str], cwd: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run one of the Action's scripts (or the CLI's Python on one) as a workflow step would."""
     interpreter = [str(VENV_BIN / "python")] if name.endswith(".py") else []
     return subprocess.run(  # our own scripts, with fixed arguments
         [*interpreter, str(ACTION / name), *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=180,
@@ -108,7 +111,7 @@ def _read_outputs(
 
 
 def _deploy_sh(
-    moto_server: MotoServer, tmp_path: Path, outputs: Path, **inputs: str
+    moto_server: MotoServer, tmp_path: Path, outputs: Path, cwd: str | None = None, **inputs: str
 ) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "repo-bluegreen.toml"
     config.write_text(
@@ -124,7 +127,7 @@ def _deploy_sh(
         "GITHUB_OUTPUT": str(tmp_path / "github-output"),
         "HEALTH_TIMEOUT": "20",
     }
-    return _script("deploy.sh", env=_env(moto_server, **{**defaults, **inputs}))
+    return _script("deploy.sh", env=_env(moto_server, **{**defaults, **inputs}), cwd=cwd)
 
 
 def _github_outputs(tmp_path: Path) -> dict[str, str]:
@@ -218,6 +221,63 @@ def test_the_action_deploys_by_digest_writes_the_summary_and_exits_0(
     assert "live colour green runs 'abc1234', not '9999999'" in other.stdout
 
 
+TEMPLATE = {
+    "family": "${family}-${color}",
+    "requiresCompatibilities": ["FARGATE"],
+    "networkMode": "awsvpc",
+    "cpu": "256",
+    "memory": "512",
+    "containerDefinitions": [
+        {
+            "name": "app",
+            "image": "${image}",
+            "essential": True,
+            "portMappings": [{"containerPort": 8000}],
+            "environment": [{"name": "FROM_THE_VALUES", "value": "${marker}"}],
+        }
+    ],
+}
+
+
+def test_the_action_registers_the_template_and_values_files_of_the_checkout(
+    moto_server: MotoServer, stack: dict[str, Any], tmp_path: Path
+) -> None:
+    """As deploy.yml passes the reference app's: paths in the checkout, relative to it."""
+    outputs = tmp_path / "outputs.json"
+    assert _read_outputs(moto_server, outputs).returncode == 0
+    checkout = tmp_path / "checkout"
+    (checkout / "deploy").mkdir(parents=True)
+    (checkout / "deploy" / "taskdef.json.tftpl").write_text(json.dumps(TEMPLATE), encoding="utf-8")
+    values = {"family": "app", "marker": "staging-values"}
+    (checkout / "deploy" / "staging.json").write_text(json.dumps(values), encoding="utf-8")
+
+    done = _deploy_sh(
+        moto_server,
+        tmp_path,
+        outputs,
+        cwd=str(checkout),
+        IMAGE=IMAGE,
+        VERSION="abc1234",
+        STRATEGY="all-at-once",
+        TASK_DEFINITION_TEMPLATE="deploy/taskdef.json.tftpl",
+        TASK_DEFINITION_VALUES="deploy/staging.json",
+    )
+
+    assert done.returncode == 0, done.stderr
+    ecs = make_session().client("ecs")
+    service = ecs.describe_services(cluster="app", services=[stack["green_service_name"]])
+    definition = ecs.describe_task_definition(
+        taskDefinition=service["services"][0]["taskDefinition"]
+    )["taskDefinition"]
+    (container,) = definition["containerDefinitions"]
+    assert container["image"] == IMAGE
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    # the template's and the values file's (the seeded revision has neither), and the release's
+    assert environment["FROM_THE_VALUES"] == "staging-values"
+    assert environment["APP_VERSION"] == "abc1234"
+    assert "DEPLOYMENT_COLOR" not in environment
+
+
 def _with_repository(outputs: Path, repository: str, name: str) -> Path:
     """A copy of the outputs file whose ecr_repository_url is `repository`."""
     values = json.loads(outputs.read_text(encoding="utf-8"))
@@ -304,6 +364,14 @@ def test_a_deploy_while_locked_fails_with_bluegreens_exit_code_3(
         ({"CONFIG": "/nonexistent/bluegreen.toml"}, "config: no file"),
         ({"MIGRATE_COMMAND": "alembic upgrade head"}, "migrate-command: give a JSON array"),
         ({"MIGRATE_COMMAND": "[]"}, "migrate-command: give a JSON array"),
+        (
+            {"TASK_DEFINITION_TEMPLATE": "/nonexistent/taskdef.json.tftpl"},
+            "task-definition-template: no file /nonexistent/taskdef.json.tftpl",
+        ),
+        (
+            {"TASK_DEFINITION_VALUES": "/nonexistent/values.json"},
+            "task-definition-values is set without task-definition-template",
+        ),
     ],
 )
 def test_bad_inputs_exit_2_before_any_aws_call(

@@ -21,6 +21,9 @@
 #   PROMOTE_WAIT     promote: seconds to wait for the approval pause       (default 0)
 #   CONFIG           a bluegreen.toml with [deploy]/[analysis] settings (no [aws]: set here)
 #   MIGRATE_COMMAND  the one-off migration as a JSON array (off when empty)
+#   TASK_DEFINITION_TEMPLATE, TASK_DEFINITION_VALUES
+#                    the task-definition template and its values file (paths in the checkout);
+#                    without a template a new revision copies the running one
 #   BLUEGREEN        the CLI to run                                        (default: on PATH)
 #   WORK_DIR         where the config and the report go                    (default: RUNNER_TEMP)
 #   SUMMARY_FILE     Markdown summary to append to          (default: GITHUB_STEP_SUMMARY)
@@ -73,6 +76,16 @@ print(json.dumps(v))' "$MIGRATE_COMMAND" 2>/dev/null) ||
     fail "migrate-command: give a JSON array of strings, e.g. [\"alembic\", \"upgrade\", \"head\"]"
   printf 'migrate_command = %s\n' "$migrate" >>"$config"
 fi
+# The template and values are read relative to the generated config, which is not in the
+# checkout: write them as absolute paths (TOML literal strings).
+[ -n "${TASK_DEFINITION_TEMPLATE:-}" ] || [ -z "${TASK_DEFINITION_VALUES:-}" ] ||
+  fail "task-definition-values is set without task-definition-template"
+for name in TASK_DEFINITION_TEMPLATE TASK_DEFINITION_VALUES; do
+  path=${!name:-} input=${name,,}
+  [ -n "$path" ] || continue
+  [ -f "$path" ] || fail "${input//_/-}: no file $path (give a path in the checkout)"
+  printf "%s = '%s'\n" "${name,,}" "$(realpath "$path")" >>"$config"
+done
 common=(--target aws --config "$config")
 
 case $COMMAND in

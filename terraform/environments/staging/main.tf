@@ -30,16 +30,17 @@ module "platform" {
   domain_name     = "staging.bluegreen.example.com"
   route53_zone_id = "Z0000000000000000000000"
 
-  # The reference app (app/): the Flask items API on gunicorn.
+  # The reference app (app/): the Flask items API on gunicorn. Its task definition is
+  # app/taskdef.json.tftpl, the file every deploy renders too (docs/task-definition-template.md),
+  # filled in with this environment's taskdef.values.json and the stack's outputs.
   service = {
-    name         = "items-api"
-    port         = 8000
-    health_check = { path = "/ready" }
-    container_health_check = {
-      # Liveness without curl (the slim image has none); /health never touches the database.
-      command = ["CMD", "python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/health\", timeout=2)"]
-    }
+    name                     = "items-api"
+    port                     = 8000
+    health_check             = { path = "/ready" }
+    task_definition_template = "${path.module}/../../../app/taskdef.json.tftpl"
+    task_definition_values   = jsondecode(file("${path.module}/taskdef.values.json"))
   }
+
   database = {
     db_name               = "items"
     username              = "items_admin"

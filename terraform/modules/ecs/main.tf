@@ -96,13 +96,14 @@ resource "aws_cloudwatch_log_group" "this" {
 locals {
   # What the stack gives a task-definition template, under the names of the Terraform outputs
   # the controller fills the same template with (docs/task-definition-template.md).
-  template_stack_values = {
+  template_stack_values = merge(var.task_definition_stack_values, {
     aws_region         = data.aws_region.current.region
     container_name     = var.container_name
+    container_port     = tostring(var.app_port)
     execution_role_arn = var.task_execution_role_arn
     task_role_arn      = var.task_role_arn
     log_group_name     = aws_cloudwatch_log_group.this.name
-  }
+  })
 
   # Without a template: the definition built from this module's inputs, in the same JSON form.
   built_definitions = { for color in keys(local.colors) : color => jsonencode({

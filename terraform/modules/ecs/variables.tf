@@ -237,3 +237,9 @@ variable "task_definition_values" {
   type        = map(string)
   default     = {}
 }
+
+variable "task_definition_stack_values" {
+  description = "More values the rest of the stack gives a task-definition template (the database's address, user, password parameter...), named as the Terraform outputs the controller fills the same template with."
+  type        = map(string)
+  default     = {}
+}

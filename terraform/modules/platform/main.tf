@@ -27,6 +27,15 @@ locals {
     DB_PASSWORD_SSM_PARAM = module.rds[0].password_parameter_name
   } : {}
   database_secrets = local.database ? { DB_PASSWORD = module.rds[0].password_parameter_arn } : {}
+  # The same, for a task-definition template, under the names of this module's outputs.
+  database_template_values = local.database ? {
+    db_host                    = module.rds[0].address
+    db_port                    = tostring(module.rds[0].port)
+    db_name                    = module.rds[0].db_name
+    db_user                    = module.rds[0].username
+    db_password_parameter_name = module.rds[0].password_parameter_name
+    db_password_parameter_arn  = module.rds[0].password_parameter_arn
+  } : {}
 
   secrets = merge(var.service.secrets, local.database_secrets)
   # The service's own secret ARNs are known at plan time: split them by service for IAM.
@@ -161,6 +170,7 @@ module "ecs" {
   health_check_grace_period_seconds = var.service.health_check_grace_period
   task_definition_template          = var.service.task_definition_template
   task_definition_values            = var.service.task_definition_values
+  task_definition_stack_values      = local.database_template_values
   subnet_ids                        = module.networking.task_subnet_ids
   security_group_id                 = module.networking.tasks_security_group_id
   assign_public_ip                  = module.networking.assign_public_ip

@@ -51,6 +51,43 @@ output "log_group_name" {
   value       = module.ecs.log_group_name
 }
 
+output "container_port" {
+  description = "The service's port (a task-definition template's $${container_port}): the one place it is set is service.port."
+  value       = var.service.port
+}
+
+# The database's connection, for a task-definition template ($${db_host} ...); null (absent
+# from the outputs) without a database.
+output "db_host" {
+  description = "The database's address."
+  value       = local.database ? module.rds[0].address : null
+}
+
+output "db_port" {
+  description = "The database's port."
+  value       = local.database ? module.rds[0].port : null
+}
+
+output "db_name" {
+  description = "The database's name."
+  value       = local.database ? module.rds[0].db_name : null
+}
+
+output "db_user" {
+  description = "The database's master user."
+  value       = local.database ? module.rds[0].username : null
+}
+
+output "db_password_parameter_name" {
+  description = "The SSM parameter holding the database password (its name; the value never leaves SSM)."
+  value       = local.database ? module.rds[0].password_parameter_name : null
+}
+
+output "db_password_parameter_arn" {
+  description = "The SSM parameter holding the database password (its ARN, for a container secret's valueFrom)."
+  value       = local.database ? module.rds[0].password_parameter_arn : null
+}
+
 output "listener_arn" {
   description = "Production listener whose ForwardConfig weights the controller switches."
   value       = module.alb.listener_arn

@@ -96,6 +96,11 @@ class Outcome:
         return self.code == 0
 
 
+# Files outside terraform/ the environments read, copied to the same place relative to it: the
+# reference app's task-definition template (`${path.module}/../../../app/...`).
+OUTSIDE_FILES = ("app/taskdef.json.tftpl",)
+
+
 @dataclass
 class Workspace:
     """A scratch copy of terraform/ that Terraform may write into."""
@@ -109,6 +114,9 @@ class Workspace:
     def create(cls, scratch: Path, source: Path = TERRAFORM) -> Workspace:
         root = scratch / "terraform"
         shutil.copytree(source, root, ignore=_IGNORED)
+        for name in OUTSIDE_FILES:
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(REPO / name, scratch / name)
         for environment in (root / "environments").iterdir():
             if environment.is_dir():
                 (environment / "backend_override.tf").write_text(_BACKEND_OVERRIDE)
