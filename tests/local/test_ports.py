@@ -216,3 +216,11 @@ def test_up_on_a_taken_db_port_names_the_holder_and_starts_nothing(
         assert not (platform.state_dir / "haproxy.pid").exists()
     finally:
         platform.run("down", "--purge", timeout=60)
+
+
+def test_the_test_support_never_hands_out_one_port_twice_in_a_process() -> None:
+    # A platform's HAProxy run and its task run are chosen one after the other, before either
+    # is bound: they must not overlap (a task would take HAProxy's port first).
+    runs = [free_port_run(40) for _ in range(30)]
+    ports = [p for first in runs for p in range(first, first + 40)]
+    assert len(ports) == len(set(ports))

@@ -28,13 +28,25 @@ def _bindable(port: int) -> bool:
 _QUIET_PORTS = (20000, 32000)
 
 
+# Ports handed out by this process: a platform's runs are all free when chosen, but nothing
+# holds them until its processes start, so without this the HAProxy run of one call and the
+# task run of the next could overlap (a task then takes HAProxy's port first).
+_HANDED_OUT: set[int] = set()
+
+
 def free_port_run(count: int) -> int:
-    """The first of `count` consecutive ports on 127.0.0.1 that are free right now."""
+    """The first of `count` consecutive ports on 127.0.0.1 that are free right now and that no
+    earlier call of this process handed out."""
     low, high = _QUIET_PORTS
     for _ in range(200):
         first = random.randrange(low, high - count)
-        if all(_bindable(first + i) for i in range(count)):
+        run = range(first, first + count)
+        if _HANDED_OUT.isdisjoint(run) and all(_bindable(p) for p in run):
+            _HANDED_OUT.update(run)
             return first
+    if _HANDED_OUT:  # a long session used the range up: what it handed out is long closed
+        _HANDED_OUT.clear()
+        return free_port_run(count)
     raise RuntimeError(f"no run of {count} free ports in {low}-{high}")
 
 
