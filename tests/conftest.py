@@ -14,6 +14,8 @@ import pytest
 
 from bluegreen.local.postgres import PostgresServer, find_pg_bin_dir
 from bluegreen.local.postgres_sql import PostgresError
+from tests.support.clock import FakeClock
+from tests.support.memory import MemoryProvider
 
 
 def free_port() -> int:
@@ -70,3 +72,22 @@ def database_factory(postgres: PostgresServer) -> DatabaseFactory:
 def fresh_database_url(database_factory: DatabaseFactory) -> str:
     """The URL of a new, empty database for this test."""
     return database_factory()
+
+
+# ------------------------------------------------------------------ the in-memory platform
+# Unit tests of the procedure run on `MemoryProvider` with blue live at 1.0.0 and a fake clock;
+# folders with a real platform (local/, e2e/, aws/, report/) define their own `platform`/`clock`.
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Fake time: sleeping advances it at once."""
+    return FakeClock()
+
+
+@pytest.fixture
+def platform(clock: FakeClock) -> MemoryProvider:
+    """The in-memory platform, blue live at 1.0.0."""
+    provider = MemoryProvider(clock=clock)
+    provider.seed("blue", "1.0.0")
+    return provider

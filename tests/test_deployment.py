@@ -23,18 +23,6 @@ from tests.support.clock import FakeClock
 from tests.support.memory import MemoryProvider
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def platform(clock: FakeClock) -> MemoryProvider:
-    provider = MemoryProvider(clock=clock)
-    provider.seed("blue", "1.0.0")
-    return provider
-
-
 def run(provider: MemoryProvider, clock: FakeClock, **kwargs: object) -> DeploymentRecord:
     release = kwargs.pop("release", Release("2.0.0", migrate_command=("migrate",)))
     readiness = kwargs.pop("readiness", lambda _url: None)

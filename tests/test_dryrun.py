@@ -25,18 +25,6 @@ from tests.support.memory import MemoryProvider
 NEW = Release("2.0.0")
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def platform(clock: FakeClock) -> MemoryProvider:
-    provider = MemoryProvider(clock=clock)
-    provider.seed("blue", "1.0.0")
-    return provider
-
-
 def _request(**overrides: object) -> DeployRequest:
     options: dict[str, object] = {"release": NEW, "tasks": 2, **overrides}
     return DeployRequest(**options)  # type: ignore[arg-type]  # test-only kwargs

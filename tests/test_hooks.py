@@ -23,18 +23,6 @@ from tests.support.memory import MemoryProvider
 NEW = Release("2.0.0")
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def platform(clock: FakeClock) -> MemoryProvider:
-    provider = MemoryProvider(clock=clock)
-    provider.seed("blue", "1.0.0")
-    return provider
-
-
 def recorder(log: Path, point: str, exit_code: int = 0) -> str:
     """A hook command that appends its BLUEGREEN_* variables to `log` as one JSON line."""
     script = (

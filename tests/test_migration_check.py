@@ -124,18 +124,6 @@ def test_the_alembic_rule_applies_to_a_commands_report() -> None:
 # ------------------------------------------------------------------ inside a deployment
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def platform(clock: FakeClock) -> MemoryProvider:
-    provider = MemoryProvider(clock=clock)
-    provider.seed("blue", "1.0.0")
-    return provider
-
-
 def deploy(
     platform: MemoryProvider,
     clock: FakeClock,

@@ -13,30 +13,14 @@ from bluegreen.operations.probing import ProbeRun
 from bluegreen.operations.releases import parse_env, resolve_release
 from bluegreen.probe import ProbeReport, Sample
 from bluegreen.progress import SilentProgress
-from bluegreen.records import DeploymentRecord, Outcome, Side
+from bluegreen.records import Outcome
 from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import LockInfo
 from tests.support.clock import FakeClock
 from tests.support.memory import MemoryProvider
+from tests.support.records import record_with_old
 
 TEMPLATE = RollbackRequest(tasks=2, reason="why")
-
-
-def _record(old: str, outcome: Outcome) -> DeploymentRecord:
-    return DeploymentRecord(
-        id="x",
-        operation="deploy",
-        target="memory",
-        who="me",
-        started_at=0.0,
-        finished_at=1.0,
-        duration_s=1.0,
-        old=Side(old, Release("1.0.0")),  # type: ignore[arg-type]  # a colour literal
-        new=Side(),
-        strategy="canary",
-        weights_before=None,
-        outcome=outcome,
-    )
 
 
 def test_rollback_of_split_traffic_with_no_deployment_running_restores_the_old_colour() -> None:
@@ -44,7 +28,7 @@ def test_rollback_of_split_traffic_with_no_deployment_running_restores_the_old_c
     platform.seed("green", "2.0.0")
     platform.seed("blue", "1.0.0")
     platform.weights = Weights(70, 30)  # an undo that could not finish
-    platform.state.records.append(_record("blue", Outcome.ROLLED_BACK))
+    platform.state.records.append(record_with_old("blue", Outcome.ROLLED_BACK))
     record = rollback(platform, TEMPLATE, SilentProgress())
     assert platform.weights == Weights(100, 0)
     assert platform.calls == [
@@ -151,8 +135,8 @@ def test_unlock_frees_a_dead_holders_lock_but_not_a_live_one_unless_forced() -> 
 
 def test_history_is_newest_first_and_limited() -> None:
     platform = MemoryProvider()
-    platform.state.records += [_record("blue", Outcome.SUCCEEDED) for _ in range(3)]
-    platform.state.records.append(_record("green", Outcome.ROLLED_BACK))
+    platform.state.records += [record_with_old("blue", Outcome.SUCCEEDED) for _ in range(3)]
+    platform.state.records.append(record_with_old("green", Outcome.ROLLED_BACK))
     newest = history(platform, limit=2)
     assert [r.old.color for r in newest] == ["green", "blue"]
 

@@ -20,6 +20,7 @@ from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import LockInfo
 from tests.support.clock import FakeClock
 from tests.support.memory import MemoryProvider
+from tests.support.records import record_with_old
 
 NEW = DeployRequest(release=Release("2.0.0"), tasks=2, health_timeout=5.0, drain_timeout=0.0)
 
@@ -134,7 +135,7 @@ def test_a_refusal_record_does_not_change_which_colour_a_later_rollback_prefers(
     platform.seed("blue", "1.0.0")
     platform.weights = Weights(70, 30)  # an undo that could not finish; blue was the old colour
     save_refusal(platform, "rollback", "an earlier refusal", clock=clock)  # old colour: none
-    older = _record_with_old("blue")
+    older = record_with_old("blue", deployment_id="00000000T000000-0000")
     platform.state.records.insert(0, older)
 
     record = rollback(platform, RollbackRequest(tasks=2), SilentProgress(), clock=clock)
@@ -142,25 +143,6 @@ def test_a_refusal_record_does_not_change_which_colour_a_later_rollback_prefers(
     assert record is not None
     assert record.new.color == "blue"
     assert platform.weights == Weights(100, 0)
-
-
-def _record_with_old(color: str) -> DeploymentRecord:
-    from bluegreen.records import Side  # noqa: PLC0415 - only this helper needs it
-
-    return DeploymentRecord(
-        id="00000000T000000-0000",
-        operation="deploy",
-        target="memory",
-        who="me",
-        started_at=0.0,
-        finished_at=1.0,
-        duration_s=1.0,
-        old=Side(color, Release("1.0.0")),  # type: ignore[arg-type]  # a colour literal
-        new=Side(),
-        strategy="canary",
-        weights_before=None,
-        outcome=Outcome.ROLLED_BACK,
-    )
 
 
 class _BrokenStore:

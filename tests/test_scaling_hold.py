@@ -29,11 +29,6 @@ HELD = (Scaling("blue", dynamic_in=True, scheduled=True), Scaling("green", dynam
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def platform(clock: FakeClock) -> MemoryProvider:
     provider = MemoryProvider(clock=clock, scaling_states=dict(BEFORE))
     provider.seed("blue", "1.0.0")

@@ -12,7 +12,8 @@ import pytest
 
 from bluegreen.local.exiting import ExitingTasks
 from bluegreen.local.files import pid_alive
-from bluegreen.local.tasks import TaskRecord, TaskRunner, pick_port, task_env
+from bluegreen.local.task_command import pick_port, task_env
+from bluegreen.local.tasks import TaskRecord, TaskRunner
 from bluegreen.model import Color, Release
 from tests.fakes import command
 from tests.support.platform import wait_until

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from bluegreen.local import tasks as tasks_module
-from bluegreen.local.tasks import TaskRunner, pick_port, task_argv, task_env
+from bluegreen.local.task_command import pick_port, task_argv, task_env
+from bluegreen.local.tasks import TaskRunner
 from bluegreen.model import Release
 from tests.fakes import GUNICORN, command
 from tests.support.platform import wait_until
@@ -179,7 +180,8 @@ def test_tasks_outlive_the_controller_process_that_started_them(runner: TaskRunn
 import os, sys
 sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
 from pathlib import Path
-from bluegreen.local.tasks import TaskRunner, pick_port, task_env
+from bluegreen.local.task_command import pick_port, task_env
+from bluegreen.local.tasks import TaskRunner
 from bluegreen.model import Release
 from tests.fakes import command
 release = Release("1.0.0", command=command("ok"))

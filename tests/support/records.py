@@ -28,3 +28,20 @@ def make_record(
         **changes,
     }
     return DeploymentRecord(**fields)
+
+
+def record_with_old(
+    color: str, outcome: Outcome = Outcome.ROLLED_BACK, deployment_id: str = "x"
+) -> DeploymentRecord:
+    """A canary that ended `outcome` with `color` as its old colour (1.0.0), no new colour."""
+    return make_record(
+        deployment_id,
+        outcome,
+        old=Side(color, Release("1.0.0")),  # type: ignore[arg-type]  # a colour literal
+        new=Side(),
+        strategy="canary",
+        started_at=0.0,
+        finished_at=1.0,
+        duration_s=1.0,
+        who="me",
+    )

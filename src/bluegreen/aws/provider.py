@@ -14,11 +14,8 @@ counter). What each method asks of AWS:
   running, up to the deregistration delay. `drain_delay()` reads that delay; the procedure waits
   it out before `stop()`, counted from the moment it took the colour's weight to 0 (none for a
   colour it started at weight 0 and never gave traffic, see `plan.drain_wait`).
-- `step_traffic()`: CloudWatch publishes per-minute sums, 1-3 minutes late, not counters. Each
-  look reads every minute of the step so far, each value keyed by its own timestamp, for both
-  target groups and the ALB's own 5xx; the watch counts only minutes old enough to be complete
-  (`analysis.publish_delay`, docs/verdict.md). `traffic()` is kept for the p99 bound only
-  (`analysis.max_p99_ms`): the latest minute's TargetResponseTime p99.
+- `step_traffic()` / `traffic()` (`aws.metrics`): CloudWatch's per-minute sums, each minute keyed
+  by its own timestamp; see that module.
 - `health()`: besides the counts, the desired tasks not judged yet (`Health.pending`): not
   registered, in the ALB's initial checks, or not healthy within the service's
   healthCheckGracePeriodSeconds (task ages from ListTasks/DescribeTasks, only looked up while
@@ -33,21 +30,18 @@ counter). What each method asks of AWS:
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bluegreen.aws.client import merge_pages
+from bluegreen.aws.metrics import MetricsClient
 from bluegreen.aws.requests import (
     app_container_name,
     migration_run_task_request,
     modify_listener_request,
     pin_listener_request,
     put_live_color_request,
-    target_group_metrics_request,
     update_service_request,
 )
 from bluegreen.aws.responses import (
@@ -58,12 +52,9 @@ from bluegreen.aws.responses import (
     rollout_of,
     service_problems,
     target_counts,
-    traffic_from_metrics,
 )
 from bluegreen.aws.scaling import ScalingClient
 from bluegreen.errors import ConfigError, DeployError
-from bluegreen.evidence.cloudwatch import minutes_from_metric_data, step_metrics_request
-from bluegreen.evidence.step import MinuteBatch
 from bluegreen.model import (
     COLORS,
     Color,
@@ -71,7 +62,6 @@ from bluegreen.model import (
     Health,
     Release,
     Snapshot,
-    TrafficCounters,
     Weights,
 )
 from bluegreen.state import StateStore
@@ -80,7 +70,7 @@ if TYPE_CHECKING:
     pass
 
 
-class AwsProvider(ScalingClient):
+class AwsProvider(ScalingClient, MetricsClient):
     """Two ECS services (blue, green) behind one ALB listener with weighted forwarding."""
 
     @property
@@ -239,55 +229,6 @@ class AwsProvider(ScalingClient):
     def in_flight(self, color: Color) -> int:
         """Targets of `color` still draining (see the module docstring for why not requests)."""
         return self._target_counts(color).draining
-
-    def traffic(self, color: Color) -> TrafficCounters:
-        """Requests, 5xx and p99 of `color`'s target group from CloudWatch, since the origin."""
-        now = self._clock.time()
-        end = math.ceil(now / 60) * 60 + 60  # include the minute in progress
-        request = target_group_metrics_request(
-            target_group_arn=self.resources.target_groups[color],
-            load_balancer_arn=self._load_balancer(),
-            start=datetime.fromtimestamp(self._traffic_origin, tz=UTC),
-            end=datetime.fromtimestamp(end, tz=UTC),
-        )
-        results: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page_request = dict(request, NextToken=token) if token else request
-            response = self._call(
-                f"metrics of target group {self.resources.target_groups[color]}",
-                self._cloudwatch.get_metric_data,
-                **page_request,
-            )
-            results.extend(merge_pages(results, response.get("MetricDataResults") or []))
-            token = response.get("NextToken")
-            if not token:
-                break
-        return traffic_from_metrics(results, at=now)
-
-    def step_traffic(
-        self, new: Color, old: Color | None, since: float, new_share: float
-    ) -> MinuteBatch:
-        """Every minute of the step CloudWatch has so far, each keyed by its own timestamp:
-        one GetMetricData (all pages) for both target groups and the ALB's own 5xx."""
-        now = self._clock.time()
-        groups = {c: self.resources.target_groups[c] for c in (new, old) if c is not None}
-        request = step_metrics_request(
-            target_groups=groups, load_balancer_arn=self._load_balancer(), start=since, end=now
-        )
-        results: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page_request = dict(request, NextToken=token) if token else request
-            response = self._call(
-                "metrics of the step", self._cloudwatch.get_metric_data, **page_request
-            )
-            results.extend(dict(r) for r in response.get("MetricDataResults") or [])
-            token = response.get("NextToken")
-            if not token:
-                break
-        minutes = minutes_from_metric_data(results, new=new, old=old, new_share=new_share)
-        return MinuteBatch(at=now, minutes=tuple(minutes))
 
     def alarms(self, color: Color) -> Sequence[str]:
         """Names of `color`'s alarms in state ALARM."""

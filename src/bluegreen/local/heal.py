@@ -13,7 +13,7 @@ import time
 
 from bluegreen.local.haproxy_config import BACKEND
 from bluegreen.local.platform import LocalPlatform
-from bluegreen.local.tasks import task_env
+from bluegreen.local.task_command import task_env
 from bluegreen.model import COLORS, Color, Weights
 
 

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from bluegreen.local.tasks import log_tail
+from bluegreen.local.task_command import log_tail
 from bluegreen.records import DeploymentRecord, Outcome
 
 LOG_LINES = 200

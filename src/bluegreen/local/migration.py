@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping
 
 from bluegreen.errors import DeployError
-from bluegreen.local.tasks import task_env
+from bluegreen.local.task_command import task_env
 from bluegreen.model import Release
 
 MIGRATE_TIMEOUT = 600.0

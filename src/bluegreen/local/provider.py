@@ -20,7 +20,7 @@ from bluegreen.local.haproxy_config import BACKEND, ServerStat, server_name, ser
 from bluegreen.local.heal import heal_platform
 from bluegreen.local.migration import run_migration
 from bluegreen.local.platform import LocalPlatform
-from bluegreen.local.tasks import pick_port, task_env
+from bluegreen.local.task_command import pick_port, task_env
 from bluegreen.model import (
     COLORS,
     Color,
