@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -192,6 +193,11 @@ def test_up_watch_restarts_haproxy_and_a_task_while_idle(platform: Platform) -> 
     emptied the colour for a moment (status: version null) and printed another message."""
     up(platform)
     watch = platform.spawn("up", "--watch", "600")  # stopped below; long enough under load
+    lines: list[str] = []  # its stderr as it comes: a round reports what it did at its end
+    stream = watch.stderr
+    assert stream is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")))
+    reader.start()
     try:
         wait_until(lambda: watch.poll() is None and answer(platform) is not None, what="watch")
         kill_haproxy(platform)
@@ -206,11 +212,18 @@ def test_up_watch_restarts_haproxy_and_a_task_while_idle(platform: Platform) -> 
             timeout=90,
             what="the tasks restarted",
         )
+        wait_until(
+            lambda: any("restarted task blue-1" in line for line in lines),
+            timeout=90,
+            what="the watch's report of the restarted task",
+        )
     finally:
         # SIGTERM (a supervisor's stop; the CLI turns it into Ctrl-C): a SIGINT would be
         # ignored when the suite itself runs as a background job, which ignores it for good
         watch.send_signal(signal.SIGTERM)
-        _, err = watch.communicate(timeout=60)
+        watch.wait(timeout=60)
+        reader.join(timeout=10)
+    err = "".join(lines)
     assert "restarted HAProxy" in err
     assert "restarted task blue-1" in err
     assert "started the last live release" not in err  # restarted in place, not replaced
