@@ -196,3 +196,13 @@ def test_status_shows_the_deployment_that_ended_last_not_a_refusal_made_while_it
     assert platform.state.history()[0].outcome is Outcome.REFUSED  # newest by start
     last = status(platform)["last_deployment"]
     assert (last["id"], last["outcome"]) == (holder.deployment_id, "succeeded")
+
+
+def test_deployment_ids_started_in_one_second_sort_in_the_order_they_started() -> None:
+    # History is newest first by id: a refused deploy and the next one often start within a second.
+    from bluegreen.state import new_deployment_id  # noqa: PLC0415 - only this test needs it
+
+    second = 1_800_000_000.0
+    ids = [new_deployment_id(second + k / 1000) for k in (5, 40, 400, 999)]
+    assert sorted(ids) == ids
+    assert new_deployment_id(second + 0.999) < new_deployment_id(second + 1.0)

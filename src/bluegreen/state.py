@@ -20,9 +20,13 @@ from bluegreen.records import DeploymentRecord
 
 
 def new_deployment_id(now: float | None = None) -> str:
-    """Sortable, unique id: UTC timestamp plus a random suffix, e.g. 20261127T134501-3fa2."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now if now is not None else time.time()))
-    return f"{stamp}-{uuid.uuid4().hex[:4]}"
+    """Sortable, unique id: UTC time to the millisecond plus a random suffix, e.g.
+    20261127T134501.042-3fa2. Milliseconds, because history is ordered by id: two operations
+    that start in the same second (a refused deploy, then the next) must sort as they ran."""
+    now = now if now is not None else time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+    millis = int(now * 1000) % 1000
+    return f"{stamp}.{millis:03d}-{uuid.uuid4().hex[:4]}"
 
 
 def whoami() -> str:
