@@ -70,7 +70,7 @@ def server_outputs(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def clock() -> FakeClock:
     """Half past a minute an hour ago: every minute the step plays is in CloudWatch's past, and
-    every run starts at the same point of the minute (tests/test_evidence.py covers all)."""
+    every run starts at the same point of the minute (tests/test_evidence_minutes.py covers all)."""
     return FakeClock(now=(time.time() // 60) * 60 - 3600 + 30)
 
 
