@@ -47,7 +47,7 @@ ALLOWED = {
     "printf": "writes step outputs",
     "sudo": "only `sudo apt-get`: the system packages `make setup` asks for when not root",
     "python": "the CLI's own venv runs the Action's read_outputs.py",
-    # the Action's own scripts, tested in test_deploy_action.py and test_publish_image.py
+    # the Action's own scripts, tested in test_action_*.py and test_publish_image.py
     "install.sh": "installs the bluegreen CLI alone from requirements/cli.lock",
     "deploy.sh": "the Action's logic",
     "check-idle.sh": "terraform apply refuses while a deployment holds the environment",
