@@ -1,7 +1,8 @@
 """Fixtures for the AWS tests: moto in-process or moto_server, the doubles, a fake clock.
 
-The doubles themselves live in `tests/support/aws_doubles.py` (what moto does not do, and how
-they play it) and the stack in `tests/support/aws_stack.py`.
+The doubles themselves live in `tests/support/ecs_agent_double.py` (what moto does not do, and
+how it is played), `aws_recorder.py` (request shapes) and `aws_faults.py` (injected errors,
+expiring credentials); the stack in `tests/support/aws_stack.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from moto import mock_aws
 from bluegreen.aws.provider import AwsProvider
 from bluegreen.config import Settings
 from bluegreen.model import COLORS
-from tests.support.aws_doubles import AgentThread, EcsAgentDouble, RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import (
     NO_WAIT_RETRIES,
     REGION,
@@ -33,6 +34,7 @@ from tests.support.aws_stack import (
     stack_settings,
 )
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import AgentThread, EcsAgentDouble
 
 from .e2e_support import app_endpoint
 

@@ -27,7 +27,7 @@ from bluegreen.model import Release
 from bluegreen.plan import Strategy
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_doubles import RecordedCall, RequestRecorder
+from tests.support.aws_recorder import RecordedCall, RequestRecorder
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
 from tests.support.cloudwatch_double import AlbMetricsDouble

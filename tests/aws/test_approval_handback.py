@@ -19,9 +19,11 @@ from bluegreen.config import Settings
 from bluegreen.errors import DeployError, LockError, PlatformError
 from bluegreen.progress import SilentProgress
 from bluegreen.request import RollbackRequest
-from tests.support.aws_doubles import EcsAgentDouble, ExpiringCredentials, RequestRecorder
+from tests.support.aws_faults import ExpiringCredentials
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import make_session, stack_settings
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import (
     ANALYSIS,

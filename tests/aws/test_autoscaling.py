@@ -15,9 +15,10 @@ from bluegreen.errors import ConfigError
 from bluegreen.model import Release
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import stack_settings
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import world
 

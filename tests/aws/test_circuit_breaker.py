@@ -15,8 +15,9 @@ from bluegreen.errors import HealthCheckError
 from bluegreen.model import Release
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import world
 

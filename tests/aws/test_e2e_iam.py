@@ -23,8 +23,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.aws_doubles import AgentThread, EcsAgentDouble
 from tests.support.aws_stack import ACCOUNT, REGION, REPO, MotoServer, seed_stack
+from tests.support.ecs_agent_double import AgentThread, EcsAgentDouble
 
 from .e2e_support import app_endpoint, world
 from .test_e2e_cli import BLUEGREEN, IMAGE, _write_config

@@ -29,9 +29,10 @@ from bluegreen.progress import SilentProgress
 from bluegreen.records import DeploymentRecord
 from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import JournalEntry, LockInfo
-from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import make_session, stack_settings
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import (
     ANALYSIS,

@@ -21,9 +21,11 @@ from bluegreen.errors import AnalysisError, HealthCheckError, LockError
 from bluegreen.model import Weights
 from bluegreen.progress import SilentProgress
 from bluegreen.state import LockInfo
-from tests.support.aws_doubles import EcsAgentDouble, FaultInjector, RequestRecorder
+from tests.support.aws_faults import FaultInjector
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import DEREGISTRATION_DELAY, make_session, stack_settings
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import (
     ANALYSIS,

@@ -37,9 +37,9 @@ from bluegreen.model import Release
 from bluegreen.plan import Strategy
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_doubles import EcsAgentDouble
 from tests.support.aws_stack import NO_WAIT_RETRIES, MotoServer, make_session
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .conftest import seed_server
 from .e2e_support import app_endpoint, play_traffic, world

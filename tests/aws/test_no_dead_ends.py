@@ -24,9 +24,9 @@ from bluegreen.progress import SilentProgress
 from bluegreen.records import Outcome
 from bluegreen.request import DeployRequest, RollbackRequest
 from bluegreen.state import JournalEntry, LockInfo
-from tests.support.aws_doubles import EcsAgentDouble
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import world
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from bluegreen.aws.provider import AwsProvider
 from bluegreen.clock import SystemClock
 from bluegreen.model import Release, Weights
-from tests.support.aws_doubles import EcsAgentDouble, RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import DEREGISTRATION_DELAY, make_session
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .provider_support import NEW, listener_weights
 

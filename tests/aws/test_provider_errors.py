@@ -14,9 +14,11 @@ from bluegreen.aws.provider import AwsProvider
 from bluegreen.config import AwsSettings
 from bluegreen.errors import ConfigError, DeployError, PlatformError
 from bluegreen.model import Weights
-from tests.support.aws_doubles import EcsAgentDouble, FaultInjector, RequestRecorder
+from tests.support.aws_faults import FaultInjector
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .provider_support import NEW, OLD, listener_weights
 

@@ -15,7 +15,7 @@ from bluegreen.dryrun import calls as planned
 from bluegreen.model import Release, Weights
 from bluegreen.provider import Provider
 from bluegreen.state import JournalEntry, LockInfo
-from tests.support.aws_doubles import RequestRecorder
+from tests.support.aws_recorder import RequestRecorder
 from tests.support.aws_stack import REPO, make_session
 from tests.support.records import make_record
 

@@ -19,9 +19,9 @@ from bluegreen.model import Release
 from bluegreen.plan import Strategy
 from bluegreen.progress import SilentProgress
 from bluegreen.request import DeployRequest
-from tests.support.aws_doubles import EcsAgentDouble
 from tests.support.aws_stack import make_session
 from tests.support.clock import FakeClock
+from tests.support.ecs_agent_double import EcsAgentDouble
 
 from .e2e_support import play_traffic, world
 

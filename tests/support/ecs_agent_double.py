@@ -1,10 +1,9 @@
-"""Doubles around moto: a small ECS-agent double, a recorder of request shapes, faults.
+"""The ECS agent and the ALB health checker that moto lacks, played on top of it.
 
 What moto does not do (measured with moto 5.2): it records state but runs no tasks and no
 health checks. Services report running counts but never register targets; registered ip
 targets are always `healthy`; RunTask'd tasks go to STOPPED with exit code 0 on the next
-DescribeTasks; `describe_alarm_history` is not implemented; a `TargetGroupArn` + `ForwardConfig`
-mix that AWS rejects is accepted (so tests assert the request shapes, not just the outcome).
+DescribeTasks; `describe_alarm_history` is not implemented.
 
 `EcsAgentDouble` plays the missing part, and nothing more:
 - `reconcile()` makes each colour's target group hold one ip target per desired task, as ECS
@@ -24,101 +23,13 @@ Everything else is moto's own answer.
 
 from __future__ import annotations
 
-import copy
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
 
 from bluegreen.model import COLORS, Color
 from tests.support.aws_stack import clients_of, make_session
-
-# -- the request recorder ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """One request as the provider built it: IAM-style service prefix, operation, parameters."""
-
-    service: str
-    operation: str
-    params: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        """`elbv2:ModifyListener` style (boto3's service name, the API's operation name)."""
-        return f"{self.service}:{self.operation}"
-
-
-@dataclass
-class RequestRecorder:
-    """Every request a session's clients build, in order, with parameters deep-copied."""
-
-    calls: list[RecordedCall] = field(default_factory=list)
-
-    def install(self, session: boto3.Session) -> None:
-        """Hook `before-parameter-build` on every client `session` makes."""
-        session.events.register("before-parameter-build", self._record)
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        service = model.service_model.service_name
-        self.calls.append(RecordedCall(service, model.name, copy.deepcopy(params)))
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        """Parameters of every call to `name` (`ecs:UpdateService`), in order."""
-        return [c.params for c in self.calls if c.name == name]
-
-    def names(self) -> list[str]:
-        """Every call's name, in order."""
-        return [c.name for c in self.calls]
-
-    def clear(self) -> None:
-        """Forget what was recorded so far."""
-        self.calls.clear()
-
-
-# -- fault injection ---------------------------------------------------------------------------
-
-
-def _error_response(code: str, message: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
-    http = AWSResponse(url="https://moto.invalid", status_code=status, headers={}, raw=None)  # type: ignore[arg-type]  # no body is read from an injected response
-    parsed = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
-    return http, parsed
-
-
-@dataclass
-class FaultInjector:
-    """Answers the first `times` calls of an operation with an error, before moto sees them."""
-
-    session: boto3.Session
-    injected: int = 0
-
-    def fail(
-        self, event: str, *, code: str, times: int, status: int = 400, message: str = ""
-    ) -> None:
-        """`event` like `ecs.UpdateService`; `before-call` answers short-circuit the request.
-
-        Clients copy the session's hooks when they are made: inject before building the provider.
-        """
-        remaining = [times]
-
-        def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-            if remaining[0] <= 0:
-                return None
-            remaining[0] -= 1
-            self.injected += 1
-            return _error_response(code, message or f"injected {code}", status)
-
-        # A before-call handler may return a response; the stub types handlers as returning None.
-        self.session.events.register(f"before-call.{event}", answer)  # type: ignore[arg-type]
-
-
-# -- the ECS agent double ----------------------------------------------------------------------
 
 
 class EcsAgentDouble:
@@ -369,38 +280,3 @@ class AgentThread:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-
-
-# -- expiring credentials ----------------------------------------------------------------------
-
-# What each service answers a request signed with an expired STS session (AWS's own codes).
-EXPIRED_TOKEN_CODES = {
-    "ecs": "ExpiredTokenException",
-    "dynamodb": "ExpiredTokenException",
-    "ssm": "ExpiredTokenException",
-    "elasticloadbalancing": "ExpiredToken",
-    "monitoring": "ExpiredToken",
-}
-
-
-@dataclass
-class ExpiringCredentials:
-    """A session's credentials that expire at `expires_at` (on `clock`): from then on every call
-    is answered as AWS answers a request signed with an expired session token, before moto sees
-    it. Clients copy the session's hooks when made: install before building the provider."""
-
-    clock: Any  # bluegreen.clock.Clock
-    expires_at: float
-    refused: list[str] = field(default_factory=list)
-
-    def install(self, session: boto3.Session) -> None:
-        """Hook `before-call` on every client `session` makes."""
-        session.events.register("before-call", self._answer)  # type: ignore[arg-type]  # a before-call handler may return a response
-
-    def _answer(self, model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
-        if self.clock.time() < self.expires_at:
-            return None
-        endpoint = model.service_model.endpoint_prefix
-        self.refused.append(f"{endpoint}:{model.name}")
-        code = EXPIRED_TOKEN_CODES.get(endpoint, "ExpiredTokenException")
-        return _error_response(code, "The security token included in the request is expired", 400)
