@@ -1,8 +1,4 @@
-"""Items API: the reference service that bluegreen deploys.
-
-Run it with ``gunicorn -c gunicorn.conf.py "items_api:create_app()"`` and migrate with
-``alembic -c alembic.ini upgrade head``; both read the same environment (see config.py).
-"""
+"""The app factory: `create_app()` builds the Flask app, its database and its blueprints."""
 
 from __future__ import annotations
 
@@ -14,8 +10,6 @@ from items_api import db, errors, logs
 from items_api.config import Settings, load_settings
 from items_api.schemas import ERROR_SCHEMA
 
-__all__ = ["create_app"]
-
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -24,7 +18,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     settings = settings or load_settings()
     logs.configure_logging(settings.log_level)
     app = APIFlask(
-        __name__,
+        "items_api",  # the package: Flask's root path and logger name
         title="Items API",
         version=settings.app_version,
         spec_path="/openapi.json",
