@@ -239,7 +239,7 @@ def main() -> None:
             OURS: None,
             before: None if baseline is None else {**os.environ, "PYTHONPATH": str(baseline)},
         }
-        bench = Bench(config, state, controllers, ScratchRepo.create(root / "repo", REPO / "app"))
+        bench = Bench(config, state, controllers, ScratchRepo.create(root / "repo", REPO))
         _bluegreen(config, "up", "--version", "1.0.0")
         results.append(
             bench.measure("(a) no migration (migrate command `true`)", 3.0, migrate=False)

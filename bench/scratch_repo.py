@@ -84,9 +84,21 @@ class ScratchRepo:
     added: int = 0
 
     @classmethod
-    def create(cls, path: Path, app: Path) -> ScratchRepo:
-        """Copy `app` (this checkout's working tree, without bytecode) and commit it."""
-        shutil.copytree(app, path / "app", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    def create(cls, path: Path, checkout: Path) -> ScratchRepo:
+        """Copy `app/` of `checkout` as its working tree is (committed or not, without what git
+        ignores: bytecode, mypy's cache) and commit it."""
+        listed = _git(
+            checkout, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "app"
+        )
+        names = [name for name in listed.split("\0") if name]
+        if not names:
+            raise RuntimeError(f"git lists no app/ in {checkout}: the bench needs a checkout")
+        path.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            source = checkout / name
+            if source.is_file():  # a tracked file deleted in the working tree is left out
+                (path / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, path / name)
         _git(path, "init", "-q", "-b", "main")
         _git(path, "add", "-A")
         _git(path, "commit", "-q", "-m", "the reference app")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from bench.scratch_repo import (
     VERSIONS,
@@ -78,17 +81,44 @@ def _files_at(repo: Path, sha: str) -> list[str]:
     return [Path(line).name for line in done.stdout.splitlines()]
 
 
-def test_each_commit_chains_one_new_revision_on_the_previous_head(tmp_path: Path) -> None:
-    app = tmp_path / "app"
-    (app / "migrations" / "versions").mkdir(parents=True)
-    (app / "migrations" / "versions" / "0001_first.py").write_text(FIRST)
-    (app / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    (app / "migrations" / "versions" / "__pycache__").mkdir()
-    (app / "migrations" / "versions" / "__pycache__" / "stale.pyc").write_bytes(b"x")
+def _checkout(root: Path) -> Path:
+    """A git checkout with an app/ holding one revision, committed and not."""
+    versions = root / VERSIONS
+    versions.mkdir(parents=True)
+    (root / ".gitignore").write_text("__pycache__/\n.mypy_cache/\n")
+    (root / "app" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (versions / "0001_first.py").write_text(FIRST)
+    (root / "README.md").write_text("not part of the app\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"],
+        cwd=root,
+        check=True,
+    )
+    (root / "app" / "new_module.py").write_text("# not committed yet\n")
+    (versions / "__pycache__").mkdir()
+    (versions / "__pycache__" / "0001_first.cpython-311.pyc").write_bytes(b"x")
+    (root / "app" / ".mypy_cache").mkdir()
+    (root / "app" / ".mypy_cache" / "big.json").write_text("{}")
+    return root
 
-    repo = ScratchRepo.create(tmp_path / "repo", app)
+
+def test_the_copy_is_the_checkouts_app_as_its_working_tree_is_without_ignored_files(
+    tmp_path: Path,
+) -> None:
+    repo = ScratchRepo.create(tmp_path / "repo", _checkout(tmp_path / "checkout"))
+    copied = sorted(str(p.relative_to(repo.path)) for p in repo.path.rglob("*") if p.is_file())
+    assert [p for p in copied if not p.startswith(".git/")] == [
+        "app/migrations/versions/0001_first.py",
+        "app/new_module.py",
+        "app/pyproject.toml",
+    ]
     assert repo.head_revision == "0001"
-    assert not (repo.path / VERSIONS / "__pycache__").exists()
+
+
+def test_each_commit_chains_one_new_revision_on_the_previous_head(tmp_path: Path) -> None:
+    repo = ScratchRepo.create(tmp_path / "repo", _checkout(tmp_path / "checkout"))
 
     first = repo.add_revision()
     second = repo.add_revision()
@@ -109,3 +139,10 @@ def test_each_commit_chains_one_new_revision_on_the_previous_head(tmp_path: Path
     # What the guard sees deploying `second` while `first` is live: exactly one pending.
     live, new = chain[:2], chain
     assert [r.id for r in new_revisions(new, live)] == ["bench002"]
+
+
+def test_a_directory_that_is_not_a_checkout_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "plain" / "app").mkdir(parents=True)
+    # git says it is not a repository (or, inside another one, lists no app/ here)
+    with pytest.raises(RuntimeError, match=re.escape(str(tmp_path / "plain"))):
+        ScratchRepo.create(tmp_path / "repo", tmp_path / "plain")
