@@ -87,7 +87,7 @@ def _measure(
     return runs
 
 
-def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> float:
+def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> tuple[float, float]:
     a_rps = statistics.median(r.rps for r in a)
     b_rps = statistics.median(r.rps for r in b)
     spread = max(_spread([r.rps for r in a]), _spread([r.rps for r in b]))
@@ -100,7 +100,7 @@ def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> float:
         f"{label:<36}{a_rps:>8,.0f}{b_rps:>8,.0f}{a_rps / b_rps:>7.2f}x{latencies}{spread:>8.0%}",
         flush=True,
     )
-    return spread
+    return a_rps / b_rps, spread
 
 
 def _start_times(servers: list[Server]) -> None:
@@ -121,6 +121,7 @@ def _start_times(servers: list[Server]) -> None:
 def main() -> None:
     """Start PostgreSQL and both services, run the scenarios, print the table."""
     exe = wrk.ensure_wrk()
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="bluegreen-bench-"))
     scratch.chmod(0o755)
     pg = PostgresServer(scratch / "data", free_port_run(1))
@@ -150,18 +151,24 @@ def main() -> None:
             f"{'scenario':<36}{'A req/s':>8}{'B req/s':>8}{'A/B':>8}"
             f"{'A p50':>7}{'A p99':>7}{'B p50':>7}{'B p99':>7}{'A/A':>8}"
         )
-        spreads = []
+        rows = []
         for scenario in SCENARIOS:
             if scenario.before:
                 scenario.before(conn)
             runs = _measure(exe, scenario, servers, scratch)
-            spreads.append(_print_row(scenario.label, *(runs[s.name] for s in servers)))
+            rows.append(_print_row(scenario.label, *(runs[s.name] for s in servers)))
         conn.close()
+        lowest = min(ratio for ratio, _ in rows)
         print(
             f"(req/s and ms are medians; A/B = ratio of median req/s; A/A = the larger side's "
-            f"spread of its own runs, max {max(spreads):.0%})"
+            f"spread of its own runs, max {max(spread for _, spread in rows):.0%})"
+        )
+        print(
+            f"goal: at least 1.0x the baseline on every endpoint: "
+            f"{'met' if lowest >= 1.0 else 'NOT met'} (lowest {lowest:.2f}x)"
         )
         _start_times(servers)
+        print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     finally:
         for server in servers:
             server.stop()

@@ -68,6 +68,13 @@ def test_cutover_is_measured_by_colour_even_when_versions_are_equal() -> None:
     assert report(*OLD).cutover(100.0, "blue", "green")["to_first_new_ms"] is None
 
 
+def test_a_window_keeps_the_samples_sent_in_it_and_its_own_duration() -> None:
+    window = report(*OLD, *NEW, FAILED).window(100.6, 101.7)
+    assert window.samples == (OLD[1], NEW[0])
+    assert (window.started_at, window.url, window.rps) == (100.6, "http://x", 10)
+    assert window.duration_s == pytest.approx(1.1)
+
+
 class _Answer(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = json.dumps({"version": "3.1", "deployment": "green"}).encode()
@@ -125,3 +132,4 @@ def test_probe_counts_a_refused_connection_as_failed() -> None:
     assert result.sent > 0
     assert result.failed == result.sent
     assert result.summary()["errors"] == {"connection": result.sent}
+    assert {s.error for s in result.samples} == {"ConnectError"}  # what the client raised

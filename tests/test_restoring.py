@@ -3,7 +3,7 @@ the last live release is started again, and traffic moves only once it is health
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pytest
@@ -12,6 +12,7 @@ from bluegreen.errors import DeployError
 from bluegreen.model import Color, Health, Release, Snapshot, Weights
 from bluegreen.operations import rollback
 from bluegreen.operations.restoring import restore
+from bluegreen.operations.watching import supervise
 from bluegreen.progress import SilentProgress
 from bluegreen.records import Outcome, Side
 from bluegreen.request import RollbackRequest
@@ -20,6 +21,7 @@ from tests.support.memory import MemoryProvider
 from tests.support.records import make_record
 
 REQUEST = RollbackRequest(tasks=2, health_timeout=5.0)
+RESTARTED = "restarted task green-1 (2.0.0, port 1), which had exited"
 
 
 def _split_with_nothing_healthy() -> MemoryProvider:
@@ -63,10 +65,11 @@ def test_a_last_live_release_that_never_gets_healthy_moves_no_traffic() -> None:
 class _CrashedTasks(MemoryProvider):
     """Green's tasks had exited: heal restarts them; HAProxy's checks pass one by one."""
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         if self.colors["green"].healthy == 0:
             self.colors["green"].healthy = 1  # one check passed already, the other not yet
-            return ("restarted task green-1 (2.0.0, port 1), which had exited",)
+            report(RESTARTED)
+            return (RESTARTED,)
         return ()
 
     def health(self, color: Color) -> Health:
@@ -103,14 +106,15 @@ class _DiesAfterHeal(MemoryProvider):
     heals: int = 0
     dead: bool = False
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         self.heals += 1
         if self.heals == 1:
             self.dead = True  # the crash lands after this heal's look
             return ()
         if self.dead:
             self.dead = False
-            return ("restarted task green-1 (2.0.0, port 1), which had exited",)
+            report(RESTARTED)
+            return (RESTARTED,)
         return ()
 
     def health(self, color: Color) -> Health:
@@ -136,6 +140,55 @@ def test_tasks_that_die_after_the_heal_are_restarted_in_place_not_replaced() -> 
     restored = restore(platform, REQUEST, SilentProgress(), operation="heal", clock=FakeClock())
 
     assert ("start", "green") not in platform.calls
-    assert "restarted task green-1 (2.0.0, port 1), which had exited" in restored.actions
+    assert RESTARTED in restored.actions
     assert restored.record is not None
     assert restored.record.outcome is Outcome.SUCCEEDED
+
+
+class _SlowChecks(MemoryProvider):
+    """Green's tasks had exited: heal restarts them, and their checks pass only on the third
+    read; every read of green's health is written to `seen` (the progress's lines)."""
+
+    seen: list[str] | None = None
+    reads: int = 0
+
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
+        if self.colors["green"].healthy == self.colors["green"].desired:
+            return ()
+        report(RESTARTED)
+        return (RESTARTED,)
+
+    def health(self, color: Color) -> Health:
+        if color == "green" and self.seen is not None:
+            self.reads += 1
+            if self.reads == 3:
+                self.colors["green"].healthy = self.colors["green"].desired
+            self.seen.append(f"read: green {self.colors['green'].healthy} healthy")
+        return super().health(color)
+
+
+def test_up_watch_says_each_restart_when_it_happens_before_the_health_wait_ends(
+    clock: FakeClock,
+) -> None:
+    """`up --watch` prints a restart at once, not at the end of the round that waits for
+    the restarted tasks' checks; the round's summary still says all it did."""
+    platform = _SlowChecks(clock=clock)
+    platform.seed("green", "2.0.0")
+    platform.colors["green"].healthy = 0
+    platform.state.records.append(make_record("d-1", Outcome.SUCCEEDED))  # green 2.0.0 live
+    progress = SilentProgress()
+    platform.seen = progress.lines
+
+    restorations = supervise(platform, REQUEST, progress, seconds=1, interval=1, clock=clock)
+
+    lines = progress.lines
+    said = lines.index(f"watch: {RESTARTED}")
+    first_read = lines.index("read: green 0 healthy")
+    healthy = lines.index("read: green 2 healthy")
+    summary = lines.index(
+        f"watch: restored ({RESTARTED}; all traffic on green (2.0.0), checked: healthy, "
+        "weights 100%)"
+    )
+    assert said < first_read < healthy < summary
+    assert restorations == 1
+    assert ("start", "green") not in platform.calls  # restarted in place, not replaced

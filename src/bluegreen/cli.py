@@ -115,10 +115,13 @@ def down(*, target: str | None, config_path: Path | None, purge: bool) -> None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless --purge."""
     evidence = operations.down(load(target, config_path), purge=purge)
     err_console.print("down" + (" (state purged)" if purge else " (state kept in .bluegreen/)"))
-    err_console.print(
-        f"evidence of failed operations (records, journals, log tails) stays in {evidence}/",
-        highlight=False,
-    )
+    if evidence is not None:
+        where, count = evidence
+        err_console.print(
+            f"evidence of {count} failed operation{'s' if count != 1 else ''} (records, "
+            f"journals, log tails) stays in {where}/",
+            highlight=False,
+        )
 
 
 @cli.command()

@@ -188,13 +188,11 @@ def _undo(ctx: Context, done: list[Step], error: BluegreenError) -> None:
     ctx.journal.record(events.Failed(reason=error.message))
     ctx.progress.info(f"failed: {error.message}")
     try:  # a platform part that died (HAProxy, PostgreSQL) first, traffic on the old colour
-        healed = ctx.provider.heal(ctx.old)
+        healed = ctx.provider.heal(ctx.old, report=ctx.progress.info)
     except BluegreenError as exc:
         healed = ()
         ctx.run.notes.append(f"restarting the platform failed: {exc.message}")
-    for line in healed:
-        ctx.progress.info(line)
-        ctx.run.notes.append(line)
+    ctx.run.notes.extend(healed)
     for step in reversed(done):
         try:
             step.undo(ctx)

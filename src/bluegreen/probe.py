@@ -39,6 +39,7 @@ class Sample:
     status: int  # 0 for a connection error or timeout
     version: str | None
     color: str | None = None  # which colour answered (load balancer header, else the service)
+    error: str | None = None  # the client's exception class when no answer came (status 0)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +97,12 @@ class ProbeReport:
             if old_after
             else 0.0,
         }
+
+    def window(self, start: float, end: float) -> ProbeReport:
+        """The samples sent from `start` (wall clock, inclusive) to `end` (exclusive), as a
+        report of their own: one operation's share of a probe that ran through many."""
+        kept = tuple(s for s in self.samples if start <= s.sent_at < end)
+        return ProbeReport(self.url, self.rps, start, end - start, kept)
 
     def series(self) -> list[dict[str, Any]]:
         """Per-second buckets: requests per version, failures, p50/p99 latency."""
@@ -232,14 +239,15 @@ class Probe:
     def _send(self) -> None:
         sent_at = time.time()
         began = time.perf_counter()
-        status, version, color = 0, None, None
+        status, version, color, error = 0, None, None, None
         try:
             response = self._client.get(self.url)
             status = response.status_code
             version, color = identity(response)
-        except self._httpx_error:
-            pass
-        sample = Sample(sent_at, (time.perf_counter() - began) * 1000, status, version, color)
+        except self._httpx_error as exc:
+            error = type(exc).__name__
+        latency = (time.perf_counter() - began) * 1000
+        sample = Sample(sent_at, latency, status, version, color, error)
         with self._lock:
             self._samples.append(sample)
 

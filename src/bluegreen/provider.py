@@ -113,9 +113,11 @@ class Provider(Protocol):
         """Remember the live colour where infrastructure code reads it (AWS: SSM parameter)."""
         ...
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         """Restart what of the platform itself died (load balancer, database, crashed tasks
         of a recorded release), a restarted load balancer sending traffic only to `keep`;
         one line per thing restarted (empty when all ran, and on AWS, where ECS replaces
-        stopped tasks and the load balancer is a managed service)."""
+        stopped tasks and the load balancer is a managed service), each also given to
+        `report` as soon as it is done (a heal can wait seconds for a load balancer's checks;
+        the person watching sees each restart when it happens)."""
         ...

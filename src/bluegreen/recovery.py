@@ -69,9 +69,7 @@ def restore_live(
         # Tasks died after the caller healed the platform (a crash between `up --watch`'s
         # heal and its look at the colours): restart them in place, as a heal does, rather
         # than wait for a dead task or replace the colour (which empties it for a moment).
-        done += provider.heal(keep)
-        for line in done:
-            progress.info(line)
+        done += provider.heal(keep, report=progress.info)
         health = provider.health(keep)
     if health.running == 0:
         count = health.desired or tasks
@@ -128,8 +126,7 @@ def recover(
     begin = view.begin
     old = begin.old if begin else None
     new = begin.new if begin else None
-    for line in provider.heal(old or new):
-        progress.info(line)
+    provider.heal(old or new, report=progress.info)
     snapshot = provider.snapshot()
     keep: Color | None = None
     if old is not None and snapshot.colors[old].health.ready:

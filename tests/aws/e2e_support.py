@@ -272,3 +272,14 @@ def split_history(state: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str,
     rest = [row for row in state["table"] if row[0] != "HISTORY"]
     records = [json.loads(row[2]) for row in state["table"] if row[0] == "HISTORY"]
     return {**state, "table": rest}, records
+
+
+def run_deploy(
+    provider: AwsProvider, clock: FakeClock, request: DeployRequest, deployment_id: str = "d-1"
+) -> dict[str, Any]:
+    """Deploy through the procedure on `clock`; the record in the JSON form `deploy --json`
+    prints."""
+    outcome = operations.deploy(
+        provider, request, SilentProgress(), deployment_id=deployment_id, clock=clock
+    )
+    return outcome.to_dict()  # the JSON form `deploy --json` prints

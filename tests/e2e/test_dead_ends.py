@@ -190,32 +190,40 @@ def test_postgres_killed_up_restarts_it_without_redeploying(platform: Platform) 
 def test_up_watch_restarts_haproxy_and_a_task_while_idle(platform: Platform) -> None:
     """Whenever the kill lands in the supervisor's round (before its heal, or between the heal
     and its look at the colours), the tasks are restarted in place: never replaced, which
-    emptied the colour for a moment (status: version null) and printed another message."""
+    emptied the colour for a moment (status: version null) and printed another message. Each
+    restart is said when it happens, before the round's summary."""
     up(platform)
     watch = platform.spawn("up", "--watch", "600")  # stopped below; long enough under load
-    lines: list[str] = []  # its stderr as it comes: a round reports what it did at its end
+    lines: list[str] = []  # its stderr as it comes
     stream = watch.stderr
     assert stream is not None
     reader = threading.Thread(target=lambda: lines.extend(iter(stream.readline, "")))
     reader.start()
+
+    def said(text: str, after: int = 0) -> int | None:
+        """The index of the first line from `after` on that contains `text`."""
+        return next((i for i, line in enumerate(lines[after:], after) if text in line), None)
+
     try:
         wait_until(lambda: watch.poll() is None and answer(platform) is not None, what="watch")
         kill_haproxy(platform)
-        wait_until(lambda: answer(platform) is not None, timeout=90, what="HAProxy restarted")
+        wait_until(lambda: said("restarted HAProxy") is not None, timeout=90, what="HAProxy")
         before = task_pids(platform, "blue")
+        seen = len(lines)
         kill_task(platform, "blue")
-        wait_until(  # the supervisor may restart them before any status could see them down
-            lambda: (
-                not (set(task_pids(platform, "blue")) & set(before))
-                and platform.status()["colors"]["blue"]["healthy"] == len(before)
-            ),
-            timeout=90,
-            what="the tasks restarted",
-        )
         wait_until(
-            lambda: any("restarted task blue-1" in line for line in lines),
+            lambda: said("restarted task blue-1", seen) is not None,
             timeout=90,
-            what="the watch's report of the restarted task",
+            what="the watch's line for the restarted task",
+        )
+        restarted = said("restarted task blue-1", seen)
+        assert restarted is not None
+        # Its own line, not the round's summary; stopped only once that summary came (the
+        # round that restarted the tasks waits for their checks before it says it is done).
+        wait_until(
+            lambda: said("watch: restored (", restarted + 1) is not None,
+            timeout=90,
+            what="the summary of the round that restarted the task",
         )
     finally:
         # SIGTERM (a supervisor's stop; the CLI turns it into Ctrl-C): a SIGINT would be
@@ -223,10 +231,8 @@ def test_up_watch_restarts_haproxy_and_a_task_while_idle(platform: Platform) -> 
         watch.send_signal(signal.SIGTERM)
         watch.wait(timeout=60)
         reader.join(timeout=10)
-    err = "".join(lines)
-    assert "restarted HAProxy" in err
-    assert "restarted task blue-1" in err
-    assert "started the last live release" not in err  # restarted in place, not replaced
+    assert not set(task_pids(platform, "blue")) & set(before)
+    assert "started the last live release" not in "".join(lines)  # restarted in place
     assert_one_healthy_live(platform, "blue", "1.0.0")
 
 

@@ -13,7 +13,7 @@ import pytest
 from bluegreen.local.exiting import ExitingTasks
 from bluegreen.local.files import pid_alive
 from bluegreen.local.task_command import pick_port, task_env
-from bluegreen.local.tasks import TaskRecord, TaskRunner
+from bluegreen.local.tasks import TaskRecord, TaskRunner, wait_then_kill
 from bluegreen.model import Color, Release
 from tests.fakes import command
 from tests.support.platform import wait_until
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 # Ignores SIGTERM (an ignored signal stays ignored across exec): only SIGKILL ends it.
 STUBBORN = ("sh", "-c", "trap '' TERM; exec sleep 3600")
+POLITE = ("sh", "-c", "exec sleep 3600")  # sleep exits on SIGTERM
 
 
 @pytest.fixture
@@ -99,3 +100,35 @@ def test_terminate_forgets_a_task_that_already_exited_without_recording_it_as_ex
     wait_until(lambda: not runner.status("blue")[0].running, what="the task to crash")
     assert runner.terminate("blue") == []
     assert runner.load("blue") is None
+
+
+def started(runner: TaskRunner, color: Color, argv: tuple[str, ...]) -> TaskRecord:
+    """`color`'s one task, once its shell exec'd `sleep` (the trap, if any, is set by then)."""
+    start(runner, color, argv)
+    current = runner.load(color)
+    assert current is not None
+    task = current.tasks[0]
+    comm = Path(f"/proc/{task.pid}/comm")
+    wait_until(lambda: comm.read_text().strip() == "sleep", what=f"{task.name} to run sleep")
+    return task
+
+
+def test_wait_then_kill_lets_a_task_exit_on_sigterm_and_kills_the_one_that_ignores_it(
+    runner: TaskRunner,
+) -> None:
+    stubborn = started(runner, "blue", STUBBORN)
+    polite = started(runner, "green", POLITE)
+    # The stubborn one outlives any deadline: a short one keeps the test short.
+    killed = wait_then_kill([stubborn, polite], time.time() + 2)
+    assert killed == [stubborn]
+    for task in (stubborn, polite):  # gone, and reaped: no zombie left
+        assert not Path(f"/proc/{task.pid}").exists()
+
+
+def test_wait_then_kill_past_its_deadline_kills_at_once_and_not_a_task_that_exited(
+    runner: TaskRunner,
+) -> None:
+    stubborn = started(runner, "blue", STUBBORN)
+    assert wait_then_kill([stubborn], deadline=0.0, first=None) == [stubborn]  # no wait
+    assert not Path(f"/proc/{stubborn.pid}").exists()
+    assert wait_then_kill([stubborn], deadline=0.0) == []  # nothing of it left to kill

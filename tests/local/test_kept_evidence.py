@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from bluegreen.local.files import FileStateStore
-from bluegreen.local.kept_evidence import evidence_dir
+from bluegreen.local.kept_evidence import evidence_dir, kept_evidence
 from bluegreen.model import Release
 from bluegreen.plan import last_live
 from bluegreen.records import Outcome, Side
@@ -50,6 +50,16 @@ def test_a_succeeded_operation_leaves_no_evidence(tmp_path: Path) -> None:
     state = _state(tmp_path)
     FileStateStore(state).save_record(make_record("d-1"))
     assert not evidence_dir(state).exists()
+    assert kept_evidence(state) is None  # so `down` claims no evidence
+
+
+def test_kept_evidence_counts_the_operations_it_keeps(tmp_path: Path) -> None:
+    state = _state(tmp_path)
+    store = FileStateStore(state)
+    store.save_record(make_record("d-1", Outcome.REFUSED))
+    store.save_record(make_record("d-2", Outcome.ROLLED_BACK))
+    store.save_record(make_record("d-3"))
+    assert kept_evidence(state) == (evidence_dir(state), 2)
 
 
 def test_last_live_is_where_each_outcome_left_the_traffic() -> None:

@@ -207,7 +207,7 @@ class MemoryProvider:
         self.calls.append(("record_live", color))
         self.live_recorded = color
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         # Nothing of an in-memory platform dies on its own; tests that kill a part use the
         # real local platform (tests/e2e/test_dead_ends.py).
         return ()

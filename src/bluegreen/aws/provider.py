@@ -306,6 +306,6 @@ class AwsProvider(ScalingClient, MetricsClient):
             **put_live_color_request(self.resources.live_color_parameter, color),
         )
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         """Nothing to restart: ECS replaces stopped tasks, the ALB and SSM are managed."""
         return ()

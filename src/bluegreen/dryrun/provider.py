@@ -203,9 +203,9 @@ class DryRun:
         """Recorded."""
         self._record(RecordLive(color))
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         """Nothing restarted (a restart is a change); nothing reported as restarted."""
-        del keep
+        del keep, report
         return ()
 
     # -- outside the provider

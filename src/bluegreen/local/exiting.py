@@ -13,7 +13,6 @@ nothing is left running and no port or process is taken for a new task's.
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bluegreen.local.files import read_json, write_atomic
-from bluegreen.local.tasks import TaskRecord, forget_child, is_running, signal_group
+from bluegreen.local.tasks import TaskRecord, is_running, wait_then_kill
 from bluegreen.model import Color
 
 
@@ -79,14 +78,10 @@ class ExitingTasks:
     def reap(self, now: float | None = None) -> list[TaskRecord]:
         """Forget the tasks that exited, kill those past their deadline; the ones killed."""
         now = time.time() if now is None else now
-        kept: list[Exiting] = []
-        killed: list[TaskRecord] = []
-        for entry in self._load():
-            if is_running(entry.task) and entry.deadline > now:
-                kept.append(entry)
-                continue
-            if _end(entry.task):
-                killed.append(entry.task)
+        entries = self._load()
+        kept = [e for e in entries if e.deadline > now and is_running(e.task)]
+        done = [e.task for e in entries if e not in kept]
+        killed = wait_then_kill(done, deadline=0.0, first=None)  # overdue: no wait
         self._save(kept)
         return killed
 
@@ -94,33 +89,14 @@ class ExitingTasks:
         """Wait for the tasks (of `color`, or all) to exit, at most until their deadline (or
         `timeout`), kill what remains, forget them."""
         limit = None if timeout is None else time.time() + timeout
-        delay = 0.02
-        while True:
-            now = time.time()
-            waiting = [
-                e
-                for e in self._load()
-                if (color is None or e.color == color) and is_running(e.task)
-            ]
-            if not waiting or all(min(e.deadline, limit or e.deadline) <= now for e in waiting):
-                break
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
-        entries = self._load()
-        mine = [e for e in entries if color is None or e.color == color]
-        for entry in mine:
-            _end(entry.task)
-        self._save([e for e in entries if e not in mine])
-
-
-def _end(task: TaskRecord) -> bool:
-    """Kill the task's process group if its process still runs (whether it was killed).
-
-    Only then: the group of a process that exited long ago may since belong to another
-    session that was given the same number. gunicorn's workers leave on their own when their
-    master is gone."""
-    running = is_running(task)
-    if running:
-        signal_group(task.pid, signal.SIGKILL)
-    forget_child(task.pid)
-    return running
+        mine = [e for e in self._load() if color is None or e.color == color]
+        deadline = max(
+            (
+                e.deadline if limit is None else min(e.deadline, limit)
+                for e in mine
+                if is_running(e.task)
+            ),
+            default=0.0,
+        )
+        wait_then_kill([e.task for e in mine], deadline, first=None)
+        self._save([e for e in self._load() if e not in mine])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from bluegreen.local.haproxy_config import BACKEND
 from bluegreen.local.platform import LocalPlatform
@@ -17,30 +18,39 @@ from bluegreen.local.task_command import task_env
 from bluegreen.model import COLORS, Color, Weights
 
 
-def heal_platform(platform: LocalPlatform, keep: Color | None) -> list[str]:
-    """Start PostgreSQL, HAProxy and exited tasks that should run; one line per restart."""
+def heal_platform(
+    platform: LocalPlatform, keep: Color | None, report: Callable[[str], None]
+) -> list[str]:
+    """Start PostgreSQL, HAProxy and exited tasks that should run; one line per restart, each
+    given to `report` as soon as it is done (a restarted task is said before a restarted
+    HAProxy's checks are waited for)."""
     done: list[str] = []
+
+    def did(line: str) -> None:
+        done.append(line)
+        report(line)
+
     if platform.settings.local.database and not platform.postgres.is_running():
         platform.start_postgres()
-        done.append(f"restarted PostgreSQL on 127.0.0.1:{platform.postgres.port}")
+        did(f"restarted PostgreSQL on 127.0.0.1:{platform.postgres.port}")
     haproxy_down = not (platform.haproxy_running() and platform.api.reachable())
     if haproxy_down and keep is not None and platform.weights() != Weights.all_on(keep):
         platform.save_lb(weights=Weights.all_on(keep))
-    done += [
-        f"killed task {t.name} (pid {t.pid}): told to stop, it outlived its graceful timeout"
-        for t in platform.exiting.reap()
-    ]
-    done += _restart_tasks(platform)
+    for task in platform.exiting.reap():
+        did(
+            f"killed task {task.name} (pid {task.pid}): told to stop, it outlived its "
+            "graceful timeout"
+        )
+    _restart_tasks(platform, did)
     if haproxy_down:
         platform.start_haproxy()
         _wait_for_checks(platform)
         where = f"all traffic on {keep}" if keep is not None else "the recorded weights"
-        done.append(f"restarted HAProxy on 127.0.0.1:{platform.port} with {where}")
+        did(f"restarted HAProxy on 127.0.0.1:{platform.port} with {where}")
     return done
 
 
-def _restart_tasks(platform: LocalPlatform) -> list[str]:
-    done = []
+def _restart_tasks(platform: LocalPlatform, did: Callable[[str], None]) -> None:
     database = platform.database_env()
     for color in COLORS:
         current = platform.tasks.load(color)
@@ -53,11 +63,10 @@ def _restart_tasks(platform: LocalPlatform) -> list[str]:
             for t in current.tasks
         }
         for status in platform.tasks.restart_exited(color, env_for):
-            done.append(
+            did(
                 f"restarted task {status.task.name} ({current.release.version}, port "
                 f"{status.task.port}), which had exited"
             )
-    return done
 
 
 def _wait_for_checks(platform: LocalPlatform, timeout: float = 6.0) -> None:

@@ -24,6 +24,13 @@ def evidence_dir(state_dir: Path) -> Path:
     return state_dir.with_name(state_dir.name + "-evidence")
 
 
+def kept_evidence(state_dir: Path) -> tuple[Path, int] | None:
+    """The evidence directory and how many operations it keeps (None: it keeps none)."""
+    kept = evidence_dir(state_dir)
+    count = sum(1 for p in kept.iterdir() if p.is_dir()) if kept.is_dir() else 0
+    return (kept, count) if count else None
+
+
 def keep_evidence(state_dir: Path, record: DeploymentRecord) -> Path | None:
     """Copy the evidence of a record that is not a success; its directory (None: nothing)."""
     if record.outcome is Outcome.SUCCEEDED:

@@ -287,9 +287,9 @@ class LocalProvider:
         """Written to lb.json for `status` (nothing reads it to route traffic locally)."""
         self.platform.save_lb(live=color)
 
-    def heal(self, keep: Color | None) -> Sequence[str]:
+    def heal(self, keep: Color | None, *, report: Callable[[str], None]) -> Sequence[str]:
         """PostgreSQL, HAProxy (all traffic on `keep`) and exited tasks started again."""
-        return heal_platform(self.platform, keep)
+        return heal_platform(self.platform, keep, report)
 
 
 def _color_of(stat: ServerStat) -> str:

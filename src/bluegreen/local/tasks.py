@@ -5,7 +5,7 @@ process per command), listens on its own port (env ``PORT``), and logs stdout an
 ``<state_dir>/logs/<color>-<i>.log``. ``<state_dir>/tasks.json`` records pids (with the
 kernel's start time, so a reused pid is not mistaken for our task), ports and the release, so
 a later controller process can check and stop them. Stop is SIGTERM to the group, a graceful
-wait, then SIGKILL.
+wait, then SIGKILL (`wait_then_kill`, which `local.exiting` uses too).
 
 gunicorn ≥ 23 opens a control socket at a fixed default path shared by every instance; when a
 release's command is gunicorn itself (``…/gunicorn …``) and it knows ``--no-control-socket``,
@@ -260,20 +260,39 @@ class TaskRunner:
         current = self.load(color)
         if current is None:
             return
-        deadline = time.monotonic() + (self.graceful_timeout if timeout is None else timeout)
-        live = [t for t in current.tasks if _status(t).running]
-        for task in live:
-            signal_group(task.pid, signal.SIGTERM)
-        delay = 0.02
-        while live and time.monotonic() < deadline:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
-            live = [t for t in live if _status(t).running]
+        wait = self.graceful_timeout if timeout is None else timeout
+        wait_then_kill(current.tasks, time.time() + wait)
         for task in current.tasks:  # also workers left behind by a master that exited
             signal_group(task.pid, signal.SIGKILL)
-        for task in current.tasks:
-            forget_child(task.pid)
         self._save(color, None)
+
+
+def wait_then_kill(
+    tasks: Sequence[TaskRecord], deadline: float, *, first: signal.Signals | None = signal.SIGTERM
+) -> list[TaskRecord]:
+    """Send `first` to the process group of each task that runs (None: they were told before),
+    wait until they exited or `deadline` (``time.time()``) passed, SIGKILL the groups of those
+    still running, reap every one of `tasks`; the tasks killed.
+
+    Only a running task's group is killed: the group of a process that exited long ago may
+    since belong to another session that was given the same number (`TaskRunner.stop` still
+    kills its colour's groups afterwards, for workers left behind by a master that exited).
+    """
+    live = [t for t in tasks if is_running(t)]
+    if first is not None:
+        for task in live:
+            signal_group(task.pid, first)
+    delay = 0.02
+    while live and time.time() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+        live = [t for t in live if is_running(t)]
+    killed = [t for t in live if is_running(t)]
+    for task in killed:
+        signal_group(task.pid, signal.SIGKILL)
+    for task in tasks:
+        forget_child(task.pid)
+    return killed
 
 
 def is_running(task: TaskRecord) -> bool:

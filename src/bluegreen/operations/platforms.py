@@ -78,15 +78,16 @@ def up(
     )
 
 
-def down(settings: Settings, *, purge: bool = False) -> Path:
+def down(settings: Settings, *, purge: bool = False) -> tuple[Path, int] | None:
     """Stop the local platform (tasks, HAProxy, PostgreSQL); data is kept unless `purge`.
 
-    Returns the evidence directory, which even `purge` keeps.
+    Returns the evidence directory, which even `purge` keeps, and how many failed operations it
+    holds (None when it holds none).
     """
     if settings.target != "local":
         raise ConfigError("`down` stops the local platform; on AWS use `terraform destroy`")
-    from bluegreen.local.kept_evidence import evidence_dir  # noqa: PLC0415 - local only
+    from bluegreen.local.kept_evidence import kept_evidence  # noqa: PLC0415 - local only
     from bluegreen.local.platform import LocalPlatform  # noqa: PLC0415 - local only
 
     LocalPlatform(settings).down(purge=purge)
-    return evidence_dir(settings.local.state_dir)
+    return kept_evidence(settings.local.state_dir)

@@ -7,7 +7,7 @@ release when no colour is healthy, and move the traffic only once that was check
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bluegreen import journal
@@ -31,6 +31,11 @@ class Restored:
     record: DeploymentRecord | None = None  # the interrupted deployment it closed, if any
 
 
+def _unsaid(line: str) -> None:
+    """A heal line nobody prints as it happens (it is in the actions returned)."""
+    del line
+
+
 def safe_color(provider: Provider) -> tuple[Color, Release] | None:
     """Where traffic is safe: the old colour of an interrupted deployment (its journal), else
     the colour and release that were last live (the history)."""
@@ -51,19 +56,22 @@ def restore(
     operation: str,
     clock: Clock | None = None,
     healed: Sequence[str] = (),
+    report: Callable[[str], None] | None = None,
 ) -> Restored:
     """Heal, recover a dead holder's deployment, and put all traffic on a healthy colour.
 
     A live holder's lock is not touched (its controller heals its own platform). Raises
     DeployError when the colour it starts does not become healthy (traffic then stays put).
     `healed`: what the caller already restarted; then the live colour is waited for and the
-    restoration recorded even when it turned healthy meanwhile.
+    restoration recorded even when it turned healthy meanwhile. `report`: given each line of
+    this heal as soon as it is done (`up --watch` prints it then; without it, the lines are
+    only in the returned actions, which `up` and `reconcile` print at the end).
     """
     holder = provider.state.lock_holder()
     if holder is not None and provider.state.holder_alive(holder):
         return Restored(())
     safe = safe_color(provider)
-    actions = [*healed, *provider.heal(safe[0] if safe else None)]
+    actions = [*healed, *provider.heal(safe[0] if safe else None, report=report or _unsaid)]
     if holder is not None:
         record = recover(
             provider,

@@ -142,9 +142,7 @@ def _heal(provider: Provider, progress: Progress) -> tuple[tuple[str, ...], bool
     colour and none to take all traffic, or a live colour whose restarted tasks are not all
     healthy yet (a rollback then waits for them rather than racing their health checks)."""
     safe = safe_color(provider)
-    healed = tuple(provider.heal(safe[0] if safe else None))
-    for line in healed:
-        progress.info(line)
+    healed = tuple(provider.heal(safe[0] if safe else None, report=progress.info))
     snapshot = provider.snapshot()
     if snapshot.live is not None:
         health = snapshot.colors[snapshot.live].health
