@@ -2,7 +2,8 @@
 
 Every `bluegreen` command is a new process, so its imports are part of every deployment's lead
 time (docs/lead-time.md): httpx (which pulls in rich.progress for its own CLI) loads only for a
-probe, analysis traffic or a readiness check; boto3 and botocore only for --target aws.
+probe or analysis traffic, not for the live colour's readiness check after a migration; boto3
+and botocore only for --target aws.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def loaded_after(*modules: str, then: str = "") -> set[str]:
 
 def test_the_cli_and_the_local_provider_load_none_of_the_slow_optional_libraries() -> None:
     assert loaded_after("bluegreen.cli", "bluegreen.local.provider") == set()
+
+
+def test_the_readiness_check_after_a_migration_loads_no_httpx() -> None:
+    check = "from bluegreen.steps import live_readiness_problem as c; c('http://127.0.0.1:9')"
+    assert loaded_after("bluegreen.cli", then=check) == set()
 
 
 def test_the_libraries_still_load_where_they_are_used() -> None:
