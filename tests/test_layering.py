@@ -92,7 +92,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {"bluegreen.request", "bluegreen.lifecycle", "bluegreen.steps", "bluegreen.shifting"}
         | {"bluegreen.watch", "bluegreen.approval", "bluegreen.pause", "bluegreen.hooks"}
         | {"bluegreen.deployment", "bluegreen.recovery", "bluegreen.migration_guard"}
-        | {"bluegreen.scaling"},
+        | {"bluegreen.scaling", "bluegreen.readiness"},
     ),
     ("operations", {"bluegreen.operations", "bluegreen.operations.*"}),
     (

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bluegreen.steps import live_readiness_problem
+from bluegreen.readiness import live_readiness_problem
 
 ANSWERS = {
     "/ready": (200, b'{"status": "ready"}'),

@@ -36,7 +36,7 @@ def test_the_cli_and_the_local_provider_load_none_of_the_slow_optional_libraries
 
 
 def test_the_readiness_check_after_a_migration_loads_no_httpx() -> None:
-    check = "from bluegreen.steps import live_readiness_problem as c; c('http://127.0.0.1:9')"
+    check = "from bluegreen.readiness import live_readiness_problem as c; c('http://127.0.0.1:9')"
     assert loaded_after("bluegreen.cli", then=check) == set()
 
 

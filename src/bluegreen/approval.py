@@ -24,13 +24,14 @@ from bluegreen.model import Weights
 from bluegreen.plan import describe_weights
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
+from bluegreen.readiness import live_readiness_problem
 from bluegreen.records import DeploymentRecord, Outcome, Side
 from bluegreen.recovery import recover
 from bluegreen.request import DeployRequest
 from bluegreen.scaling import ResumeScaling, ScaleInHeldBefore
 from bluegreen.shifting import Bake, Drain, Shift
 from bluegreen.state import LockInfo
-from bluegreen.steps import Context, StartIdle, Step, live_readiness_problem, run_smoke
+from bluegreen.steps import Context, StartIdle, Step, run_smoke
 
 
 def utc(seconds: float) -> str:

@@ -20,6 +20,7 @@ from bluegreen.model import Color, Weights
 from bluegreen.plan import describe_weights, idle_color, live_state_problems
 from bluegreen.progress import Progress
 from bluegreen.provider import Provider
+from bluegreen.readiness import live_readiness_problem
 from bluegreen.records import DeploymentRecord, Outcome, Side
 from bluegreen.request import DeployRequest
 from bluegreen.scaling import HoldScaleIn, ResumeScaling
@@ -33,7 +34,6 @@ from bluegreen.steps import (
     StartIdle,
     Step,
     WaitHealthy,
-    live_readiness_problem,
     run_smoke,
 )
 
