@@ -26,20 +26,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from bench.rig import Rig
 from bluegreen.probe import Probe, ProbeReport
-from tests.support.platform import free_port_run, make_short_dir
 
-REPO = Path(__file__).resolve().parent.parent
-BLUEGREEN = str(Path(sys.executable).with_name("bluegreen"))
 CYCLES = int(os.environ.get("BENCH_CYCLES", "10"))
 LOAD_RPS = float(os.environ.get("BENCH_LOAD_RPS", "200"))
 HOLD = float(os.environ.get("BENCH_HOLD", "12"))
@@ -83,41 +77,26 @@ def lead_time(journal_lines: list[str], started: float) -> float:
     return float(done[-1]["at"]) - started
 
 
-def _run(config: Path, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [BLUEGREEN, *args, "--config", str(config)], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bluegreen {' '.join(args)} exited {done.returncode}: {done.stderr}")
-    return json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
+def _run(rig: Rig, *args: str) -> dict[str, Any]:
+    """`bluegreen ARGS`'s JSON record ({} when it prints none); RuntimeError naming the
+    command when it fails."""
+    done = rig.run(*args)
+    if done.code != 0:
+        raise RuntimeError(f"bluegreen {' '.join(args)} exited {done.code}: {done.message}")
+    record = done.json()
+    return record if isinstance(record, dict) else {}
 
 
-def _journal(state: Path, record: dict[str, Any]) -> list[str]:
-    return (state / "deployments" / f"{record['id']}.jsonl").read_text().splitlines()
-
-
-def _config(root: Path) -> tuple[Path, Path, int]:
-    state, config, port = root / "state", root / "bluegreen.toml", free_port_run(3)
-    config.write_text(
-        "[local]\n"
-        f'state_dir = "{state}"\nport = {port}\nbase_port = {free_port_run(40)}\n'
-        f'db_port = {free_port_run(1)}\napp_dir = "{REPO / "app"}"\n'
-        '[deploy]\ntasks = 2\nstrategy = "all-at-once"\nbake = 0\n'
-    )
-    return config, state, port
-
-
-def _cycles(config: Path, state: Path) -> tuple[list[Switch], list[float]]:
+def _cycles(rig: Rig) -> tuple[list[Switch], list[float]]:
     switches: list[Switch] = []
     leads: list[float] = []
     for cycle in range(CYCLES):
         started = time.time()
-        deployed = _run(config, "deploy", "--version", f"2.0.{cycle}", "--json")
-        leads.append(lead_time(_journal(state, deployed), started))
-        switches.append(switch_of(_journal(state, deployed)))
+        deployed = rig.journal(_run(rig, "deploy", "--version", f"2.0.{cycle}", "--json")["id"])
+        leads.append(lead_time(deployed, started))
+        switches.append(switch_of(deployed))
         time.sleep(HOLD)
-        rolled = _run(config, "rollback", "--json")
-        switches.append(switch_of(_journal(state, rolled)))
+        switches.append(switch_of(rig.journal(_run(rig, "rollback", "--json")["id"])))
         time.sleep(HOLD)
         print(f"cycle {cycle + 1}/{CYCLES}: lead {leads[-1]:.2f} s", flush=True)
     return switches, leads
@@ -181,21 +160,19 @@ def _print(report: ProbeReport, switches: list[Switch], leads: list[float]) -> N
 
 def main() -> None:
     """Run the cycles under load and print the figures."""
-    root = make_short_dir("bgb")
-    config, state, port = _config(root)
+    rig = Rig.create("bgb", tasks=2, strategy="all-at-once", bake=0)
     load: Probe | None = None
     print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
     try:
-        _run(config, "up", "--version", "1.0.0")
-        load = Probe(f"http://127.0.0.1:{port}", LOAD_RPS).start()
+        _run(rig, "up", "--version", "1.0.0")
+        load = Probe(rig.url, LOAD_RPS).start()
         time.sleep(HOLD)
-        switches, leads = _cycles(config, state)
+        switches, leads = _cycles(rig)
         report, load = load.stop(), None
     finally:
         if load is not None:
             load.stop()
-        subprocess.run([BLUEGREEN, "down", "--purge", "--config", str(config)], check=False)
-        shutil.rmtree(root, ignore_errors=True)
+        rig.destroy()
     print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     _print(report, switches, leads)
 
