@@ -1,7 +1,7 @@
 """gunicorn settings for the items API: `gunicorn -c gunicorn.conf.py "items_api:create_app()"`.
 
 Environment: PORT (default 8000), BIND_HOST (default 127.0.0.1; 0.0.0.0 in the container),
-WEB_WORKERS (default 2), WEB_THREADS (default 4), GRACEFUL_TIMEOUT (default 30 s),
+WEB_WORKERS (default 2), WEB_THREADS (default 2), GRACEFUL_TIMEOUT (default 30 s),
 GUNICORN_CONTROL_SOCKET (unset: no control socket).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -27,11 +28,19 @@ def _int_env(name: str, default: int, low: int, high: int) -> int:
 
 
 bind = [f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{_int_env('PORT', 8000, 1, 65535)}"]
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+# connections over them. On one shared socket epoll wakes the last waiter first, so one worker
+# took 15 of 16 kept-alive connections (measured with wrk) and served them on one core while
+# the other idled. `on_starting` below keeps a busy port an error.
+reuse_port = True
 workers = _int_env("WEB_WORKERS", 2, 1, 64)
 # gthread: threads overlap database waits, and unlike sync workers they keep connections
-# alive, so a load balancer reuses them instead of opening one per request.
+# alive, so a load balancer reuses them instead of opening one per request. Two threads per
+# worker: on 2 cores with a nearby database, 4 served fewer requests per second (each extra
+# thread adds context switches, measured with bench/bench_app.py); raise WEB_THREADS when the
+# database is far enough that requests mostly wait.
 worker_class = "gthread"
-threads = _int_env("WEB_THREADS", 4, 1, 64)
+threads = _int_env("WEB_THREADS", 2, 1, 64)
 
 # Keep idle connections longer than any load balancer in front of us (ALB and our HAProxy:
 # 60 s). If we closed first, the balancer could send a request on a connection we are
@@ -59,6 +68,29 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = f"items-api-{os.environ.get('DEPLOYMENT_COLOR', 'local')}"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: Any) -> None:
+    """Fail at once when something already listens on our port.
+
+    With reuse_port the workers bind, each with SO_REUSEPORT, and a second instance of this
+    service on the same port would silently share its connections. A bind without that flag
+    fails on any listener, ours or not, so a busy port stops the start with one clear line.
+    """
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue  # a unix socket path: not used by this service
+        host, port = address[0], address[1]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                sys.exit(
+                    f"gunicorn.conf.py: cannot listen on {host}:{port}: {exc.strerror}; "
+                    "another process (another instance of this service?) listens there"
+                )
 
 
 def post_fork(server: Any, worker: Any) -> None:

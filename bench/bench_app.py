@@ -30,7 +30,7 @@ from bluegreen.local.postgres import PostgresServer
 from tests.support.platform import free_port_run
 
 DURATION = os.environ.get("BENCH_DURATION", "4s")
-REPS = int(os.environ.get("BENCH_REPS", "3"))
+REPS = int(os.environ.get("BENCH_REPS", "5"))
 STARTS = int(os.environ.get("BENCH_STARTS", "3"))
 PASSWORD = "bench-pw"  # noqa: S105 - a throwaway local database
 

@@ -74,13 +74,18 @@ class Gunicorn:
             "APP_VERSION": "2.0.0",
             "DEPLOYMENT_COLOR": "green",
             "WEB_WORKERS": "2",
-            "WEB_THREADS": "4",
+            "WEB_THREADS": "2",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start gunicorn and wait until /health answers."""
+        self.start_process()
+        wait_until(lambda: self.status("/health") == 200, 60, f"gunicorn on {self.base_url}")
+
+    def start_process(self) -> None:
+        """Start gunicorn without waiting for it."""
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -94,7 +99,6 @@ class Gunicorn:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_until(lambda: self.status("/health") == 200, 60, f"gunicorn on {self.base_url}")
 
     def status(self, path: str) -> int | None:
         """The status of GET ``path``, or None when nothing answers."""

@@ -34,9 +34,23 @@ def test_same_key_with_different_body_is_422(client: FlaskClient) -> None:
     assert response.json["error"]["code"] == "idempotency_key_reused"
 
 
-def test_invalid_key_is_400(client: FlaskClient) -> None:
-    response = _post(client, "x" * 256, "name")
-    assert response.status_code == 400
+def test_invalid_key_is_400_and_creates_nothing(client: FlaskClient) -> None:
+    before = client.get("/items?limit=1").json
+    for bad in ("x" * 256, "has space", "caf\u00e9"):
+        response = client.post(
+            "/items",
+            json={"name": "never"},
+            headers={"Idempotency-Key": bad.encode().decode("latin-1")},
+        )
+        assert response.status_code == 400, bad
+        assert response.json is not None
+        assert response.json["error"]["code"] == "invalid_idempotency_key"
+    assert client.get("/items?limit=1").json == before
+
+
+def test_keys_of_1_and_255_visible_characters_are_accepted(client: FlaskClient) -> None:
+    for key in ("k", "~" * 255):
+        assert _post(client, key, f"edge-{len(key)}").status_code == 201
 
 
 def test_concurrent_requests_with_one_key_create_one_item(

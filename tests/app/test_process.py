@@ -150,3 +150,15 @@ def test_first_request_after_a_postgres_restart_gets_a_fresh_connection(
             assert client.post("/items", json={"name": mode}).status_code == 201
     finally:
         app.extensions["items_api.db"].engine.dispose()
+
+
+def test_a_second_instance_on_a_busy_port_stops_with_a_clear_message(
+    gunicorn_factory: Any, migrated_url: str
+) -> None:
+    first = gunicorn_factory(migrated_url)
+    second = gunicorn_factory(migrated_url, wait=False, PORT=str(first.port))
+    second.start_process()
+    assert second.process is not None
+    assert second.process.wait(timeout=60) != 0
+    assert f"cannot listen on 127.0.0.1:{first.port}" in second.log()
+    assert first.status("/health") == 200  # the first instance keeps all its connections

@@ -1,21 +1,25 @@
 """Engine, connections and the schema-version check.
 
-Every request borrows a pooled connection for as long as it needs it and gives it back at
-once. Every connection is in autocommit and every request is one statement: one round trip,
-no BEGIN or ROLLBACK, never idle in transaction.
+Every request is one statement on a connection in autocommit: one round trip, no BEGIN or
+ROLLBACK, never idle in transaction. The hot paths (the items routes) run it on a psycopg
+connection their serving thread owns; the rest (readiness, the database check) borrow one
+from SQLAlchemy's pool.
 """
 
 from __future__ import annotations
 
+import os
 import select
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 
 from items_api.config import Settings
@@ -23,15 +27,27 @@ from items_api.revisions import read_revisions
 
 _EXTENSION = "items_api.db"
 _READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
+RECYCLE_S = 1800.0  # connections older than this are replaced (pool_recycle, the same age)
+
+
+class ThreadConnection(threading.local):
+    """The serving thread's own connection, when it was opened, and by which process."""
+
+    connection: psycopg.Connection[Any] | None = None
+    opened: float = 0.0
+    pid: int = 0
 
 
 @dataclass(frozen=True)
 class Database:
-    """What the app keeps about its database: the engine, the migration revisions."""
+    """What the app keeps about its database: the engine, the migration revisions, and
+    what a serving thread needs to open its own connection."""
 
     engine: Engine
     head: str
     known_revisions: frozenset[str]
+    connect_kwargs: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    local: ThreadConnection = field(default_factory=ThreadConnection, repr=False, compare=False)
 
     def connect(self) -> Connection:
         """A SQLAlchemy connection in autocommit: each statement is its own transaction."""
@@ -39,25 +55,44 @@ class Database:
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor[Any]]:
-        """A psycopg cursor on a pooled connection, in autocommit, for one statement.
+        """A psycopg cursor, in autocommit, on the calling thread's own connection.
 
-        The hot paths send SQL compiled once from SQLAlchemy statements straight to psycopg:
-        SQLAlchemy's per-statement execution layer (cache key, execution context, result
-        metadata) costs about as much CPU as the round trip itself. The pool, its checkout
-        check and its recycling are SQLAlchemy's still. A connection that broke is discarded
-        (one that only hit the statement timeout is fine and goes back to the pool).
+        One connection per serving thread, like one per process in a sync worker: a thread
+        serves one request at a time, so it never waits for a connection, and nothing is
+        checked out and back in (SQLAlchemy's pool cost a third of a short request's CPU,
+        measured with bench/bench_app.py). The hot paths send SQL compiled once from
+        SQLAlchemy statements straight to psycopg for the same reason. Before each use a
+        connection the server closed, or one older than RECYCLE_S, is replaced; one that
+        broke during the statement is dropped (one that only hit the statement timeout is
+        fine and is kept).
         """
-        pooled = self.engine.raw_connection()
-        connection: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]  # the psycopg dialect's
+        connection = self._thread_connection()
         try:
             with connection.cursor() as cur:
                 yield cur
-        except psycopg.Error as exc:
+        except psycopg.Error:
             if connection.broken or connection.closed:
-                pooled.invalidate(exc)
+                self.local.connection = None
+                connection.close()
             raise
-        finally:
-            pooled.close()
+
+    def _thread_connection(self) -> psycopg.Connection[Any]:
+        local = self.local
+        connection = local.connection
+        if connection is not None and local.pid != os.getpid():
+            # Inherited through fork: the parent owns the socket. Forget it, never close it
+            # (closing would end the parent's session too).
+            connection = local.connection = None
+        if connection is not None and (
+            closed_by_server(connection) or time.monotonic() - local.opened > RECYCLE_S
+        ):
+            local.connection = None
+            connection.close()
+            connection = None
+        if connection is None:
+            connection = psycopg.connect(**self.connect_kwargs)
+            local.connection, local.opened, local.pid = connection, time.monotonic(), os.getpid()
+        return connection
 
 
 def closed_by_server(dbapi_connection: Any) -> bool:
@@ -82,22 +117,35 @@ def _check_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise DisconnectionError("the server closed this connection")
 
 
-def make_engine(settings: Settings) -> Engine:
-    """A pooled engine whose connections are checked before use, so it survives restarts."""
+def connect_args(settings: Settings) -> dict[str, Any]:
+    """libpq options every connection gets: timeouts, its name in pg_stat_activity, UTC."""
     options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
     options += " -c idle_in_transaction_session_timeout=60000 -c timezone=UTC"
+    return {
+        "connect_timeout": settings.db_connect_timeout_s,
+        "application_name": f"{settings.service_name}-{settings.deployment_color}",
+        "options": options,
+    }
+
+
+def psycopg_kwargs(url: URL, settings: Settings) -> dict[str, Any]:
+    """``psycopg.connect`` keyword arguments for ``url``: the same server, role and options
+    as the engine's connections (query parameters such as sslmode included), in autocommit."""
+    params = url.translate_connect_args(username="user", database="dbname")
+    params.update({key: str(value) for key, value in url.query.items()})
+    return {**params, **connect_args(settings), "autocommit": True}
+
+
+def make_engine(settings: Settings, url: URL | None = None) -> Engine:
+    """A pooled engine whose connections are checked before use, so it survives restarts."""
     engine = create_engine(
-        settings.sqlalchemy_url,
+        url if url is not None else settings.sqlalchemy_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
-        pool_recycle=1800,
+        pool_recycle=int(RECYCLE_S),
         isolation_level="AUTOCOMMIT",
-        connect_args={
-            "connect_timeout": settings.db_connect_timeout_s,
-            "application_name": f"{settings.service_name}-{settings.deployment_color}",
-            "options": options,
-        },
+        connect_args=connect_args(settings),
     )
     event.listen(engine, "checkout", _check_on_checkout)
     return engine
@@ -106,8 +154,12 @@ def make_engine(settings: Settings) -> Engine:
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach the database to ``app``; nothing connects until the first request needs it."""
     head, known = read_revisions(settings.migrations_dir)
+    url = settings.sqlalchemy_url  # read once: with an SSM parameter, this reads it
     app.extensions[_EXTENSION] = Database(
-        engine=make_engine(settings), head=head, known_revisions=known
+        engine=make_engine(settings, url),
+        head=head,
+        known_revisions=known,
+        connect_kwargs=psycopg_kwargs(url, settings),
     )
 
 

@@ -8,7 +8,7 @@ from apiflask import APIFlask
 
 from items_api import db, errors, logs
 from items_api.config import Settings, load_settings
-from items_api.schemas import ERROR_SCHEMA
+from items_api.schemas import ERROR_SCHEMA, IDEMPOTENCY_KEY_PARAMETER
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -44,9 +44,12 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.register_blueprint(items.bp)
 
     @app.spec_processor
-    def _document_unexpected_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
+    def _complete_spec(spec: dict[str, Any] | str) -> dict[str, Any] | str:
         if isinstance(spec, str):
             return spec
+        create = spec.get("paths", {}).get("/items", {}).get("post")
+        if create is not None:  # the header api/items.py reads itself
+            create.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
         for path in spec.get("paths", {}).values():
             for operation in path.values():
                 operation.setdefault("responses", {}).setdefault(

@@ -13,7 +13,7 @@ from items_api.errors import api_error
 from items_api.pagination import InvalidCursorError
 from items_api.responses import json_response, trusted_json_response
 from items_api.schemas import (
-    IdempotencyHeaders,
+    IDEMPOTENCY_KEY,
     ItemCreated,
     ItemIn,
     ItemOut,
@@ -45,6 +45,20 @@ def _parse_id(raw: str) -> int:
     return int(raw)
 
 
+def _idempotency_key() -> str | None:
+    # Read here rather than by @bp.input(location="headers"), which validates a model built
+    # from every request header: more CPU than the rest of the input checks of a POST
+    # (measured). The OpenAPI spec still documents it (the factory's spec processor).
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise api_error(
+            400,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)",
+        )
+    return key
+
+
 def _not_found(item_id: int) -> Exception:
     return api_error(404, "not_found", f"item {item_id} does not exist")
 
@@ -63,16 +77,13 @@ def list_items(query: ListQuery) -> Response:
 
 
 @bp.post("/items")
-@bp.input(IdempotencyHeaders, location="headers", arg_name="headers")
 @bp.input(ItemIn, location="json", arg_name="body")
 @bp.output(ItemCreated, status_code=201)
 @bp.doc(responses={**_BODY_ERRORS, 422: "Idempotency-Key reused with a different body"})
-def create_item(body: ItemIn, headers: IdempotencyHeaders) -> Response:
+def create_item(body: ItemIn) -> Response:
     """Create an item; a retry with the same Idempotency-Key replays the first result."""
     try:
-        result, replayed = store.create_item(
-            database(), body.name, headers.idempotency_key, body.note
-        )
+        result, replayed = store.create_item(database(), body.name, _idempotency_key(), body.note)
     except store.IdempotencyKeyReusedError:
         raise api_error(
             422, "idempotency_key_reused", "Idempotency-Key was used with a different body"
