@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import wrk
+from bench import load_average, wrk
 from bench.servers import APP, BIN, Server, baseline, ours
 from bluegreen.local.postgres import PostgresServer
 from tests.support.platform import free_port_run
@@ -121,7 +121,7 @@ def _start_times(servers: list[Server]) -> None:
 def main() -> None:
     """Start PostgreSQL and both services, run the scenarios, print the table."""
     exe = wrk.ensure_wrk()
-    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
+    print(f"load average at the start: {load_average()}", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="bluegreen-bench-"))
     scratch.chmod(0o755)
     pg = PostgresServer(scratch / "data", free_port_run(1))
@@ -168,7 +168,7 @@ def main() -> None:
             f"{'met' if lowest >= 1.0 else 'NOT met'} (lowest {lowest:.2f}x)"
         )
         _start_times(servers)
-        print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+        print(f"load average at the end: {load_average()}")
     finally:
         for server in servers:
             server.stop()

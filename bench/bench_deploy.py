@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bench import load_average
 from bench.rig import Rig
 from bluegreen.probe import Probe, ProbeReport
 
@@ -162,7 +163,7 @@ def main() -> None:
     """Run the cycles under load and print the figures."""
     rig = Rig.create("bgb", tasks=2, strategy="all-at-once", bake=0)
     load: Probe | None = None
-    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
+    print(f"load average at the start: {load_average()}", flush=True)
     try:
         _run(rig, "up", "--version", "1.0.0")
         load = Probe(rig.url, LOAD_RPS).start()
@@ -173,7 +174,7 @@ def main() -> None:
         if load is not None:
             load.stop()
         rig.destroy()
-    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    print(f"load average at the end: {load_average()}")
     _print(report, switches, leads)
 
 

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import load_average
 from bench.scratch_repo import ScratchRepo
 from tests.support.platform import free_port_run, make_short_dir
 
@@ -83,12 +84,9 @@ class Figures:
         return (
             f"goal, {self.title}: median of A at most {self.goal:.0f} s: {verdict} "
             f"(median {median:.2f} s over {len(self.walls[OURS])} runs, load average "
-            f"{_load(self.load_start)} at the start, {_load(self.load_end)} at the end)"
+            f"{load_average(self.load_start)} at the start, "
+            f"{load_average(self.load_end)} at the end)"
         )
-
-
-def _load(load: tuple[float, float, float]) -> str:
-    return "{:.1f} {:.1f} {:.1f}".format(*load)
 
 
 def _baseline_src(root: Path) -> Path | None:
@@ -178,7 +176,7 @@ class Bench:
         """A warm-up per controller, then RUNS alternating rounds of timed deploys."""
         print(f"\n--- variant: {title}", flush=True)
         figures = Figures(title, goal, load_start=os.getloadavg())
-        print(f"load average at the start: {_load(figures.load_start)}")
+        print(f"load average at the start: {load_average(figures.load_start)}")
         prefix = "3" if migrate else "2"
         for name in self.controllers:
             self.deploy(None, name, f"{prefix}.0.0-warm{name[0]}", migrate)
@@ -191,7 +189,7 @@ class Bench:
                 flush=True,
             )
         figures.load_end = os.getloadavg()
-        print(f"load average at the end: {_load(figures.load_end)}")
+        print(f"load average at the end: {load_average(figures.load_end)}")
         return figures
 
 
@@ -210,8 +208,8 @@ def report(figures: Figures, say: Callable[[str], None] = print) -> None:
             + ", ".join(f"{step} {statistics.median(v):.2f}" for step, v in table.items())
         )
     say(
-        f"load average: {_load(figures.load_start)} at the start, "
-        f"{_load(figures.load_end)} at the end"
+        f"load average: {load_average(figures.load_start)} at the start, "
+        f"{load_average(figures.load_end)} at the end"
     )
     say(figures.goal_line())
 
