@@ -24,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import load_average, wrk
+from bench import load_average, procstat, wrk
 from bench.servers import APP, BIN, Server, baseline, ours
 from bluegreen.local.postgres import PostgresServer
 from tests.support.platform import free_port_run
@@ -63,37 +63,57 @@ SCENARIOS = (
 )
 
 
+@dataclass(frozen=True)
+class Run:
+    """One wrk run against one server, and what the server's processes spent serving it."""
+
+    result: wrk.Result
+    spent: procstat.Usage
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU microseconds (user + system, all of the server's processes) per request."""
+        return self.spent.cpu_s * 1e6 / max(self.result.requests, 1)
+
+    @property
+    def switches(self) -> float:
+        """Context switches of the server's threads per request."""
+        return (self.spent.voluntary + self.spent.involuntary) / max(self.result.requests, 1)
+
+
 def _spread(values: list[float]) -> float:
     return (max(values) - min(values)) / statistics.median(values)
 
 
 def _measure(
     exe: str, scenario: Scenario, servers: list[Server], scratch: Path
-) -> dict[str, list[wrk.Result]]:
-    runs: dict[str, list[wrk.Result]] = {s.name: [] for s in servers}
+) -> dict[str, list[Run]]:
+    runs: dict[str, list[Run]] = {s.name: [] for s in servers}
     for rep in range(REPS):
         for server in servers:
             script = None
             if scenario.post:
                 tag = f"{server.name}-{scenario.post}-{rep}"
                 script = wrk.post_script(scratch, tag, keyed=scenario.post == "keyed", prefix=tag)
+            before = procstat.usage(server.pid)
             result = wrk.run(exe, server.url + scenario.path, DURATION, script)
+            spent = procstat.usage(server.pid) - before
             if result.non_2xx or result.errors:
                 raise RuntimeError(
                     f"{server.name} {scenario.label}: {result.non_2xx} non-2xx responses and "
                     f"{result.errors} socket errors; see {server.log_path}"
                 )
-            runs[server.name].append(result)
+            runs[server.name].append(Run(result, spent))
     return runs
 
 
-def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> tuple[float, float]:
-    a_rps = statistics.median(r.rps for r in a)
-    b_rps = statistics.median(r.rps for r in b)
-    spread = max(_spread([r.rps for r in a]), _spread([r.rps for r in b]))
+def _print_row(label: str, a: list[Run], b: list[Run]) -> tuple[float, float]:
+    a_rps = statistics.median(r.result.rps for r in a)
+    b_rps = statistics.median(r.result.rps for r in b)
+    spread = max(_spread([r.result.rps for r in a]), _spread([r.result.rps for r in b]))
     latencies = "".join(
-        f"{statistics.median(r.p50_ms for r in side):>7.1f}"
-        f"{statistics.median(r.p99_ms for r in side):>7.1f}"
+        f"{statistics.median(r.result.p50_ms for r in side):>7.1f}"
+        f"{statistics.median(r.result.p99_ms for r in side):>7.1f}"
         for side in (a, b)
     )
     print(
@@ -101,6 +121,14 @@ def _print_row(label: str, a: list[wrk.Result], b: list[wrk.Result]) -> tuple[fl
         flush=True,
     )
     return a_rps / b_rps, spread
+
+
+def _cost_row(label: str, a: list[Run], b: list[Run]) -> str:
+    figures = [statistics.median(r.cpu_us for r in side) for side in (a, b)]
+    figures += [statistics.median(r.switches for r in side) for side in (a, b)]
+    return (
+        f"{label:<36}{figures[0]:>9,.0f}{figures[1]:>9,.0f}{figures[2]:>12.1f}{figures[3]:>12.1f}"
+    )
 
 
 def _start_times(servers: list[Server]) -> None:
@@ -151,12 +179,13 @@ def main() -> None:
             f"{'scenario':<36}{'A req/s':>8}{'B req/s':>8}{'A/B':>8}"
             f"{'A p50':>7}{'A p99':>7}{'B p50':>7}{'B p99':>7}{'A/A':>8}"
         )
-        rows = []
+        rows, costs = [], []
         for scenario in SCENARIOS:
             if scenario.before:
                 scenario.before(conn)
             runs = _measure(exe, scenario, servers, scratch)
             rows.append(_print_row(scenario.label, *(runs[s.name] for s in servers)))
+            costs.append(_cost_row(scenario.label, *(runs[s.name] for s in servers)))
         conn.close()
         lowest = min(ratio for ratio, _ in rows)
         print(
@@ -167,6 +196,12 @@ def main() -> None:
             f"goal: at least 1.0x the baseline on every endpoint: "
             f"{'met' if lowest >= 1.0 else 'NOT met'} (lowest {lowest:.2f}x)"
         )
+        print(
+            "cost per request, medians of the same runs: CPU = user + system microseconds of "
+            "all the server's processes; switches = its threads' context switches"
+        )
+        print(f"{'scenario':<36}{'A CPU us':>9}{'B CPU us':>9}{'A switches':>12}{'B switches':>12}")
+        print("\n".join(costs))
         _start_times(servers)
         print(f"load average at the end: {load_average()}")
     finally:

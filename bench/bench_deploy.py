@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench import load_average
+from bench import load_average, step_shares
 from bench.rig import Rig
 from bluegreen.probe import Probe, ProbeReport
 
@@ -95,11 +95,19 @@ def _cycles(rig: Rig) -> tuple[list[Switch], list[float]]:
         started = time.time()
         deployed = rig.journal(_run(rig, "deploy", "--version", f"2.0.{cycle}", "--json")["id"])
         leads.append(lead_time(deployed, started))
+        events = [json.loads(line) for line in deployed if line.strip()]
+        step, longest = max(
+            step_shares(events, started, started + leads[-1]).items(), key=lambda s: s[1]
+        )
         switches.append(switch_of(deployed))
         time.sleep(HOLD)
         switches.append(switch_of(rig.journal(_run(rig, "rollback", "--json")["id"])))
         time.sleep(HOLD)
-        print(f"cycle {cycle + 1}/{CYCLES}: lead {leads[-1]:.2f} s", flush=True)
+        print(
+            f"cycle {cycle + 1}/{CYCLES}: lead {leads[-1]:.2f} s (longest step {step}: "
+            f"{longest:.2f} s)",
+            flush=True,
+        )
     return switches, leads
 
 

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import load_average
+from bench import load_average, step_shares
 from bench.scratch_repo import ScratchRepo
 from tests.support.platform import free_port_run, make_short_dir
 
@@ -128,18 +128,6 @@ def _journal(state: Path, deployment_id: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
-def _steps(events: list[dict[str, object]], started: float, ended: float) -> dict[str, float]:
-    """Seconds from each journal event to the next (the first from the command's start)."""
-    shares: dict[str, float] = defaultdict(float)
-    before = started
-    for event in events:
-        at = float(str(event["at"]))
-        shares[f"-> {event['step']}"] += at - before
-        before = at
-    shares["after the last event"] = ended - before
-    return shares
-
-
 @dataclass
 class Bench:
     """One platform, the controllers to alternate, and the scratch repository of (b)."""
@@ -169,7 +157,7 @@ class Bench:
             print(f"warm-up, {name}: {ended - started:.2f} s", flush=True)
             return
         figures.walls[name].append(ended - started)
-        for step, seconds in _steps(events, started, ended).items():
+        for step, seconds in step_shares(events, started, ended).items():
             figures.steps[name][step].append(seconds)
 
     def measure(self, title: str, goal: float, *, migrate: bool) -> Figures:

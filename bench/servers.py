@@ -33,6 +33,13 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int:
+        """The gunicorn master's process id (its workers are its children)."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self.process.pid
+
+    @property
     def url(self) -> str:
         """Base URL on 127.0.0.1."""
         return f"http://127.0.0.1:{self.port}"

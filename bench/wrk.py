@@ -38,6 +38,7 @@ class Result:
     """One wrk run: throughput and latency percentiles."""
 
     rps: float
+    requests: int
     p50_ms: float
     p99_ms: float
     non_2xx: int
@@ -93,6 +94,7 @@ def parse(out: str) -> Result:
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return Result(
         rps=float(_field(r"Requests/sec:\s+([\d.]+)", out)),
+        requests=int(_field(r"(\d+) requests in", out)),
         # Anchored to the line start: "+/- Stdev 81.50%" must not read as the 50th percentile.
         p50_ms=_ms(_field(r"(?m)^\s+50%\s+(\S+)", out)),
         p99_ms=_ms(_field(r"(?m)^\s+99%\s+(\S+)", out)),
