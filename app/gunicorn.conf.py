@@ -30,8 +30,8 @@ def _int_env(name: str, default: int, low: int, high: int) -> int:
 bind = [f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{_int_env('PORT', 8000, 1, 65535)}"]
 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
 # connections over them. On one shared socket epoll wakes the last waiter first, so one worker
-# took 15 of 16 kept-alive connections (measured with wrk) and served them on one core while
-# the other idled. `on_starting` below keeps a busy port an error.
+# took most of wrk's kept-alive connections (seen with `ss -tnp`) and served them on one core
+# while the other idled. `on_starting` below keeps a busy port an error.
 reuse_port = True
 workers = _int_env("WEB_WORKERS", 2, 1, 64)
 # gthread: threads overlap database waits, and unlike sync workers they keep connections

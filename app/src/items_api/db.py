@@ -59,8 +59,8 @@ class Database:
 
         One connection per serving thread, like one per process in a sync worker: a thread
         serves one request at a time, so it never waits for a connection, and nothing is
-        checked out and back in (SQLAlchemy's pool cost a third of a short request's CPU,
-        measured with bench/bench_app.py). The hot paths send SQL compiled once from
+        checked out and back in (SQLAlchemy's pool showed up in every request's profile, see
+        README's Figures). The hot paths send SQL compiled once from
         SQLAlchemy statements straight to psycopg for the same reason. Before each use a
         connection the server closed, or one older than RECYCLE_S, is replaced; one that
         broke during the statement is dropped (one that only hit the statement timeout is
@@ -136,10 +136,11 @@ def psycopg_kwargs(url: URL, settings: Settings) -> dict[str, Any]:
     return {**params, **connect_args(settings), "autocommit": True}
 
 
-def make_engine(settings: Settings, url: URL | None = None) -> Engine:
-    """A pooled engine whose connections are checked before use, so it survives restarts."""
+def make_engine(settings: Settings, url: URL) -> Engine:
+    """A pooled engine on ``url`` whose connections are checked before use, so it survives
+    restarts."""
     engine = create_engine(
-        url if url is not None else settings.sqlalchemy_url,
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
