@@ -34,12 +34,15 @@ bind = [f"{os.environ.get('BIND_HOST', '127.0.0.1')}:{_int_env('PORT', 8000, 1, 
 # while the other idled. `on_starting` below keeps a busy port an error.
 reuse_port = True
 workers = _int_env("WEB_WORKERS", 2, 1, 64)
-# gthread: threads overlap database waits, and unlike sync workers they keep connections
-# alive, so a load balancer reuses them instead of opening one per request. Two threads per
-# worker: on 2 cores with a nearby database, 4 served fewer requests per second (each extra
-# thread adds context switches, measured with bench/bench_app.py); raise WEB_THREADS when the
-# database is far enough that requests mostly wait.
-worker_class = "gthread"
+# Threads overlap database waits, and unlike sync workers they keep connections alive, so
+# a load balancer reuses them instead of opening one per request. Our worker is gthread's
+# request handling with each thread serving the connections it accepted: gthread's hand-off
+# of every request between two threads cost more CPU than our app adds (see
+# items_api/worker.py). Two threads per worker: on 2 cores with a nearby database, 4 served
+# fewer requests per second (each extra thread adds context switches, measured with
+# bench/bench_app.py); raise WEB_THREADS when the database is far enough that requests
+# mostly wait, or when slow requests are common.
+worker_class = "items_api.worker.ThreadLoopWorker"
 threads = _int_env("WEB_THREADS", 2, 1, 64)
 
 # Keep idle connections longer than any load balancer in front of us (ALB and our HAProxy:
