@@ -217,3 +217,24 @@ def test_max_requests_replaces_the_worker_and_serving_goes_on(serve: Any) -> Non
         pids.add(response.json()["pid"])
     assert len(pids) >= 2
     assert "Autorestarting worker" in server.log()
+
+
+def test_a_failed_serving_thread_stops_its_worker_and_gunicorn_starts_another(
+    serve: Any,
+) -> None:
+    server = serve("--workers", "1", "--threads", "2")
+    first = _get(server.connection())["pid"]
+    with server.socket() as sock:
+        sock.sendall(b"GET /exit HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert _closed_by_server(sock)  # no answer: the thread serving it is gone
+
+    def answered_by_another() -> bool:
+        try:
+            return bool(
+                httpx.get(f"http://127.0.0.1:{server.port}/", timeout=2).json()["pid"] != first
+            )
+        except httpx.HTTPError:
+            return False
+
+    wait_until(answered_by_another, 20, "a new worker's answer")
+    assert "A serving thread failed; stopping this worker" in server.log()

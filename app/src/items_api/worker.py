@@ -28,6 +28,7 @@ to one major version; ``tests/app/test_worker.py`` runs this worker in a real gu
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
 import threading
@@ -38,8 +39,10 @@ from gunicorn.workers.base import Worker
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 _ARMED = select.EPOLLIN | select.EPOLLONESHOT
-# How long a thread waits for an event before it looks for idle connections and for a stop.
+# How long a thread waits for an event before it looks for idle connections; while stopping,
+# how often it looks for connections past their linger.
 _POLL_S = 0.5
+_STOPPING_POLL_S = 0.05
 
 
 class ThreadLoopWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -119,12 +122,19 @@ class _Connections:
         for fd, (listener, _address) in self.listeners.items():
             listener.setblocking(False)
             self.epoll.register(fd, _ARMED)
+        # Written once at the stop, so threads waiting in poll() see it at once. Armed again
+        # by the thread that takes it only when nothing is open: each waiter wakes in turn
+        # and exits, and none spins on it while connections linger.
+        self.wake_r, self.wake_w = os.pipe()
+        self.epoll.register(self.wake_r, _ARMED)
 
     def serve(self) -> None:
         """One thread's loop: take one event at a time until stopped and nothing is open."""
         while self.worker.alive or self.open:
-            for fd, _events in self.epoll.poll(_POLL_S, 1):
-                if fd in self.listeners:
+            for fd, _events in self.epoll.poll(self._poll_s(), 1):
+                if fd == self.wake_r:
+                    self._pass_wake_on()
+                elif fd in self.listeners:
                     self._accept(fd)
                 else:
                     self._serve(fd)
@@ -141,6 +151,15 @@ class _Connections:
             for conn in self.open.values():
                 conn.timeout = min(conn.timeout, linger)
         self.next_sweep = 0.0
+        os.write(self.wake_w, b"!")
+
+    def _poll_s(self) -> float:
+        return _POLL_S if self.accepting else _STOPPING_POLL_S
+
+    def _pass_wake_on(self) -> None:
+        with self.lock:
+            if not self.open:
+                self.epoll.modify(self.wake_r, _ARMED)
 
     def _accept(self, fd: int) -> None:
         listener, address = self.listeners[fd]
@@ -172,11 +191,15 @@ class _Connections:
                 return
             conn.busy = True
         conn.data_ready = True  # readable now: handle() must not wait for data again
-        keep = self.worker.handle(conn)
-        # A request read along with the last one (pipelining, or a drained body) is in the
-        # parser's buffer: the socket will not turn readable for it.
-        while keep and not conn.closing and conn.parser.unreader.buf.getvalue():
+        try:
             keep = self.worker.handle(conn)
+            # A request read along with the last one (pipelining, or a drained body) is in the
+            # parser's buffer: the socket will not turn readable for it.
+            while keep and not conn.closing and conn.parser.unreader.buf.getvalue():
+                keep = self.worker.handle(conn)
+        except BaseException:  # handle() lets SystemExit through (sys.exit() in a view)
+            self._close(fd, conn)  # else the stop would wait for it until graceful_timeout
+            raise
         if not keep or conn.closing:
             self._close(fd, conn)
             return
@@ -196,13 +219,15 @@ class _Connections:
                 for listener in self.paused:
                     self.epoll.modify(listener, _ARMED)
                 self.paused.clear()
+            if not self.accepting and not self.open:
+                self.epoll.modify(self.wake_r, _ARMED)  # the last one: wake the waiters
         conn.close(graceful=True)
 
     def _sweep(self) -> None:
         now = time.monotonic()
         if now < self.next_sweep:
             return
-        self.next_sweep = now + _POLL_S
+        self.next_sweep = now + self._poll_s()
         with self.lock:
             for conn in self.open.values():
                 if conn.timeout <= now and not conn.busy and not conn.closing:
