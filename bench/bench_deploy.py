@@ -3,7 +3,8 @@
 BENCH_CYCLES (default 10) deploy + rollback cycles of the reference service (2 tasks,
 all-at-once, bake 0, no migration) on a platform of its own (temporary state dir, free ports),
 driven through the CLI as a user drives it, under one open-loop load of BENCH_LOAD_RPS
-(default 200) GET requests per second to the public URL, from before the first deploy to after
+(default 205: timer jitter leaves the rate reached a fraction below the rate asked, and the
+goal is 200 or more) GET requests per second to the public URL, from before the first deploy to after
 the last rollback: every request a user would have sent, including those while the old colour
 exits in the background. Each command is followed by BENCH_HOLD seconds (default 12) of
 steady serving, as between real deploys; that also makes the run long enough for the goal's
@@ -36,7 +37,7 @@ from bench.rig import Rig
 from bluegreen.probe import Probe, ProbeReport
 
 CYCLES = int(os.environ.get("BENCH_CYCLES", "10"))
-LOAD_RPS = float(os.environ.get("BENCH_LOAD_RPS", "200"))
+LOAD_RPS = float(os.environ.get("BENCH_LOAD_RPS", "205"))
 HOLD = float(os.environ.get("BENCH_HOLD", "12"))
 GOAL_REQUESTS, GOAL_RPS, GOAL_CUTOVER_MS, GOAL_LEAD_S = 50_000, 200.0, 50.0, 3.0
 
@@ -128,7 +129,7 @@ def _print(report: ProbeReport, switches: list[Switch], leads: list[float]) -> N
     rate = report.sent / span
     print(
         f"failed requests: {report.failed} of {report.sent} over {report.duration_s:.0f} s; "
-        f"asked {LOAD_RPS:.0f} req/s, reached {rate:.1f} req/s ({report.unsent} skipped: every "
+        f"asked {LOAD_RPS:.0f} req/s, reached {rate:.2f} req/s ({report.unsent} skipped: every "
         f"connection busy); goal 0 of >= {GOAL_REQUESTS:,} at >= {GOAL_RPS:.0f} req/s: "
         + _verdict(report.failed == 0 and report.sent >= GOAL_REQUESTS and rate >= GOAL_RPS)
     )

@@ -85,3 +85,22 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_before_use(
     # The server's FATAL message makes the idle socket readable: seen before the statement.
     wait_until(lambda: db_module.closed_by_server(idle), 10, "the server to close the session")
     assert _backend(database) != first
+
+
+def test_each_serving_thread_opens_its_connection_before_the_first_request(
+    gunicorn_factory: Any, migrated_url: str
+) -> None:
+    server = gunicorn_factory(migrated_url, WEB_WORKERS="2", WEB_THREADS="2")
+    # /health (all the start waited for) does not touch the database.
+    with psycopg.connect(migrated_url.replace("+psycopg", ""), autocommit=True) as admin:
+
+        def hot_path_connections() -> int:
+            row = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                ("items-api-green",),
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+        wait_until(lambda: hot_path_connections() == 4, 10, "one connection per thread")
+        assert server.status("/items/1") in {200, 404}
+        assert hot_path_connections() == 4  # the request used its thread's, opened none

@@ -8,6 +8,7 @@ from SQLAlchemy's pool.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -22,6 +23,7 @@ from flask import Flask, current_app
 from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 
+from items_api import lifecycle
 from items_api.config import Settings
 from items_api.revisions import read_revisions
 
@@ -75,6 +77,17 @@ class Database:
                 self.local.connection = None
                 connection.close()
             raise
+
+    def warm_up(self) -> None:
+        """Open the calling thread's connection now, before its first request.
+
+        Else the first request each thread serves after a deploy's switch waits for a TCP
+        and SCRAM handshake (the cutover figure of bench/bench_deploy.py). A database that
+        does not answer (at most ``connect_timeout``) is left to that first request, and
+        /ready reports it.
+        """
+        with contextlib.suppress(psycopg.Error):
+            self._thread_connection()
 
     def _thread_connection(self) -> psycopg.Connection[Any]:
         local = self.local
@@ -153,15 +166,18 @@ def make_engine(settings: Settings, url: URL) -> Engine:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Attach the database to ``app``; nothing connects until the first request needs it."""
+    """Attach the database to ``app``; nothing connects until a serving thread starts (under
+    gunicorn with items_api.worker) or a request needs it."""
     head, known = read_revisions(settings.migrations_dir)
     url = settings.sqlalchemy_url  # read once: with an SSM parameter, this reads it
-    app.extensions[_EXTENSION] = Database(
+    db = Database(
         engine=make_engine(settings, url),
         head=head,
         known_revisions=known,
         connect_kwargs=psycopg_kwargs(url, settings),
     )
+    app.extensions[_EXTENSION] = db
+    lifecycle.on_serving_thread_start(_EXTENSION, db.warm_up)
 
 
 def database() -> Database:

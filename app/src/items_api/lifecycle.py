@@ -1,8 +1,10 @@
-"""Process lifecycle: a flag the gunicorn config raises when shutdown begins (SIGTERM)."""
+"""Process lifecycle: the shutdown flag, and what each serving thread does before it serves."""
 
 import threading
+from collections.abc import Callable
 
 _shutting_down = threading.Event()
+_thread_start_hooks: dict[str, Callable[[], None]] = {}
 
 
 def begin_shutdown() -> None:
@@ -13,3 +15,17 @@ def begin_shutdown() -> None:
 def is_shutting_down() -> bool:
     """True once shutdown has begun."""
     return _shutting_down.is_set()
+
+
+def on_serving_thread_start(name: str, hook: Callable[[], None]) -> None:
+    """Run ``hook`` in each serving thread before its first request (items_api.worker does).
+
+    One app per process: a later hook of the same ``name`` replaces the earlier one.
+    """
+    _thread_start_hooks[name] = hook
+
+
+def serving_thread_started() -> None:
+    """Run the hooks; the calling thread is about to serve."""
+    for hook in list(_thread_start_hooks.values()):
+        hook()

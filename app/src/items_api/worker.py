@@ -38,6 +38,8 @@ from typing import Any
 from gunicorn.workers.base import Worker
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
+from items_api.lifecycle import serving_thread_started
+
 _ARMED = select.EPOLLIN | select.EPOLLONESHOT
 # How long a thread waits for an event before it looks for idle connections; while stopping,
 # how often it looks for connections past their linger.
@@ -96,6 +98,10 @@ class ThreadLoopWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
             listener.close()
 
     def _serve(self, connections: _Connections) -> None:
+        try:
+            serving_thread_started()  # the items API opens this thread's database connection
+        except Exception:
+            self.log.exception("A serving thread's start hook failed; serving without it")
         try:
             connections.serve()
         except BaseException:
