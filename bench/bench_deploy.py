@@ -4,9 +4,9 @@ BENCH_CYCLES (default 10) deploy + rollback cycles of the reference service (2 t
 all-at-once, bake 0, no migration) on a platform of its own (temporary state dir, free ports),
 driven through the CLI as a user drives it, under one open-loop load of BENCH_LOAD_RPS
 (default 205: timer jitter leaves the rate reached a fraction below the rate asked, and the
-goal is 200 or more) GET requests per second to the public URL, from before the first deploy to after
-the last rollback: every request a user would have sent, including those while the old colour
-exits in the background. Each command is followed by BENCH_HOLD seconds (default 12) of
+goal is 200 or more) GET requests per second to the public URL, from before the first deploy
+to after the last rollback: every request a user would have sent, including those while the
+old colour exits in the background. Each command is followed by BENCH_HOLD seconds (default 12) of
 steady serving, as between real deploys; that also makes the run long enough for the goal's
 50,000 requests at 200 req/s.
 
