@@ -136,17 +136,27 @@ def _print(report: ProbeReport, switches: list[Switch], leads: list[float]) -> N
     ends = [s.at for s in switches[1:]] + [report.started_at + report.duration_s]
     firsts: list[float] = []
     lasts: list[float] = []
-    for switch, end in zip(switches, ends, strict=True):
-        figures = report.window(switch.at, end).cutover(switch.at, switch.old, switch.new)
+    slowest = ""
+    for n, (switch, end) in enumerate(zip(switches, ends, strict=True)):
+        window = report.window(switch.at, end)
+        figures = window.cutover(switch.at, switch.old, switch.new)
         if figures["to_first_new_ms"] is None:
             raise RuntimeError(f"no answer from {switch.new} after the switch at {switch.at}")
         firsts.append(figures["to_first_new_ms"])
         lasts.append(figures["to_last_old_ms"] or 0.0)
+        if firsts[-1] == max(firsts):  # where the worst one's time went
+            first = next(s for s in window.samples if s.ok and s.color == switch.new)
+            slowest = (
+                f"switch {n + 1} ({'deploy' if n % 2 == 0 else 'rollback'}): its first new "
+                f"answer was sent {(first.sent_at - switch.at) * 1000:.1f} ms after the switch "
+                f"and took {first.latency_ms:.1f} ms"
+            )
     print(
         f"cutover (switch to the first new answer) over {len(firsts)} switches: median "
         f"{statistics.median(firsts):.1f} ms, worst {max(firsts):.1f} ms; goal worst <= "
         f"{GOAL_CUTOVER_MS:.0f} ms: {_verdict(max(firsts) <= GOAL_CUTOVER_MS)}"
     )
+    print(f"the worst cutover: {slowest}")
     applied = [(s.applied - s.at) * 1000 for s in switches]
     print(
         f"of which the controller applying the weights (journal `shift` to `shifted`): "
