@@ -96,6 +96,25 @@ def on_starting(server: Any) -> None:
                 )
 
 
+def when_ready(server: Any) -> None:
+    """Serve / and /health once in the master, before it forks the workers.
+
+    A worker's first request builds what Flask and werkzeug build lazily (the URL matcher,
+    compiled patterns, imported codecs); done here once, every worker inherits it, and the
+    first answers of a new colour after a switch come sooner (bench/bench_deploy.py's
+    cutover). Neither route touches the database. Logged with request id ``warm-up``.
+    """
+    from werkzeug.test import EnvironBuilder  # noqa: PLC0415 - only the master needs it
+
+    app = server.app.wsgi()  # the preloaded app (preload_app)
+    for path in ("/", "/health"):
+        environ = EnvironBuilder(path=path, headers=[("X-Request-ID", "warm-up")]).get_environ()
+        body = app(environ, lambda *_args: None)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """Give each worker its own connections: drop any pool inherited from the master."""
     app = getattr(worker, "app", None)

@@ -162,3 +162,12 @@ def test_a_second_instance_on_a_busy_port_stops_with_a_clear_message(
     assert second.process.wait(timeout=60) != 0
     assert f"cannot listen on 127.0.0.1:{first.port}" in second.log()
     assert first.status("/health") == 200  # the first instance keeps all its connections
+
+
+def test_the_master_serves_one_warm_up_request_per_route_before_forking(
+    gunicorn_factory: Any, migrated_url: str
+) -> None:
+    server = gunicorn_factory(migrated_url)
+    lines = [json.loads(x) for x in server.log().splitlines() if '"warm-up"' in x]
+    assert sorted(line["path"] for line in lines) == ["/", "/health"]
+    assert {line["status"] for line in lines} == {200}
