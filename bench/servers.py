@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.platform import free_port_run
+from tests.support.platform import free_port_run, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app"
@@ -68,14 +67,7 @@ class Server:
 
     def stop(self) -> None:
         """SIGTERM and wait (SIGKILL after 30 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def ours(sqlalchemy_url: str, log_dir: Path) -> Server:

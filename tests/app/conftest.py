@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from items_api import create_app
 from items_api.config import load_settings
 
 from tests.conftest import DatabaseFactory, free_port
-from tests.support.platform import wait_until
+from tests.support.platform import stop_process, wait_until
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 BIN = Path(sys.executable).parent
@@ -109,13 +108,7 @@ class Gunicorn:
 
     def stop(self) -> None:
         """SIGTERM, then wait for exit."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=40)
 
     def log(self) -> str:
         """Everything the process wrote so far."""

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.support.platform import wait_until
+from tests.support.platform import stop_process, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -73,13 +73,7 @@ class Served:
 
     def stop(self) -> None:
         """SIGTERM and wait; SIGKILL if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture
@@ -106,6 +100,16 @@ def _get(conn: http.client.HTTPConnection, path: str = "/") -> dict[str, Any]:
 
 def _readable(sock: socket.socket, timeout: float) -> bool:
     return bool(select.select([sock], [], [], timeout)[0])
+
+
+def _read_answer(sock: socket.socket, path: str) -> bytes:
+    """Read until the answer naming ``path`` is complete (its head and body may come apart)."""
+    answer = b""
+    while f'"{path}"'.encode() not in answer:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed after {answer!r}"
+        answer += chunk
+    return answer
 
 
 def _closed_by_server(sock: socket.socket) -> bool:
@@ -165,8 +169,7 @@ def test_sigterm_finishes_the_request_in_flight_and_closes_idle_connections(
     held.request("GET", f"/hold?{release}")
     idle = server.socket()
     idle.sendall(b"GET /idle HTTP/1.1\r\nHost: t\r\n\r\n")
-    assert _readable(idle, 10)
-    idle.recv(65536)  # its answer; the connection stays open
+    _read_answer(idle, "/idle")  # the connection stays open
     late = server.connection()
     assert _get(late)["path"] == "/"
     server.process.send_signal(signal.SIGTERM)
@@ -203,11 +206,7 @@ def test_connections_beyond_the_cap_wait_until_one_closes(serve: Any) -> None:
     assert not _readable(third, 1.0), "a third connection must wait while two are open"
     first.close()
     assert _readable(third, 10)
-    answer = b""
-    while b'"/third"' not in answer:  # the head and the body may come in two segments
-        chunk = third.recv(65536)
-        assert chunk, f"closed after {answer!r}"
-        answer += chunk
+    _read_answer(third, "/third")
     third.close()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import random
+import signal
 import socket
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,6 +50,18 @@ def free_port_run(count: int) -> int:
         _HANDED_OUT.clear()
         return free_port_run(count)
     raise RuntimeError(f"no run of {count} free ports in {low}-{high}")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """SIGTERM a process that still runs and wait for it; SIGKILL it after ``timeout``."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until(
