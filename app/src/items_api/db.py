@@ -79,7 +79,7 @@ class Database:
             raise
 
     def warm_up(self) -> None:
-        """Open the calling thread's connection now, before its first request.
+        """Open the calling thread's connection now, before a request needs it.
 
         Else the first request each thread serves after a deploy's switch waits for a TCP
         and SCRAM handshake (the cutover figure of bench/bench_deploy.py). A database that
@@ -166,8 +166,8 @@ def make_engine(settings: Settings, url: URL) -> Engine:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Attach the database to ``app``; nothing connects until a serving thread starts (under
-    gunicorn with items_api.worker) or a request needs it."""
+    """Attach the database to ``app``; nothing connects until a serving thread is first idle
+    (under gunicorn with items_api.worker) or a request needs it."""
     head, known = read_revisions(settings.migrations_dir)
     url = settings.sqlalchemy_url  # read once: with an SSM parameter, this reads it
     db = Database(

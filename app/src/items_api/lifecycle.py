@@ -18,7 +18,7 @@ def is_shutting_down() -> bool:
 
 
 def on_serving_thread_start(name: str, hook: Callable[[], None]) -> None:
-    """Run ``hook`` in each serving thread before its first request (items_api.worker does).
+    """Run ``hook`` in each serving thread the first time it is idle (items_api.worker does).
 
     One app per process: a later hook of the same ``name`` replaces the earlier one.
     """
