@@ -36,8 +36,8 @@ reuse_port = True
 workers = _int_env("WEB_WORKERS", 2, 1, 64)
 # Threads overlap database waits, and unlike sync workers they keep connections alive, so
 # a load balancer reuses them instead of opening one per request. Our worker is gthread's
-# request handling with each thread serving the connections it accepted: gthread's hand-off
-# of every request between two threads cost more CPU than our app adds (see
+# request handling, served by whichever thread sees a request arrive: gthread's hand-off of
+# every request between two threads cost more CPU than our app adds (see
 # items_api/worker.py). Two threads per worker: on 2 cores with a nearby database, 4 served
 # fewer requests per second (each extra thread adds context switches, measured with
 # bench/bench_app.py); raise WEB_THREADS when the database is far enough that requests

@@ -134,29 +134,29 @@ def _print(report: ProbeReport, switches: list[Switch], leads: list[float]) -> N
         + _verdict(report.failed == 0 and report.sent >= GOAL_REQUESTS and rate >= GOAL_RPS)
     )
     ends = [s.at for s in switches[1:]] + [report.started_at + report.duration_s]
+    windows = [report.window(s.at, end) for s, end in zip(switches, ends, strict=True)]
     firsts: list[float] = []
     lasts: list[float] = []
-    slowest = ""
-    for n, (switch, end) in enumerate(zip(switches, ends, strict=True)):
-        window = report.window(switch.at, end)
+    for switch, window in zip(switches, windows, strict=True):
         figures = window.cutover(switch.at, switch.old, switch.new)
         if figures["to_first_new_ms"] is None:
             raise RuntimeError(f"no answer from {switch.new} after the switch at {switch.at}")
         firsts.append(figures["to_first_new_ms"])
         lasts.append(figures["to_last_old_ms"] or 0.0)
-        if firsts[-1] == max(firsts):  # where the worst one's time went
-            first = next(s for s in window.samples if s.ok and s.color == switch.new)
-            slowest = (
-                f"switch {n + 1} ({'deploy' if n % 2 == 0 else 'rollback'}): its first new "
-                f"answer was sent {(first.sent_at - switch.at) * 1000:.1f} ms after the switch "
-                f"and took {first.latency_ms:.1f} ms"
-            )
     print(
         f"cutover (switch to the first new answer) over {len(firsts)} switches: median "
         f"{statistics.median(firsts):.1f} ms, worst {max(firsts):.1f} ms; goal worst <= "
         f"{GOAL_CUTOVER_MS:.0f} ms: {_verdict(max(firsts) <= GOAL_CUTOVER_MS)}"
     )
-    print(f"the worst cutover: {slowest}")
+    # Where the worst one's time went: before its first new answer was sent, or in it.
+    n = firsts.index(max(firsts))
+    worst = switches[n]
+    first = next(s for s in windows[n].samples if s.ok and s.color == worst.new)
+    print(
+        f"the worst cutover: switch {n + 1} ({'deploy' if n % 2 == 0 else 'rollback'}): its "
+        f"first new answer was sent {(first.sent_at - worst.at) * 1000:.1f} ms after the switch "
+        f"and took {first.latency_ms:.1f} ms"
+    )
     applied = [(s.applied - s.at) * 1000 for s in switches]
     print(
         f"of which the controller applying the weights (journal `shift` to `shifted`): "

@@ -177,7 +177,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         connect_kwargs=psycopg_kwargs(url, settings),
     )
     app.extensions[_EXTENSION] = db
-    lifecycle.on_serving_thread_start(_EXTENSION, db.warm_up)
+    lifecycle.on_serving_thread_idle(_EXTENSION, db.warm_up)
 
 
 def database() -> Database:

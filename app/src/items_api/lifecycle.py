@@ -1,10 +1,10 @@
-"""Process lifecycle: the shutdown flag, and what each serving thread does before it serves."""
+"""Process lifecycle: the shutdown flag, and what each serving thread does once it is idle."""
 
 import threading
 from collections.abc import Callable
 
 _shutting_down = threading.Event()
-_thread_start_hooks: dict[str, Callable[[], None]] = {}
+_thread_idle_hooks: dict[str, Callable[[], None]] = {}
 
 
 def begin_shutdown() -> None:
@@ -17,15 +17,15 @@ def is_shutting_down() -> bool:
     return _shutting_down.is_set()
 
 
-def on_serving_thread_start(name: str, hook: Callable[[], None]) -> None:
+def on_serving_thread_idle(name: str, hook: Callable[[], None]) -> None:
     """Run ``hook`` in each serving thread the first time it is idle (items_api.worker does).
 
     One app per process: a later hook of the same ``name`` replaces the earlier one.
     """
-    _thread_start_hooks[name] = hook
+    _thread_idle_hooks[name] = hook
 
 
-def serving_thread_started() -> None:
-    """Run the hooks; the calling thread is about to serve."""
-    for hook in list(_thread_start_hooks.values()):
+def serving_thread_idle() -> None:
+    """Run the hooks; the calling serving thread has nothing to serve for the first time."""
+    for hook in list(_thread_idle_hooks.values()):
         hook()

@@ -39,7 +39,7 @@ from typing import Any
 from gunicorn.workers.base import Worker
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
-from items_api.lifecycle import serving_thread_started
+from items_api.lifecycle import serving_thread_idle
 
 _ARMED = select.EPOLLIN | select.EPOLLONESHOT
 # How long a thread waits for an event before it looks for idle connections; while stopping,
@@ -100,7 +100,7 @@ class ThreadLoopWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
 
     def _serve(self, connections: _Connections) -> None:
         try:
-            connections.serve(on_first_idle=self._thread_started)
+            connections.serve(on_first_idle=self._first_idle)
         except BaseException:
             # A bug here must not leave a worker that beats but serves less: stop it, and
             # the master starts a new one.
@@ -108,11 +108,11 @@ class ThreadLoopWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
             self.alive = False
             self.wake.set()
 
-    def _thread_started(self) -> None:
+    def _first_idle(self) -> None:
         try:
-            serving_thread_started()  # the items API opens this thread's database connection
+            serving_thread_idle()  # the items API opens this thread's database connection
         except Exception:
-            self.log.exception("A serving thread's start hook failed; serving without it")
+            self.log.exception("A serving thread's idle hook failed; serving without it")
 
 
 class _Connections:
